@@ -1,0 +1,122 @@
+package checks
+
+import (
+	"fmt"
+	"time"
+)
+
+// Status is the verdict of one result. The order matters: a greater status is
+// worse, except that Error sorts between Warn and Crit for the report's
+// overall status (CONTRACT section 4).
+type Status int
+
+// The statuses, with the values of the fsmon_check_status metric.
+const (
+	OK    Status = 0
+	Warn  Status = 1
+	Crit  Status = 2
+	Error Status = 3
+)
+
+// String returns the status as it appears in reports.
+func (s Status) String() string {
+	switch s {
+	case OK:
+		return "ok"
+	case Warn:
+		return "warn"
+	case Crit:
+		return "crit"
+	case Error:
+		return "error"
+	}
+	return "unknown"
+}
+
+// MarshalText writes the status as its name.
+func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a status name.
+func (s *Status) UnmarshalText(b []byte) error {
+	for _, c := range []Status{OK, Warn, Crit, Error} {
+		if string(b) == c.String() {
+			*s = c
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown status %q", b)
+}
+
+// Severity orders statuses for the report: crit > error > warn > ok.
+func (s Status) Severity() int {
+	switch s {
+	case Crit:
+		return 3
+	case Error:
+		return 2
+	case Warn:
+		return 1
+	}
+	return 0
+}
+
+// The check kinds.
+const (
+	KindFreshness   = "freshness"
+	KindNullRate    = "null_rate"
+	KindCoverage    = "coverage"
+	KindConsistency = "consistency"
+	KindSkew        = "skew"
+)
+
+// The stores, as they appear in results and metric labels.
+const (
+	StoreOnline  = "online"
+	StoreOffline = "offline"
+)
+
+// Threshold is the warn/crit pair a value was judged against. Durations are
+// in seconds. A nil field has no threshold.
+type Threshold struct {
+	Warn *float64 `json:"warn,omitempty"`
+	Crit *float64 `json:"crit,omitempty"`
+}
+
+// Test is one statistical test of a skew result.
+type Test struct {
+	Test             string   `json:"test"`
+	Statistic        float64  `json:"statistic"`
+	PValue           *float64 `json:"p_value,omitempty"`
+	PValueAdjusted   *float64 `json:"p_value_adjusted,omitempty"`
+	Normalized       *float64 `json:"normalized,omitempty"`
+	DegreesOfFreedom *int     `json:"dof,omitempty"`
+}
+
+// Result is the outcome of one check on one feature view (and feature and
+// store where they apply). It is plain data: metrics, alerts, the status
+// page and the report are renderings of it.
+type Result struct {
+	Check       string     `json:"check"`
+	Project     string     `json:"project"`
+	FeatureView string     `json:"feature_view"`
+	Feature     string     `json:"feature,omitempty"`
+	Store       string     `json:"store,omitempty"`
+	Status      Status     `json:"status"`
+	Value       *float64   `json:"value,omitempty"`
+	Threshold   *Threshold `json:"threshold,omitempty"`
+	SampleSize  *int       `json:"sample_size,omitempty"`
+	OnlineN     *int       `json:"online_n,omitempty"`
+	OfflineN    *int       `json:"offline_n,omitempty"`
+	Tests       []Test     `json:"tests,omitempty"`
+	Message     string     `json:"message,omitempty"`
+	Error       string     `json:"error,omitempty"`
+	Warnings    []string   `json:"warnings,omitempty"`
+	// Details holds check-specific extras (freshness: offline newest and
+	// lag; null_rate: absent vs empty counts; ...). Values are numbers,
+	// strings or booleans, never entity keys or feature values.
+	Details map[string]any `json:"details,omitempty"`
+	// At is the evaluation time ("now" of the run); Duration how long the
+	// run that produced the result took.
+	At       time.Time     `json:"-"`
+	Duration time.Duration `json:"-"`
+}

@@ -1,0 +1,173 @@
+package config
+
+import (
+	"time"
+)
+
+// Config is a loaded, defaulted and validated fsmon configuration
+// (CONTRACT section 2). Durations are already parsed; secrets are referenced
+// by file or environment, never held as text in the YAML.
+type Config struct {
+	// File is the path the config was loaded from ("" when built in code).
+	File string
+
+	Interval   time.Duration
+	SampleSize int
+	Online     Online
+	Offline    Offline
+	Feast      *Feast
+	Slack      *Slack
+	Alerts     Alerts
+	Web        Web
+	Views      []View
+}
+
+// Online configures the online store.
+type Online struct {
+	Redis Redis
+}
+
+// Redis holds the connection settings of the online store.
+type Redis struct {
+	Addr         string // host:port; derived from URL when URL is set
+	URL          string // redis:// or rediss:// URL (no password in it)
+	Cluster      bool
+	Username     string
+	PasswordFile string // file holding the password; "" means none
+	PasswordEnv  string // environment variable holding the password
+	DB           int
+	TLS          bool
+	// Sampling pace: at most RateLimit entities per second (0 = unlimited,
+	// "full speed"), BatchSize keys per pipelined batch, ScanCount the
+	// COUNT hint of each SCAN, MaxScan the key budget of one sample.
+	RateLimit int
+	BatchSize int
+	ScanCount int
+	MaxScan   int
+	Timeout   time.Duration // per-command dial/read/write timeout
+}
+
+// Offline configures the offline store.
+type Offline struct {
+	Parquet Parquet
+}
+
+// Parquet holds the root of the offline Parquet store.
+type Parquet struct {
+	Root string
+}
+
+// Feast points at a Feast feature repository to discover views from.
+type Feast struct {
+	Repo string
+	// Refresh is how often the registry is re-read in serve.
+	Refresh time.Duration
+}
+
+// Slack configures the Slack notifier. Exactly one of WebhookURLFile or
+// TokenFile (with Channel) is set.
+type Slack struct {
+	WebhookURLFile string
+	TokenFile      string
+	Channel        string
+	// Channels routes by severity ("warn", "crit") when a token is used.
+	Channels     map[string]string
+	DashboardURL string
+	StatusURL    string
+}
+
+// Alerts configures alert state and notification.
+type Alerts struct {
+	RepeatInterval time.Duration
+	For            time.Duration
+	StateFile      string
+}
+
+// Web holds URLs used in links (status page, Grafana).
+type Web struct {
+	ExternalURL string
+	GrafanaURL  string
+}
+
+// Layout is how a view is stored in Redis.
+type Layout string
+
+// The online layouts.
+const (
+	LayoutHash   Layout = "hash"
+	LayoutString Layout = "string"
+	LayoutFeast  Layout = "feast"
+)
+
+// View is one feature view to monitor.
+type View struct {
+	Name       string
+	Project    string
+	Entities   []string
+	TTL        time.Duration // 0 = none
+	Interval   time.Duration
+	SampleSize int
+	Online     ViewOnline
+	Offline    *ViewOffline // nil: no offline store for this view
+	Features   []Feature
+	Checks     Checks
+	// Source says where the view came from: "config" or "feast".
+	Source string
+	// OfflineMissing explains why a discovered view has no offline store.
+	OfflineMissing string
+	// Feast holds what the feast layout needs; nil for other layouts.
+	Feast *FeastView
+	// Line and Column locate the view in the config file (0 when discovered).
+	Line, Column int
+}
+
+// ViewOnline says where the view lives in Redis.
+type ViewOnline struct {
+	Layout         Layout
+	Key            string // key template with {entity} (and {feature}) placeholders
+	TimestampField string
+}
+
+// ViewOffline says where the view lives in the Parquet store.
+type ViewOffline struct {
+	Path            string // file, directory or glob, relative to Parquet.Root
+	TimestampColumn string
+	Window          time.Duration
+}
+
+// FeastView carries what the feast layout needs to read a view.
+type FeastView struct {
+	StoredName       string   // name in Redis (versioned name when applicable)
+	JoinKeyTypes     []string // Feast ValueType names of Entities, in order
+	KeyVersion       int      // entity_key_serialization_version
+	LastMaterialized time.Time
+	FeatureTypes     map[string]string // Feast ValueType name per feature
+}
+
+// Feature is one monitored feature.
+type Feature struct {
+	Name string
+	Type string // float32|float64|int32|int64|bool|string (other for Feast kinds no statistic uses)
+}
+
+// Thresholds is a warn/crit pair; a nil pointer means "no threshold".
+type Thresholds struct {
+	Warn *float64
+	Crit *float64
+}
+
+// Checks are the thresholds of a view's checks, defaults applied.
+type Checks struct {
+	Freshness   Thresholds // seconds
+	NullRate    Thresholds
+	Coverage    Thresholds
+	Consistency Thresholds
+	Skew        Skew
+}
+
+// Skew holds the skew decision rule.
+type Skew struct {
+	PValue       float64
+	MinStatistic float64
+	PSI          Thresholds
+}

@@ -1,0 +1,45 @@
+// Package metrics names every metric fsmon exports and renders check results
+// into a Prometheus registry it is given.
+package metrics
+
+// Namespace prefixes every fsmon metric.
+const Namespace = "fsmon"
+
+// The metric names of CONTRACT section 6. Dashboards and alert rules use
+// these constants so that a rename breaks the build, not a dashboard.
+const (
+	LastEventTimestamp = "fsmon_feature_view_last_event_timestamp_seconds"
+	Freshness          = "fsmon_feature_view_freshness_seconds"
+	NullRatio          = "fsmon_feature_null_ratio"
+	Coverage           = "fsmon_feature_view_coverage_ratio"
+	Consistency        = "fsmon_feature_consistency_ratio"
+	SkewStatistic      = "fsmon_feature_skew_statistic"
+	SkewPValue         = "fsmon_feature_skew_p_value"
+	SampleSize         = "fsmon_feature_view_sample_size"
+	CheckStatus        = "fsmon_check_status"
+	CheckDuration      = "fsmon_check_duration_seconds"
+	CheckRuns          = "fsmon_check_runs_total"
+	CheckLastSuccess   = "fsmon_check_last_success_timestamp_seconds"
+	Notifications      = "fsmon_notifications_total"
+	BuildInfo          = "fsmon_build_info"
+	// Added beyond the contract's table (add, do not rename).
+	FeastLastMaterialized = "fsmon_feast_last_materialization_timestamp_seconds"
+	ThresholdValue        = "fsmon_check_threshold"
+	ViewLastRun           = "fsmon_feature_view_last_run_timestamp_seconds"
+	ConfigReloadSuccess   = "fsmon_config_last_reload_successful"
+	InvalidValues         = "fsmon_feature_invalid_values"
+	KeysScanned           = "fsmon_redis_keys_scanned"
+)
+
+// Labels used by the metrics; all are bounded sets.
+const (
+	LabelProject     = "project"
+	LabelFeatureView = "feature_view"
+	LabelFeature     = "feature"
+	LabelStore       = "store"
+	LabelCheck       = "check"
+	LabelTest        = "test"
+	LabelResult      = "result"
+	LabelNotifier    = "notifier"
+	LabelSeverity    = "severity"
+)
