@@ -1,0 +1,137 @@
+// Package redistest starts a real redis-server on a free loopback port for
+// tests. When the binary is missing the test is skipped, except under CI=true
+// where a missing server is a failure.
+package redistest
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Server is a running redis-server owned by one test.
+type Server struct {
+	Addr string
+	cmd  *exec.Cmd
+}
+
+// Start runs redis-server with no persistence on a free 127.0.0.1 port and
+// stops it when the test ends. Extra config lines ("maxmemory 1mb") may be
+// given.
+func Start(tb testing.TB, extra ...string) *Server {
+	tb.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("redis-server not found under CI=true: %v", err)
+		}
+		tb.Skip("redis-server not installed; skipping (apt-get install redis-server)")
+	}
+	port, err := freePort()
+	if err != nil {
+		tb.Fatalf("find free port: %v", err)
+	}
+	dir := tb.TempDir()
+	conf := []string{
+		"port " + fmt.Sprint(port),
+		"bind 127.0.0.1",
+		"save \"\"",
+		"appendonly no",
+		"dir " + dir,
+		"protected-mode yes",
+	}
+	conf = append(conf, extra...)
+	confPath := filepath.Join(dir, "redis.conf")
+	if err := os.WriteFile(confPath, []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	cmd := exec.Command(bin, confPath)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("start redis-server: %v", err)
+	}
+	ready := make(chan struct{})
+	var log strings.Builder
+	go func() {
+		sc := bufio.NewScanner(out)
+		once := false
+		for sc.Scan() {
+			line := sc.Text()
+			if !once {
+				log.WriteString(line + "\n")
+			}
+			if !once && strings.Contains(line, "Ready to accept connections") {
+				once = true
+				close(ready)
+			}
+		}
+	}()
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd}
+	tb.Cleanup(s.Stop)
+	select {
+	case <-ready:
+	case <-time.After(10 * time.Second):
+		s.Stop()
+		tb.Fatalf("redis-server did not start:\n%s", log.String())
+	}
+	return s
+}
+
+// Stop kills the server; it is safe to call twice. Tests use it to make
+// Redis unreachable mid-run.
+func (s *Server) Stop() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		_ = s.cmd.Process.Kill()
+		_ = s.cmd.Wait()
+		s.cmd = nil
+	}
+}
+
+// Restart starts a fresh, empty server on the same address (after Stop).
+func (s *Server) Restart(tb testing.TB, extra ...string) {
+	tb.Helper()
+	host, port, _ := net.SplitHostPort(s.Addr)
+	_ = host
+	bin, _ := exec.LookPath("redis-server")
+	cmd := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	for _, e := range extra {
+		f := strings.SplitN(e, " ", 2)
+		cmd.Args = append(cmd.Args, "--"+f[0])
+		if len(f) == 2 {
+			cmd.Args = append(cmd.Args, f[1])
+		}
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("restart redis-server: %v", err)
+	}
+	s.cmd = cmd
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", s.Addr, 100*time.Millisecond)
+		if err == nil {
+			_ = c.Close()
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tb.Fatalf("redis-server did not come back on %s", s.Addr)
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
