@@ -111,6 +111,7 @@ type Result struct {
 	Message     string     `json:"message,omitempty"`
 	Error       string     `json:"error,omitempty"`
 	Warnings    []string   `json:"warnings,omitempty"`
+	Histogram   *Histogram `json:"histogram,omitempty"`
 	// Details holds check-specific extras (freshness: offline newest and
 	// lag; null_rate: absent vs empty counts; ...). Values are numbers,
 	// strings or booleans, never entity keys or feature values.
