@@ -306,4 +306,3 @@ func globMatch(pattern, s string) bool {
 	}
 	return s != "" && s[0] == pattern[0] && globMatch(pattern[1:], s[1:])
 }
-
