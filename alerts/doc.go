@@ -1,0 +1,38 @@
+// Package alerts turns check results into notifications: it keeps one alert
+// per result identity (check, project, feature view, feature, store), decides
+// when an alert fires, repeats, escalates and resolves, groups what changed
+// into one Notification per feature view, and delivers notifications through
+// a Notifier with retries, recording what was delivered so that a restart
+// neither repeats nor loses an alert.
+//
+// The pipeline follows Alertmanager's notify stages:
+//
+//	State.Update (state + dedup) → Dispatcher.Deliver (retry) → State.MarkSent (record) → State.Save
+//
+// Transitions of one alert, at each Update with a result for its key:
+//
+//   - ok, no alert: nothing.
+//   - warn, crit or error, no alert: the alert starts pending at now (Since).
+//     It fires once it has been bad for Options.For (at once when For is 0).
+//   - firing and never delivered: listed in Notification.Firing.
+//   - firing and worse than what was delivered (warn or error → crit):
+//     listed in Notification.Escalated. A lower status is not notified on
+//     its own; the next message shows it.
+//   - firing, delivered, and RepeatInterval has passed since the last
+//     delivery: the view's notification is due. Whenever a view has a
+//     notification, every delivered alert of the view still firing is
+//     listed in Notification.Repeated, so a message always shows the
+//     whole view.
+//   - ok while delivered: listed in Notification.Resolved until the
+//     resolution is delivered, then forgotten. An alert that goes back to
+//     ok before it was ever delivered (still pending, or its firing message
+//     failed) is forgotten silently.
+//
+// A key with no result in a cycle (its view was not checked, or the store
+// was skipped) keeps its state: absence never resolves an alert.
+//
+// Results with status error (the check could not run) alert like warn: they
+// say "check could not run" and are grouped with the view's other problems.
+// They escalate to crit like warn does. Error texts are not copied into
+// alerts, because notifications must never carry entity keys or values.
+package alerts
