@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"unicode/utf8"
 )
@@ -71,14 +70,19 @@ func checkVersion(version int) error {
 	return nil
 }
 
-// sortedPairs returns the indexes of joinKeys in Feast's key order (join key
+// sortedOrder returns the indexes of joinKeys in Feast's key order (join key
 // name, code point order).
 func sortedOrder(joinKeys []string) ([]int, error) {
 	idx := make([]int, len(joinKeys))
 	for i := range idx {
 		idx[i] = i
 	}
-	sort.Slice(idx, func(a, b int) bool { return joinKeys[idx[a]] < joinKeys[idx[b]] })
+	// Insertion sort: few join keys, and no allocation on the hot path.
+	for i := 1; i < len(idx); i++ {
+		for j := i; j > 0 && joinKeys[idx[j]] < joinKeys[idx[j-1]]; j-- {
+			idx[j], idx[j-1] = idx[j-1], idx[j]
+		}
+	}
 	for i := 1; i < len(idx); i++ {
 		if joinKeys[idx[i]] == joinKeys[idx[i-1]] {
 			return nil, fmt.Errorf("join key %q given twice", joinKeys[idx[i]])
@@ -336,10 +340,10 @@ func ParseRedisKey(key []byte, joinKeys []string, types []ValueType, version int
 		if err != nil {
 			return nil, err
 		}
-		raw, err := r.take(int(min(l, math.MaxInt32)), "value of join key "+strconv.Quote(name))
-		if err != nil {
-			return nil, err
+		if int64(l) > int64(len(key)-r.off) {
+			return nil, r.fail("truncated value of join key %q", name)
 		}
+		raw, _ := r.take(int(l), "")
 		v := EntityValue{Type: t}
 		switch t {
 		case String:

@@ -306,3 +306,11 @@ func globMatch(pattern, s string) bool {
 	}
 	return s != "" && s[0] == pattern[0] && globMatch(pattern[1:], s[1:])
 }
+
+func unhexF(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
