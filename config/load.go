@@ -1,0 +1,617 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"go.yaml.in/yaml/v3"
+)
+
+// Defaults of CONTRACT section 2 and of the keys the contract leaves to
+// fsmon. Tests check them against the contract's numbers.
+const (
+	DefaultInterval       = 5 * time.Minute
+	DefaultSampleSize     = 10000
+	DefaultWindow         = 7 * 24 * time.Hour
+	DefaultRepeatInterval = 4 * time.Hour
+	DefaultFeastRefresh   = 5 * time.Minute
+	DefaultRedisAddr      = "127.0.0.1:6379"
+	DefaultRedisTimeout   = 5 * time.Second
+	DefaultRateLimit      = 5000 // entities per second
+	DefaultBatchSize      = 50   // keys per pipelined batch
+	DefaultScanCount      = 100  // COUNT hint of each SCAN
+	// DefaultMaxScanFactor times the largest sample_size is the default
+	// SCAN key budget of one sample.
+	DefaultMaxScanFactor = 10
+	// PasswordEnvDefault is the environment variable read for the Redis
+	// password when neither password_file nor password_env is set.
+	PasswordEnvDefault = "FSMON_REDIS_PASSWORD"
+)
+
+// FeatureTypes lists the feature types a config may name, in the order
+// messages show them.
+func FeatureTypes() []string {
+	return []string{"float32", "float64", "int32", "int64", "bool", "string"}
+}
+
+// CheckNames lists the check kinds a view's checks section may configure.
+func CheckNames() []string {
+	return []string{"freshness", "null_rate", "coverage", "consistency", "skew"}
+}
+
+// ParseDuration parses a Prometheus duration: "90s", "2h", "1h30m", "7d",
+// "2w", "1y" (a day is 24h, a week 7d, a year 365d), or "0".
+func ParseDuration(s string) (time.Duration, error) {
+	d, err := model.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("parse duration: %w", err)
+	}
+	return time.Duration(d), nil
+}
+
+// formatDuration prints a duration the way it is written in the config.
+func formatDuration(d time.Duration) string { return model.Duration(d).String() }
+
+// Load reads and validates the config file at path. On any problem it
+// returns a *Errors listing all of them, each as FILE:LINE:COL: message.
+// Relative file paths in the config (password_file, webhook_url_file,
+// token_file, state_file, offline.parquet.root, feast.repo) are resolved
+// against the config file's directory.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Errors{{File: path, Msg: fmt.Sprintf("read config: %v", errors.Unwrap(err))}}
+	}
+	return Parse(data, path)
+}
+
+// Parse is Load on bytes: file names the config in messages and is the
+// base of relative paths (its directory; "" leaves paths as written).
+func Parse(data []byte, file string) (*Config, error) {
+	d := &decoder{file: file}
+	root := d.document(data)
+	if len(d.errs) > 0 {
+		es := sortErrors(d.errs)
+		return nil, &es
+	}
+	c := &Config{File: file}
+	st := &state{}
+	d.config(root, c, st)
+	if file != "" {
+		resolvePaths(c, filepath.Dir(file))
+	}
+	if c.Feast != nil && c.Feast.Repo != "" {
+		for _, err := range discoverFeast(c) {
+			d.adopt(err, st.feastNode)
+		}
+	}
+	d.finish(c, st)
+	if len(d.errs) > 0 {
+		es := sortErrors(d.errs)
+		return nil, &es
+	}
+	return c, nil
+}
+
+// adopt records an error from Feast discovery, keeping its own position
+// when it has one and placing it at the feast section otherwise.
+func (d *decoder) adopt(err error, at *yaml.Node) {
+	var e *Error
+	if errors.As(err, &e) {
+		if len(d.errs) <= maxErrors {
+			d.errs = append(d.errs, e)
+		}
+		return
+	}
+	d.errorf(at, "feast: %v", err)
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// document parses data into its root node. A syntax error is reported at
+// its line (YAML parsers give no column: the column is the line's first
+// non-blank character). An empty file yields a nil root.
+func (d *decoder) document(data []byte) *yaml.Node {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if err == io.EOF {
+			return nil
+		}
+		d.syntax(data, err)
+		return nil
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case err == io.EOF:
+	case err != nil:
+		d.syntax(data, err)
+		return nil
+	default:
+		at := &extra
+		if len(extra.Content) > 0 {
+			at = extra.Content[0]
+		}
+		d.errorf(at, "a second YAML document: a config file holds one (remove the ---)")
+		return nil
+	}
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	return doc.Content[0]
+}
+
+func (d *decoder) syntax(data []byte, err error) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 1
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	}
+	col := 1
+	lines := bytes.Split(data, []byte("\n"))
+	if line >= 1 && line <= len(lines) {
+		l := lines[line-1]
+		col = len(l) - len(bytes.TrimLeft(l, " \t")) + 1
+	}
+	d.errs = append(d.errs, &Error{File: d.file, Line: line, Column: col, Msg: "YAML syntax error: " + msg})
+}
+
+// state is what parsing keeps for validation after Feast discovery: the
+// YAML nodes of each configured view, so late problems still have a place.
+type state struct {
+	root      *yaml.Node
+	feastNode *yaml.Node
+	views     []*viewSrc
+	redis     *fields
+	maxScan   bool // max_scan was set explicitly
+}
+
+// viewSrc is one view as written in the file.
+type viewSrc struct {
+	path            string
+	f               *fields // the view mapping
+	online, offline *fields
+	features        map[string]*yaml.Node // feature mapping by name
+	checks          rawChecks
+	interval        time.Duration
+	sampleSize      int
+	window          time.Duration
+	name, project   string
+	line, column    int
+	used            bool
+}
+
+// rawThr is a warn/crit pair as written: set says the key was present (a
+// null value sets "no threshold").
+type rawThr struct {
+	node               *yaml.Node
+	warn, crit         *float64
+	warnSet, critSet   bool
+	warnNode, critNode *yaml.Node
+	bad                bool // a value was invalid (and reported)
+}
+
+// rawChecks is a view's checks section as written.
+type rawChecks struct {
+	node                                            *yaml.Node
+	freshness, nullRate, coverage, consistency, psi rawThr
+	pValue, minStatistic                            *float64
+}
+
+func (d *decoder) config(root *yaml.Node, c *Config, st *state) {
+	st.root = root
+	top := d.mapping(root, "", "interval", "sample_size", "online", "offline", "feast", "slack", "alerts", "web", "feature_views")
+	c.Interval = DefaultInterval
+	if v, ok := d.duration(top.get("interval"), "interval", true); ok {
+		c.Interval = v
+	}
+	c.SampleSize = DefaultSampleSize
+	if v, ok := d.integer(top.get("sample_size"), "sample_size", 1, "a positive integer"); ok {
+		c.SampleSize = v
+	}
+
+	online := d.mapping(top.get("online"), "online", "redis")
+	d.redis(online.get("redis"), &c.Online.Redis, st)
+
+	offline := d.mapping(top.get("offline"), "offline", "parquet")
+	parquet := d.mapping(offline.get("parquet"), "offline.parquet", "root")
+	c.Offline.Parquet.Root = d.str(parquet.get("root"), "offline.parquet.root")
+
+	if top.has("feast") {
+		f := d.mapping(top.get("feast"), "feast", "repo", "refresh")
+		st.feastNode = f.node
+		if f.node == nil {
+			st.feastNode = top.keys["feast"]
+		}
+		c.Feast = &Feast{Refresh: DefaultFeastRefresh}
+		c.Feast.Repo = d.str(f.get("repo"), "feast.repo")
+		if c.Feast.Repo == "" {
+			d.errorf(st.feastNode, "feast: repo is required (the directory holding feature_store.yaml)")
+		} else {
+			st.feastNode = f.get("repo")
+		}
+		if v, ok := d.duration(f.get("refresh"), "feast.refresh", true); ok {
+			c.Feast.Refresh = v
+		}
+	}
+
+	if top.has("slack") {
+		c.Slack = d.slack(top.get("slack"), top.keys["slack"])
+	}
+
+	alerts := d.mapping(top.get("alerts"), "alerts", "repeat_interval", "for", "state_file")
+	c.Alerts.RepeatInterval = DefaultRepeatInterval
+	if v, ok := d.duration(alerts.get("repeat_interval"), "alerts.repeat_interval", true); ok {
+		c.Alerts.RepeatInterval = v
+	}
+	if v, ok := d.duration(alerts.get("for"), "alerts.for", false); ok {
+		c.Alerts.For = v
+	}
+	c.Alerts.StateFile = d.str(alerts.get("state_file"), "alerts.state_file")
+
+	web := d.mapping(top.get("web"), "web", "external_url", "grafana_url")
+	c.Web.ExternalURL = d.httpURL(web.get("external_url"), "web.external_url")
+	c.Web.GrafanaURL = d.httpURL(web.get("grafana_url"), "web.grafana_url")
+
+	for i, n := range d.sequence(top.get("feature_views"), "feature_views") {
+		v, src := d.view(n, fmt.Sprintf("feature_views[%d]", i), c.Feast != nil)
+		c.Views = append(c.Views, v)
+		st.views = append(st.views, src)
+	}
+}
+
+const secretRedis = "secrets come from password_file or " + PasswordEnvDefault
+
+func (d *decoder) redis(n *yaml.Node, r *Redis, st *state) {
+	const p = "online.redis"
+	f := d.mapping(n, p, "addr", "url", "cluster", "username", "password", "password_file", "password_env",
+		"db", "tls", "rate_limit", "batch_size", "scan_count", "max_scan", "timeout")
+	st.redis = f
+	r.Addr = d.str(f.get("addr"), p+".addr")
+	r.Username = d.str(f.get("username"), p+".username")
+	r.Cluster, _ = d.boolean(f.get("cluster"), p+".cluster")
+	var dbSet, tlsSet bool
+	r.DB, dbSet = d.integer(f.get("db"), p+".db", 0, "a database number (0 or more)")
+	r.TLS, tlsSet = d.boolean(f.get("tls"), p+".tls")
+
+	if f.has("password") {
+		// Never echo the value: it is a secret.
+		d.errorf(f.keys["password"], "%s.password: literal secrets are not allowed; %s", p, secretRedis)
+	}
+	r.PasswordFile = d.str(f.get("password_file"), p+".password_file")
+	r.PasswordEnv = d.str(f.get("password_env"), p+".password_env")
+	if r.PasswordFile != "" && r.PasswordEnv != "" {
+		d.errorf(f.keys["password_env"], "%s: password_file and password_env are both set; set one", p)
+	}
+
+	if f.has("url") && !isNull(f.get("url")) {
+		u := d.str(f.get("url"), p+".url")
+		if r.Addr != "" {
+			d.errorf(f.keys["addr"], "%s: addr and url are both set; set one", p)
+		}
+		if u != "" {
+			d.redisURL(f.get("url"), u, r, f, dbSet, tlsSet)
+		}
+	}
+	if r.Addr == "" && r.URL == "" {
+		r.Addr = DefaultRedisAddr
+	}
+	if r.Addr != "" && r.URL == "" {
+		if _, _, err := net.SplitHostPort(r.Addr); err != nil {
+			d.errorf(f.get("addr"), "%s.addr: expected host:port, got %q", p, r.Addr)
+		}
+	}
+	if r.Cluster && r.DB != 0 {
+		d.errorf(f.at("db"), "%s.db: Redis Cluster has only database 0", p)
+	}
+
+	r.RateLimit = DefaultRateLimit
+	if v, ok := d.integer(f.get("rate_limit"), p+".rate_limit", 0, "entities per second (0 for unlimited)"); ok {
+		r.RateLimit = v
+	}
+	r.BatchSize = DefaultBatchSize
+	if v, ok := d.integer(f.get("batch_size"), p+".batch_size", 1, "a positive integer"); ok {
+		r.BatchSize = v
+	}
+	r.ScanCount = DefaultScanCount
+	if v, ok := d.integer(f.get("scan_count"), p+".scan_count", 1, "a positive integer"); ok {
+		r.ScanCount = v
+	}
+	if v, ok := d.integer(f.get("max_scan"), p+".max_scan", 1, "a positive integer"); ok {
+		r.MaxScan = v
+		st.maxScan = true
+	}
+	r.Timeout = DefaultRedisTimeout
+	if v, ok := d.duration(f.get("timeout"), p+".timeout", true); ok {
+		r.Timeout = v
+	}
+}
+
+// redisURL fills Addr, Username, DB and TLS from a redis:// or rediss://
+// URL. Messages never echo the URL: it might hold a password.
+func (d *decoder) redisURL(n *yaml.Node, s string, r *Redis, f *fields, dbSet, tlsSet bool) {
+	const p = "online.redis.url"
+	n = resolve(n)
+	u, err := url.Parse(s)
+	if err != nil {
+		d.errorf(n, "%s: not a valid URL (expected redis://[user@]host[:port][/db])", p)
+		return
+	}
+	if u.Scheme != "redis" && u.Scheme != "rediss" {
+		d.errorf(n, "%s: scheme must be redis or rediss (TLS), got %q", p, u.Scheme)
+		return
+	}
+	if _, has := u.User.Password(); has {
+		d.errorf(n, "%s: the URL holds a password; %s", p, secretRedis)
+		return
+	}
+	if u.Hostname() == "" {
+		d.errorf(n, "%s: no host (expected redis://[user@]host[:port][/db])", p)
+		return
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		d.errorf(n, "%s: query and fragment are not supported; use the keys under online.redis", p)
+		return
+	}
+	port := u.Port()
+	if port == "" {
+		port = "6379"
+	}
+	r.URL = s
+	r.Addr = net.JoinHostPort(u.Hostname(), port)
+	if name := u.User.Username(); name != "" {
+		if r.Username != "" {
+			d.errorf(f.keys["username"], "online.redis: username and a user in url are both set; set one")
+		}
+		r.Username = name
+	}
+	if db := strings.TrimPrefix(u.Path, "/"); db != "" {
+		v, err := strconv.Atoi(db)
+		if err != nil || v < 0 {
+			d.errorf(n, "%s: the path must be a database number, got %q", p, db)
+		} else if dbSet {
+			d.errorf(f.keys["db"], "online.redis: db and a database in url are both set; set one")
+		} else {
+			r.DB = v
+		}
+	}
+	tls := u.Scheme == "rediss"
+	if tlsSet && r.TLS != tls {
+		d.errorf(f.get("tls"), "online.redis.tls: contradicts the url scheme %s", u.Scheme)
+	}
+	r.TLS = tls
+}
+
+func (d *decoder) slack(n *yaml.Node, key *yaml.Node) *Slack {
+	const p = "slack"
+	f := d.mapping(n, p, "webhook_url_file", "token_file", "channel", "channels", "dashboard_url", "status_url", "webhook_url", "token")
+	s := &Slack{}
+	for _, lit := range []string{"webhook_url", "token"} {
+		if f.has(lit) {
+			d.errorf(f.keys[lit], "slack.%s: literal secrets are not allowed; secrets come from webhook_url_file or token_file", lit)
+		}
+	}
+	s.WebhookURLFile = d.str(f.get("webhook_url_file"), p+".webhook_url_file")
+	s.TokenFile = d.str(f.get("token_file"), p+".token_file")
+	s.Channel = d.str(f.get("channel"), p+".channel")
+	ch := d.mapping(f.get("channels"), p+".channels", "warn", "crit")
+	for _, sev := range []string{"warn", "crit"} {
+		if v := d.str(ch.get(sev), p+".channels."+sev); v != "" {
+			if s.Channels == nil {
+				s.Channels = map[string]string{}
+			}
+			s.Channels[sev] = v
+		}
+	}
+	s.DashboardURL = d.httpURL(f.get("dashboard_url"), p+".dashboard_url")
+	s.StatusURL = d.httpURL(f.get("status_url"), p+".status_url")
+
+	at := f.node
+	if at == nil {
+		at = key
+	}
+	switch {
+	case s.WebhookURLFile != "" && s.TokenFile != "":
+		d.errorf(f.keys["token_file"], "slack: webhook_url_file and token_file are both set; set one")
+	case s.WebhookURLFile == "" && s.TokenFile == "":
+		if !f.has("webhook_url") && !f.has("token") {
+			d.errorf(at, "slack: set webhook_url_file, or token_file with channel")
+		}
+	case s.WebhookURLFile != "":
+		if s.Channel != "" {
+			d.errorf(f.keys["channel"], "slack.channel: needs token_file (a webhook posts to its own channel)")
+		}
+		if len(s.Channels) > 0 {
+			d.errorf(f.keys["channels"], "slack.channels: needs token_file (a webhook posts to its own channel)")
+		}
+	case s.Channel == "" && (s.Channels["warn"] == "" || s.Channels["crit"] == ""):
+		d.errorf(f.keys["token_file"], "slack: token_file needs channel (or channels with both warn and crit)")
+	}
+	return s
+}
+
+var (
+	viewKeys    = []string{"name", "project", "entities", "ttl", "interval", "sample_size", "online", "offline", "features", "checks"}
+	featureKeys = []string{"name", "type"}
+)
+
+func (d *decoder) view(n *yaml.Node, path string, feast bool) (View, *viewSrc) {
+	f := d.mapping(n, path, viewKeys...)
+	src := &viewSrc{path: path, f: f, features: map[string]*yaml.Node{}}
+	v := View{Source: "config"}
+	if f.node != nil {
+		v.Line, v.Column = f.node.Line, f.node.Column
+	}
+	src.line, src.column = v.Line, v.Column
+	v.Name = d.str(f.get("name"), path+".name")
+	if v.Name == "" {
+		d.errorf(f.at("name"), "%s: name is required", path)
+	}
+	v.Project = d.str(f.get("project"), path+".project")
+	src.name, src.project = v.Name, v.Project
+	seen := map[string]*yaml.Node{}
+	for i, e := range d.sequence(f.get("entities"), path+".entities") {
+		ep := fmt.Sprintf("%s.entities[%d]", path, i)
+		name := d.str(e, ep)
+		switch {
+		case name == "":
+			d.errorf(resolve(e), "%s: expected an entity name", ep)
+		case seen[name] != nil:
+			d.errorf(resolve(e), "%s: duplicate entity %q (first at line %d)", ep, name, seen[name].Line)
+		default:
+			seen[name] = resolve(e)
+			v.Entities = append(v.Entities, name)
+		}
+	}
+	if t, ok := d.duration(f.get("ttl"), path+".ttl", false); ok {
+		v.TTL = t
+	}
+	if t, ok := d.duration(f.get("interval"), path+".interval", true); ok {
+		v.Interval, src.interval = t, t
+	}
+	if s, ok := d.integer(f.get("sample_size"), path+".sample_size", 1, "a positive integer"); ok {
+		v.SampleSize, src.sampleSize = s, s
+	}
+
+	on := d.mapping(f.get("online"), path+".online", "layout", "key", "timestamp_field")
+	src.online = on
+	if l := d.str(on.get("layout"), path+".online.layout"); l != "" {
+		switch Layout(l) {
+		case LayoutHash, LayoutString, LayoutFeast:
+			v.Online.Layout = Layout(l)
+		default:
+			d.errorf(resolve(on.get("layout")), "%s.online.layout: unknown layout %q (expected one of: hash, string, feast)", path, l)
+		}
+	}
+	v.Online.Key = d.str(on.get("key"), path+".online.key")
+	v.Online.TimestampField = d.str(on.get("timestamp_field"), path+".online.timestamp_field")
+
+	if f.has("offline") {
+		off := d.mapping(f.get("offline"), path+".offline", "path", "timestamp_column", "window")
+		src.offline = off
+		v.Offline = &ViewOffline{}
+		v.Offline.Path = d.str(off.get("path"), path+".offline.path")
+		v.Offline.TimestampColumn = d.str(off.get("timestamp_column"), path+".offline.timestamp_column")
+		if w, ok := d.duration(off.get("window"), path+".offline.window", true); ok {
+			v.Offline.Window, src.window = w, w
+		}
+	}
+
+	for i, fn := range d.sequence(f.get("features"), path+".features") {
+		fp := fmt.Sprintf("%s.features[%d]", path, i)
+		ff := d.mapping(fn, fp, featureKeys...)
+		if ff.node == nil {
+			d.errorf(resolve(fn), "%s: expected {name: ..., type: ...}", fp)
+			continue
+		}
+		ft := Feature{Name: d.str(ff.get("name"), fp+".name"), Type: d.str(ff.get("type"), fp+".type")}
+		if ft.Name == "" {
+			d.errorf(ff.at("name"), "%s: name is required", fp)
+		} else if first := src.features[ft.Name]; first != nil {
+			d.errorf(ff.at("name"), "%s.name: duplicate feature %q (first at line %d)", fp, ft.Name, first.Line)
+			continue
+		} else {
+			src.features[ft.Name] = ff.node
+		}
+		if ft.Type != "" && !contains(FeatureTypes(), ft.Type) {
+			d.errorf(resolve(ff.get("type")), "%s.type: unknown feature type %q (expected one of: %s)", fp, ft.Type, strings.Join(FeatureTypes(), ", "))
+		} else if ft.Type == "" && !feast {
+			d.errorf(ff.node, "%s: type is required (one of: %s)", fp, strings.Join(FeatureTypes(), ", "))
+		}
+		if ft.Name != "" {
+			v.Features = append(v.Features, ft)
+		}
+	}
+
+	src.checks = d.checks(f.get("checks"), path+".checks")
+	return v, src
+}
+
+func (d *decoder) checks(n *yaml.Node, path string) rawChecks {
+	f := d.mapping(n, path, CheckNames()...)
+	rc := rawChecks{node: f.node}
+	ratio := func(n *yaml.Node, p string) (float64, bool) {
+		return d.number(n, p, 0, 1, "a ratio between 0 and 1")
+	}
+	rc.freshness = d.thresholds(f.get("freshness"), path+".freshness", func(n *yaml.Node, p string) (float64, bool) {
+		v, ok := d.duration(n, p, false)
+		return v.Seconds(), ok
+	})
+	rc.nullRate = d.thresholds(f.get("null_rate"), path+".null_rate", ratio)
+	rc.coverage = d.thresholds(f.get("coverage"), path+".coverage", ratio)
+	rc.consistency = d.thresholds(f.get("consistency"), path+".consistency", ratio)
+
+	sk := d.mapping(f.get("skew"), path+".skew", "p_value", "min_statistic", "psi")
+	if v, ok := d.number(sk.get("p_value"), path+".skew.p_value", 0, 1, "a p-value between 0 and 1"); ok {
+		rc.pValue = &v
+	}
+	if v, ok := d.number(sk.get("min_statistic"), path+".skew.min_statistic", 0, 1, "an effect size between 0 and 1"); ok {
+		rc.minStatistic = &v
+	}
+	rc.psi = d.thresholds(sk.get("psi"), path+".skew.psi", func(n *yaml.Node, p string) (float64, bool) {
+		return d.number(n, p, 0, math.MaxFloat64, "a non-negative number")
+	})
+	return rc
+}
+
+// thresholds decodes {warn: x, crit: y}; either may be omitted (default)
+// or null (no threshold).
+func (d *decoder) thresholds(n *yaml.Node, path string, conv func(*yaml.Node, string) (float64, bool)) rawThr {
+	f := d.mapping(n, path, "warn", "crit")
+	t := rawThr{node: f.node}
+	if f.has("warn") {
+		t.warnSet, t.warnNode = true, resolve(f.get("warn"))
+		if v, ok := conv(f.get("warn"), path+".warn"); ok {
+			t.warn = &v
+		} else if !isNull(f.get("warn")) {
+			t.warnSet, t.bad = false, true // reported; fall back to the default
+		}
+	}
+	if f.has("crit") {
+		t.critSet, t.critNode = true, resolve(f.get("crit"))
+		if v, ok := conv(f.get("crit"), path+".crit"); ok {
+			t.crit = &v
+		} else if !isNull(f.get("crit")) {
+			t.critSet, t.bad = false, true
+		}
+	}
+	return t
+}
+
+// resolvePaths makes the config's file paths relative to dir.
+func resolvePaths(c *Config, dir string) {
+	abs := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	abs(&c.Online.Redis.PasswordFile)
+	abs(&c.Alerts.StateFile)
+	if c.Offline.Parquet.Root == "" {
+		c.Offline.Parquet.Root = dir
+	}
+	abs(&c.Offline.Parquet.Root)
+	if c.Feast != nil {
+		abs(&c.Feast.Repo)
+	}
+	if c.Slack != nil {
+		abs(&c.Slack.WebhookURLFile)
+		abs(&c.Slack.TokenFile)
+	}
+}
+
+// secondsToDuration converts threshold seconds back for messages.
+func secondsToDuration(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
