@@ -1,0 +1,90 @@
+package statuspage
+
+import (
+	"time"
+
+	"github.com/fsmon/fsmon/checks"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+var (
+	fixtureNow     = time.Date(2026, 11, 22, 10, 5, 0, 0, time.UTC)
+	fixtureUpdated = time.Date(2026, 11, 22, 10, 4, 30, 0, time.UTC)
+)
+
+func th(warn, crit float64) *checks.Threshold {
+	return &checks.Threshold{Warn: ptr(warn), Crit: ptr(crit)}
+}
+
+// fixture is a snapshot with every kind of result: a skewed numeric and a
+// categorical feature with histograms, a stale view, a failing view, a view
+// that has not run yet, and hostile text in names and categories.
+func fixture() Snapshot {
+	const proj = "feast_demo"
+	dhs := "driver_hourly_stats"
+	return Snapshot{
+		UpdatedAt: fixtureUpdated,
+		Version:   "0.1.0",
+		Views: []ViewInfo{
+			{Project: proj, Name: dhs, LastRun: fixtureUpdated.Add(-2 * time.Second), Interval: 5 * time.Minute},
+			{Project: proj, Name: "customer_profile", LastRun: fixtureNow.Add(-3 * time.Minute), Interval: 5 * time.Minute, Running: true},
+			{Project: proj, Name: "orders", LastRun: fixtureNow.Add(-90 * time.Second), Interval: time.Minute,
+				Error: `scan "fs:order:*" on 127.0.0.1:6379: dial tcp 127.0.0.1:6379: connect: connection refused`},
+			{Project: proj, Name: "zz_new_view", Interval: time.Hour},
+		},
+		Results: []checks.Result{
+			{Check: checks.KindFreshness, Project: proj, FeatureView: dhs, Status: checks.OK, Value: ptr(754.0),
+				Threshold: th(7200, 90000), Message: "newest online event 12m 34s ago",
+				Details: map[string]any{"offline_newest": "2026-11-22T09:40:00Z", "lag_seconds": 0.0}},
+			{Check: checks.KindNullRate, Project: proj, FeatureView: dhs, Feature: "conv_rate", Store: checks.StoreOnline,
+				Status: checks.OK, Value: ptr(0.002), Threshold: th(0.01, 0.05), SampleSize: ptr(10000),
+				Message: "0.2% of 10000 sampled entities have no conv_rate online"},
+			{Check: checks.KindNullRate, Project: proj, FeatureView: dhs, Feature: "conv_rate", Store: checks.StoreOffline,
+				Status: checks.OK, Value: ptr(0.0), Threshold: th(0.01, 0.05), SampleSize: ptr(10000)},
+			{Check: checks.KindCoverage, Project: proj, FeatureView: dhs, Status: checks.Warn, Value: ptr(0.9875),
+				Threshold: th(0.99, 0.95), SampleSize: ptr(8000)},
+			{Check: checks.KindConsistency, Project: proj, FeatureView: dhs, Feature: "conv_rate", Status: checks.OK,
+				Value: ptr(0.99995), Threshold: th(0.999, 0.99), SampleSize: ptr(10000)},
+			{Check: checks.KindSkew, Project: proj, FeatureView: dhs, Feature: "conv_rate", Status: checks.Crit,
+				Value: ptr(0.31), Threshold: th(0.1, 0.25), OnlineN: ptr(10000), OfflineN: ptr(10000),
+				Tests: []checks.Test{
+					{Test: "ks", Statistic: 0.31, PValue: ptr(1.2e-40), PValueAdjusted: ptr(3.6e-40)},
+					{Test: "psi", Statistic: 0.42},
+					{Test: "js", Statistic: 0.21},
+					{Test: "wasserstein", Statistic: 0.08, Normalized: ptr(0.35)},
+				},
+				Message: "conv_rate online differs from the last 7d offline (KS D=0.31, PSI=0.42)",
+				Histogram: &checks.Histogram{
+					Edges:   []float64{0.1, 0.2, 0.28, 0.35, 0.41, 0.48, 0.55, 0.63, 0.74},
+					Offline: []float64{0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1},
+					Online:  []float64{0.02, 0.03, 0.04, 0.06, 0.08, 0.1, 0.13, 0.16, 0.18, 0.2},
+				}},
+			{Check: checks.KindSkew, Project: proj, FeatureView: dhs, Feature: "city", Status: checks.Warn,
+				Value: ptr(0.12), Threshold: th(0.1, 0.25), OnlineN: ptr(9990), OfflineN: ptr(10000),
+				Tests: []checks.Test{
+					{Test: "chi2", Statistic: 41.5, PValue: ptr(2.1e-6), PValueAdjusted: ptr(4.2e-6), DegreesOfFreedom: ptr(9)},
+					{Test: "psi", Statistic: 0.14},
+					{Test: "js", Statistic: 0.09},
+					{Test: "linf", Statistic: 0.12},
+				},
+				Warnings: []string{"2 categories seen online only"},
+				Histogram: &checks.Histogram{
+					Categories: []string{"Amsterdam", "Berlin", "<script>alert(1)</script>", "Lisboa", "Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch",
+						"Madrid", "Paris", "Roma", "Wien", "Zürich"},
+					Offline: []float64{0.30, 0.20, 0.01, 0.10, 0.06, 0.10, 0.12, 0.04, 0.04, 0.03},
+					Online:  []float64{0.11, 0.22, 0.09, 0.10, 0.06, 0.12, 0.15, 0.05, 0.05, 0.05},
+				}},
+			{Check: checks.KindSkew, Project: proj, FeatureView: dhs, Feature: "is_active", Status: checks.OK,
+				Value: ptr(0.01), Threshold: th(0.1, 0.25), OnlineN: ptr(10000), OfflineN: ptr(10000),
+				Tests:     []checks.Test{{Test: "chi2", Statistic: 1.2, PValue: ptr(0.27), PValueAdjusted: ptr(0.27), DegreesOfFreedom: ptr(1)}},
+				Histogram: &checks.Histogram{Categories: []string{"false", "true"}, Offline: []float64{0.4, 0.6}, Online: []float64{0.39, 0.61}}},
+			{Check: checks.KindFreshness, Project: proj, FeatureView: "customer_profile", Status: checks.Crit, Value: ptr(26*3600 + 300.0),
+				Threshold: th(7200, 90000), Message: "newest online event 1d 2h ago"},
+			{Check: checks.KindNullRate, Project: proj, FeatureView: "customer_profile", Feature: "<b>age</b>", Store: checks.StoreOnline,
+				Status: checks.Warn, Value: ptr(0.023), Threshold: th(0.01, 0.05), SampleSize: ptr(5000)},
+			{Check: checks.KindFreshness, Project: proj, FeatureView: "orders", Status: checks.Error,
+				Error: `scan "fs:order:*" on 127.0.0.1:6379: dial tcp: connection refused <img src=x>`},
+		},
+	}
+}

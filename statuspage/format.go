@@ -1,0 +1,275 @@
+package statuspage
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fsmon/fsmon/checks"
+)
+
+// humanDuration formats seconds as the two largest units: "45s", "3m 20s",
+// "2h 5m", "1d 3h". Negative values (timestamps in the future) keep their
+// sign.
+func humanDuration(sec float64) string {
+	if math.IsNaN(sec) || math.IsInf(sec, 0) {
+		return "n/a"
+	}
+	sign := ""
+	if sec < 0 {
+		sign, sec = "-", -sec
+	}
+	if sec < 10 && sec != math.Trunc(sec) {
+		return sign + strconv.FormatFloat(sec, 'f', 1, 64) + "s"
+	}
+	s := int64(math.Round(sec))
+	units := []struct {
+		n    int64
+		name string
+	}{{86400, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}}
+	for i, u := range units[:3] {
+		if s >= u.n {
+			big, rest := s/u.n, (s%u.n)/units[i+1].n
+			if rest == 0 {
+				return fmt.Sprintf("%s%d%s", sign, big, u.name)
+			}
+			return fmt.Sprintf("%s%d%s %d%s", sign, big, u.name, rest, units[i+1].name)
+		}
+	}
+	return fmt.Sprintf("%s%ds", sign, s)
+}
+
+// percent formats a ratio as a percentage with two decimals, more when two
+// would round a value that is not exactly 0 or 1 to "0%" or "100%".
+func percent(r float64) string {
+	if math.IsNaN(r) || math.IsInf(r, 0) {
+		return "n/a"
+	}
+	p := r * 100
+	var s string
+	for dec := 2; dec <= 6; dec++ {
+		s = strconv.FormatFloat(p, 'f', dec, 64)
+		if (r > 0 && r < 1) && (strings.Trim(s, "0.") == "" || strings.HasPrefix(s, "100.")) {
+			continue
+		}
+		break
+	}
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s + "%"
+}
+
+// num formats a statistic with three significant digits: 0.31, 0.421,
+// 1.2e-40, 1234.
+func num(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "n/a"
+	}
+	if x != 0 && (math.Abs(x) < 1e-3 || math.Abs(x) >= 1e6) {
+		return strconv.FormatFloat(x, 'e', 2, 64)
+	}
+	if math.Abs(x) >= 1000 {
+		return strconv.FormatFloat(x, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(x, 'g', 3, 64)
+}
+
+// count formats an integer with thousands separators: 10,000.
+func count(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// valueText is the value column of a result, formatted for its check.
+func valueText(r checks.Result) string {
+	if r.Value == nil {
+		return "—"
+	}
+	v := *r.Value
+	switch r.Check {
+	case checks.KindFreshness:
+		return humanDuration(v)
+	case checks.KindNullRate, checks.KindCoverage, checks.KindConsistency:
+		return percent(v)
+	case checks.KindSkew:
+		if isCategorical(r) {
+			return "L∞ " + num(v)
+		}
+		return "D " + num(v)
+	}
+	return num(v)
+}
+
+// isCategorical tells a categorical skew result (chi2/linf or a histogram
+// with categories) from a numeric one.
+func isCategorical(r checks.Result) bool {
+	if r.Histogram != nil && len(r.Histogram.Categories) > 0 {
+		return true
+	}
+	for _, t := range r.Tests {
+		if t.Test == "chi2" || t.Test == "linf" {
+			return true
+		}
+	}
+	return false
+}
+
+// thresholdText shows the thresholds with the direction in which a value is
+// bad (CONTRACT section 3).
+func thresholdText(r checks.Result) string {
+	if r.Threshold == nil || (r.Threshold.Warn == nil && r.Threshold.Crit == nil) {
+		return "none"
+	}
+	op, f, prefix := "≥", num, ""
+	switch r.Check {
+	case checks.KindFreshness:
+		f = humanDuration
+	case checks.KindNullRate:
+		f = percent
+	case checks.KindCoverage, checks.KindConsistency:
+		op, f = "≤", percent
+	case checks.KindSkew:
+		prefix = "PSI "
+	}
+	var parts []string
+	if r.Threshold.Warn != nil {
+		parts = append(parts, "warn "+op+" "+f(*r.Threshold.Warn))
+	}
+	if r.Threshold.Crit != nil {
+		parts = append(parts, "crit "+op+" "+f(*r.Threshold.Crit))
+	}
+	return prefix + strings.Join(parts, " · ")
+}
+
+// testNames are the display names of the skew tests.
+func testName(t string) string {
+	switch t {
+	case "ks":
+		return "KS D"
+	case "chi2":
+		return "χ²"
+	case "psi":
+		return "PSI"
+	case "js":
+		return "JS"
+	case "wasserstein":
+		return "W₁"
+	case "linf":
+		return "L∞"
+	}
+	return t
+}
+
+// testsText lists a skew result's statistics: "KS D 0.31, p 1.2e-40 (adj.
+// 3.6e-40)", "PSI 0.42", ...
+func testsText(r checks.Result) []string {
+	var out []string
+	for _, t := range r.Tests {
+		s := testName(t.Test) + " " + num(t.Statistic)
+		if t.DegreesOfFreedom != nil {
+			s += fmt.Sprintf(" (dof %d)", *t.DegreesOfFreedom)
+		}
+		if t.Normalized != nil {
+			s += " (" + num(*t.Normalized) + " σ)"
+		}
+		if t.PValue != nil {
+			s += ", p " + num(*t.PValue)
+			if t.PValueAdjusted != nil {
+				s += " (adj. " + num(*t.PValueAdjusted) + ")"
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// samplesText says how many values a result rests on.
+func samplesText(r checks.Result) string {
+	switch {
+	case r.OnlineN != nil && r.OfflineN != nil:
+		return "n online " + count(*r.OnlineN) + " · offline " + count(*r.OfflineN)
+	case r.SampleSize != nil:
+		return "sample " + count(*r.SampleSize)
+	}
+	return ""
+}
+
+// detailsText renders a result's Details map, sorted by key. Keys ending
+// in _seconds are durations, keys ending in _ratio are ratios.
+func detailsText(d map[string]any) []string {
+	keys := make([]string, 0, len(d))
+	for k := range d {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		label := strings.ReplaceAll(k, "_", " ")
+		var s string
+		switch v := d[k].(type) {
+		case float64:
+			s = numDetail(k, v)
+		case float32:
+			s = numDetail(k, float64(v))
+		case int:
+			s = numDetail(k, float64(v))
+		case int64:
+			s = numDetail(k, float64(v))
+		case time.Time:
+			s = v.UTC().Format(time.RFC3339)
+		case time.Duration:
+			s = humanDuration(v.Seconds())
+		case string:
+			s = v
+		case bool:
+			s = strconv.FormatBool(v)
+		default:
+			s = fmt.Sprint(v)
+		}
+		out = append(out, label+": "+s)
+	}
+	return out
+}
+
+func numDetail(key string, v float64) string {
+	switch {
+	case strings.HasSuffix(key, "_seconds"):
+		return humanDuration(v)
+	case strings.HasSuffix(key, "_ratio"):
+		return percent(v)
+	case v == math.Trunc(v) && math.Abs(v) < 1e15:
+		return count(int(v))
+	}
+	return num(v)
+}
+
+// ago formats how long before now t was: "30s ago", "in 5s" for a future
+// time, "never" for the zero time.
+func ago(t, now time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := now.Sub(t).Seconds()
+	if d < 0 {
+		return "in " + humanDuration(-d)
+	}
+	return humanDuration(math.Floor(d)) + " ago"
+}
