@@ -137,7 +137,8 @@ func (d *Dispatcher) Deliver(ctx context.Context, notes []Notification) error {
 			continue
 		}
 		d.sent.WithLabelValues(d.Notifier.Name(), ResultSuccess).Inc()
-		d.State.MarkSent(n, ref, d.Now())
+		// LastSent is the cycle's time, the clock of Update's repeat_interval.
+		d.State.MarkSent(n, ref, n.At)
 	}
 	return errors.Join(errs...)
 }

@@ -1,0 +1,228 @@
+package slack
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/fsmon/fsmon/alerts"
+	"github.com/fsmon/fsmon/checks"
+)
+
+// maxAlertBlocks caps the alert sections of one message below Slack's limit
+// of 50 blocks; the rest are counted in a final line.
+const maxAlertBlocks = 40
+
+// Links are the URLs a message points to; empty ones are left out.
+type Links struct {
+	Dashboard string
+	Status    string
+}
+
+// Render returns the fallback text and the Block Kit blocks of a
+// notification. The message says, per alert, which check on which feature
+// and store, how bad (value against threshold), and since when. It carries
+// only check names, feature names and the aggregate numbers of the
+// results: never entity keys, feature values or result messages.
+func Render(n alerts.Notification, l Links) (string, []slackapi.Block) {
+	title := n.FeatureView + " — " + headline(n)
+	blocks := []slackapi.Block{
+		slackapi.NewHeaderBlock(slackapi.NewTextBlockObject(slackapi.PlainTextType, truncate(emoji(n)+" "+title, 150), true, false)),
+		slackapi.NewContextBlock("", slackapi.NewTextBlockObject(slackapi.MarkdownType,
+			fmt.Sprintf("Project *%s* · feature view *%s* · %s", esc(n.Project), esc(n.FeatureView), counts(n)), false, false)),
+	}
+	shown, hidden := 0, 0
+	for _, g := range []struct {
+		title string
+		list  []alerts.Alert
+	}{{"New", n.Firing}, {"Escalated", n.Escalated}, {"Still firing", n.Repeated}, {"Resolved", n.Resolved}} {
+		if len(g.list) == 0 {
+			continue
+		}
+		if shown >= maxAlertBlocks {
+			hidden += len(g.list)
+			continue
+		}
+		blocks = append(blocks, slackapi.NewSectionBlock(slackapi.NewTextBlockObject(slackapi.MarkdownType, "*"+g.title+"*", false, false), nil, nil))
+		for _, a := range g.list {
+			if shown >= maxAlertBlocks {
+				hidden++
+				continue
+			}
+			shown++
+			blocks = append(blocks, slackapi.NewSectionBlock(slackapi.NewTextBlockObject(slackapi.MarkdownType, alertText(a, n.At), false, false), nil, nil))
+		}
+	}
+	if hidden > 0 {
+		blocks = append(blocks, slackapi.NewContextBlock("", slackapi.NewTextBlockObject(slackapi.MarkdownType,
+			fmt.Sprintf("…and %d more; see the status page.", hidden), false, false)))
+	}
+	var buttons []slackapi.BlockElement
+	if l.Dashboard != "" {
+		buttons = append(buttons, slackapi.NewButtonBlockElement("dashboard", "", slackapi.NewTextBlockObject(slackapi.PlainTextType, "Grafana dashboard", false, false)).WithURL(l.Dashboard))
+	}
+	if l.Status != "" {
+		buttons = append(buttons, slackapi.NewButtonBlockElement("status", "", slackapi.NewTextBlockObject(slackapi.PlainTextType, "Status page", false, false)).WithURL(l.Status))
+	}
+	if len(buttons) > 0 {
+		blocks = append(blocks, slackapi.NewActionBlock("links", buttons...))
+	}
+	text := fmt.Sprintf("%s %s (%s): %s", headline(n), n.FeatureView, n.Project, counts(n))
+	return text, blocks
+}
+
+func headline(n alerts.Notification) string {
+	if !n.Active() {
+		return "RESOLVED"
+	}
+	if n.Severity == checks.Error {
+		return "CHECK ERROR"
+	}
+	return strings.ToUpper(n.Severity.String())
+}
+
+func emoji(n alerts.Notification) string {
+	if !n.Active() {
+		return ":white_check_mark:"
+	}
+	switch n.Severity {
+	case checks.Crit:
+		return ":red_circle:"
+	case checks.Warn:
+		return ":warning:"
+	}
+	return ":grey_question:"
+}
+
+func counts(n alerts.Notification) string {
+	var parts []string
+	for _, c := range []struct {
+		n    int
+		what string
+	}{{len(n.Firing), "new"}, {len(n.Escalated), "escalated"}, {len(n.Repeated), "still firing"}, {len(n.Resolved), "resolved"}} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// alertText is one alert's section: what, where, how bad, since when.
+func alertText(a alerts.Alert, at time.Time) string {
+	var b strings.Builder
+	b.WriteString("*" + esc(a.Check) + "*")
+	if a.Feature != "" {
+		b.WriteString(" of `" + esc(a.Feature) + "`")
+	}
+	if a.Store != "" {
+		b.WriteString(" (" + esc(a.Store) + ")")
+	}
+	if a.Resolved {
+		b.WriteString(" — back to ok")
+	} else {
+		b.WriteString(" — *" + a.Status.String() + "*")
+	}
+	b.WriteString("\n" + describe(a))
+	since := fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", a.Since.Unix(), a.Since.UTC().Format("2006-01-02 15:04 UTC"))
+	if a.Resolved {
+		fmt.Fprintf(&b, "\nwas bad since %s, for %s", since, humanDuration(at.Sub(a.Since).Seconds()))
+	} else {
+		fmt.Fprintf(&b, "\nsince %s (%s)", since, humanDuration(at.Sub(a.Since).Seconds()))
+	}
+	return b.String()
+}
+
+// describe formats the value against the threshold the way the check
+// judges it (CONTRACT section 3): durations humanised, ratios as percents.
+func describe(a alerts.Alert) string {
+	if a.Status == checks.Error {
+		return "the check could not run; the reason is on the status page"
+	}
+	var value, op string
+	format := plain
+	switch a.Check {
+	case checks.KindFreshness:
+		format, op, value = humanDuration, "≥", "newest event %s old"
+	case checks.KindNullRate:
+		format, op, value = percent, "≥", "%s null"
+	case checks.KindCoverage:
+		format, op, value = percent, "≤", "%s of recent offline entities online"
+	case checks.KindConsistency:
+		format, op, value = percent, "≤", "%s consistent with offline"
+	case checks.KindSkew:
+		value = "effect size %s"
+	default:
+		value = "value %s"
+	}
+	var s string
+	if a.Value != nil {
+		s = fmt.Sprintf(value, format(*a.Value))
+	} else {
+		s = "no value"
+	}
+	if t := a.Threshold; t != nil && (t.Warn != nil || t.Crit != nil) {
+		var th []string
+		if t.Warn != nil {
+			th = append(th, strings.TrimSpace("warn "+op+" "+format(*t.Warn)))
+		}
+		if t.Crit != nil {
+			th = append(th, strings.TrimSpace("crit "+op+" "+format(*t.Crit)))
+		}
+		s += " · threshold " + strings.Join(th, ", ")
+	}
+	return strings.ReplaceAll(s, "  ", " ")
+}
+
+func plain(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
+
+// percent writes a ratio as a percent with up to three decimals.
+func percent(v float64) string {
+	p := math.Round(v*100*1000) / 1000
+	return strconv.FormatFloat(p, 'f', -1, 64) + "%"
+}
+
+// humanDuration writes seconds as the two largest units: "3h 12m", "1d 1h",
+// "45s".
+func humanDuration(sec float64) string {
+	if math.IsNaN(sec) || math.IsInf(sec, 0) {
+		return plain(sec) + "s"
+	}
+	neg := sec < 0
+	s := int64(math.Round(math.Abs(sec)))
+	units := []struct {
+		n    int64
+		name string
+	}{{86400, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}}
+	i := 0
+	for i < len(units)-1 && s < units[i].n {
+		i++
+	}
+	parts := []string{strconv.FormatInt(s/units[i].n, 10) + units[i].name}
+	if i+1 < len(units) {
+		if rest := s % units[i].n / units[i+1].n; rest > 0 {
+			parts = append(parts, strconv.FormatInt(rest, 10)+units[i+1].name)
+		}
+	}
+	out := strings.Join(parts, " ")
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+// esc escapes the characters Slack's mrkdwn treats as control characters.
+func esc(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
