@@ -36,7 +36,11 @@ func fixture() Snapshot {
 		Results: []checks.Result{
 			{Check: checks.KindFreshness, Project: proj, FeatureView: dhs, Status: checks.OK, Value: ptr(754.0),
 				Threshold: th(7200, 90000), Message: "newest online event 12m 34s ago",
-				Details: map[string]any{"offline_newest": "2026-11-22T09:40:00Z", "lag_seconds": 0.0}},
+				Details: map[string]any{
+					"online_newest": "2026-11-22T09:52:26Z", "online_newest_seconds": 1795341146.0,
+					"offline_newest": "2026-11-22T09:55:00Z", "offline_newest_seconds": 1795341300.0,
+					"online_lag_seconds": 154.0,
+				}},
 			{Check: checks.KindNullRate, Project: proj, FeatureView: dhs, Feature: "conv_rate", Store: checks.StoreOnline,
 				Status: checks.OK, Value: ptr(0.002), Threshold: th(0.01, 0.05), SampleSize: ptr(10000),
 				Message: "0.2% of 10000 sampled entities have no conv_rate online"},

@@ -213,7 +213,10 @@ func samplesText(r checks.Result) string {
 }
 
 // detailsText renders a result's Details map, sorted by key. Keys ending
-// in _seconds are durations, keys ending in _ratio are ratios.
+// in _seconds are durations (shown without the suffix) unless the map also
+// holds the key without the suffix: then they are the Unix-time twin of a
+// timestamp and are left out. Keys ending in _ratio are ratios; RFC 3339
+// strings are shown as UTC times.
 func detailsText(d map[string]any) []string {
 	keys := make([]string, 0, len(d))
 	for k := range d {
@@ -222,7 +225,7 @@ func detailsText(d map[string]any) []string {
 	sort.Strings(keys)
 	out := make([]string, 0, len(keys))
 	for _, k := range keys {
-		label := strings.ReplaceAll(k, "_", " ")
+		label := k
 		var s string
 		switch v := d[k].(type) {
 		case float64:
@@ -234,32 +237,32 @@ func detailsText(d map[string]any) []string {
 		case int64:
 			s = numDetail(k, float64(v))
 		case time.Time:
-			s = v.UTC().Format(time.RFC3339)
+			s = v.UTC().Format(timeLayout)
 		case time.Duration:
 			s = humanDuration(v.Seconds())
 		case string:
 			s = v
+			if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+				s = t.UTC().Format(timeLayout)
+			}
 		case bool:
 			s = strconv.FormatBool(v)
 		default:
 			s = fmt.Sprint(v)
 		}
-		out = append(out, label+": "+s)
+		if base, ok := strings.CutSuffix(k, "_seconds"); ok {
+			if _, twin := d[base]; twin {
+				continue
+			}
+			label = base
+		}
+		out = append(out, strings.ReplaceAll(label, "_", " ")+": "+s)
 	}
 	return out
 }
 
-func numDetail(key string, v float64) string {
-	switch {
-	case strings.HasSuffix(key, "_seconds"):
-		return humanDuration(v)
-	case strings.HasSuffix(key, "_ratio"):
-		return percent(v)
-	case v == math.Trunc(v) && math.Abs(v) < 1e15:
-		return count(int(v))
-	}
-	return num(v)
-}
+// timeLayout is how the page shows times.
+const timeLayout = "2006-01-02 15:04:05 UTC"
 
 // ago formats how long before now t was: "30s ago", "in 5s" for a future
 // time, "never" for the zero time.
@@ -272,4 +275,17 @@ func ago(t, now time.Time) string {
 		return "in " + humanDuration(-d)
 	}
 	return humanDuration(math.Floor(d)) + " ago"
+}
+
+// numDetail formats a numeric detail by its key's suffix.
+func numDetail(key string, v float64) string {
+	switch {
+	case strings.HasSuffix(key, "_seconds"):
+		return humanDuration(v)
+	case strings.HasSuffix(key, "_ratio"):
+		return percent(v)
+	case v == math.Trunc(v) && math.Abs(v) < 1e15:
+		return count(int(v))
+	}
+	return num(v)
 }

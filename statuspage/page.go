@@ -90,10 +90,10 @@ func buildPage(snap Snapshot, opts Options) page {
 		Counts:     countStatuses(results),
 		Total:      len(results),
 		Updated:    "no run finished yet",
-		Generated:  now.UTC().Format("2006-01-02 15:04:05 UTC"),
+		Generated:  now.UTC().Format(timeLayout),
 	}
 	if !snap.UpdatedAt.IsZero() {
-		p.Updated = snap.UpdatedAt.UTC().Format("2006-01-02 15:04:05 UTC")
+		p.Updated = snap.UpdatedAt.UTC().Format(timeLayout)
 		p.UpdatedAgo = ago(snap.UpdatedAt, now)
 	}
 

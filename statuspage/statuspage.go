@@ -23,6 +23,7 @@ import (
 	"html/template"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -66,6 +67,11 @@ type Options struct {
 	GrafanaURL string
 	// Now is the clock used for "ago" texts; nil means time.Now.
 	Now func() time.Time
+	// HideValues replaces the category names of histograms with
+	// "category 1", "category 2", ... and drops the numeric cut points, on
+	// the page and in the JSON, for stores whose feature values must not be
+	// shown even in aggregate. Proportions stay.
+	HideValues bool
 }
 
 // Paths served by Handler.
@@ -113,6 +119,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.src != nil {
 		snap = h.src()
 	}
+	if h.opts.HideValues {
+		snap.Results = hideValues(snap.Results)
+	}
 	var (
 		buf   bytes.Buffer
 		err   error
@@ -140,6 +149,28 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write(buf.Bytes())
+}
+
+// hideValues returns a copy of rs whose histograms have no category names
+// and no cut points. The input and its histograms are not modified.
+func hideValues(rs []checks.Result) []checks.Result {
+	out := make([]checks.Result, len(rs))
+	copy(out, rs)
+	for i := range out {
+		h := out[i].Histogram
+		if h == nil {
+			continue
+		}
+		c := &checks.Histogram{Online: h.Online, Offline: h.Offline}
+		if len(h.Categories) > 0 {
+			c.Categories = make([]string, len(h.Categories))
+			for j := range c.Categories {
+				c.Categories[j] = "category " + strconv.Itoa(j+1)
+			}
+		}
+		out[i].Histogram = c
+	}
+	return out
 }
 
 // jsonDoc is the JSON twin of the page.

@@ -81,6 +81,9 @@ func itoa(i int) string { return count(i) }
 // says what the fixture means: formatted values, thresholds and errors.
 func TestPageContent(t *testing.T) {
 	body := get(t, fixtureHandler(fixture()), http.MethodGet, "/").Body.String()
+	if strings.Contains(body, "newest seconds") {
+		t.Error("page shows the Unix-time twin of a timestamp detail")
+	}
 	for _, want := range []string{
 		"<title>CRIT · fsmon</title>",
 		"12m 34s",                  // freshness 754 s
@@ -103,6 +106,9 @@ func TestPageContent(t *testing.T) {
 		"updated 2026-11-22 10:04:30 UTC (30s ago)",
 		`href="http://grafana.example:3000/dashboards/f/fsmon"`,
 		"2 categories seen online only",
+		"offline newest: 2026-11-22 09:55:00 UTC",
+		"online lag: 2m 34s",
+		"online newest: 2026-11-22 09:52:26 UTC",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %q", want)
@@ -469,5 +475,33 @@ func TestFormat(t *testing.T) {
 	}
 	if got := count(1234567); got != "1,234,567" {
 		t.Errorf("count = %q", got)
+	}
+}
+
+func TestHideValues(t *testing.T) {
+	snap := fixture()
+	h := Handler(func() Snapshot { return snap }, Options{HideValues: true, Now: func() time.Time { return fixtureNow }})
+	page := get(t, h, http.MethodGet, "/").Body.String()
+	js := get(t, h, http.MethodGet, "/api/v1/results").Body.String()
+	for _, secret := range []string{"Amsterdam", "Berlin", "script", "Llanfair", ">0.41<", "0.74"} {
+		if strings.Contains(page, secret) {
+			t.Errorf("page shows %q with HideValues", secret)
+		}
+	}
+	for _, secret := range []string{"Amsterdam", "0.41", "edges", `"true"`} {
+		if strings.Contains(js, secret) {
+			t.Errorf("JSON shows %q with HideValues", secret)
+		}
+	}
+	// Amsterdam is the first category: its proportions stay, under a
+	// neutral name.
+	if !strings.Contains(page, "category 1: offline 30%, online 11%") || !strings.Contains(js, `"category 1"`) {
+		t.Error("hidden categories are not numbered")
+	}
+	// The snapshot itself keeps its names.
+	for _, r := range snap.Results {
+		if r.Feature == "city" && r.Histogram.Categories[0] != "Amsterdam" {
+			t.Error("HideValues modified the source's histogram")
+		}
 	}
 }
