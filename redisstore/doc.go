@@ -1,0 +1,47 @@
+// Package redisstore samples feature views from a Redis online store
+// (standalone or Redis Cluster) for fsmon's checks. It implements
+// sample.Online for three layouts: "hash" (one hash per entity, key template
+// "fs:driver:{driver_id}", one field per feature plus a timestamp field),
+// "string" (one string key per entity and feature, key template
+// "feat:{driver_id}:{feature}") and "feast" (Feast's own Redis layout).
+//
+// # Sampling
+//
+// Sample walks the keyspace with SCAN MATCH (never KEYS): the pattern is the
+// key template with every placeholder as '*' and the glob metacharacters of
+// its literal text escaped; for the string layout it is the template of the
+// timestamp key, so each matching key is one candidate entity. Matching keys
+// are read in pipelined batches of Options.BatchSize (HMGET of the timestamp
+// field and the features for hashes, MGET or, in cluster mode, GET for
+// strings) and the entities holding the view's timestamp — the view's online
+// population — are kept. Sample stops at n entities, at the view's key
+// budget (View.MaxScan), or at the context deadline.
+//
+// SCAN starts at cursor 0 every time. Redis returns keys in hash-table
+// bucket order, which depends on a hash of the key only: a sample is
+// unrelated to entity ids, values or write times, but while the keyspace is
+// unchanged every run sees the same entities (a fixed panel, not a fresh
+// random draw). When the population holds at most n entities the sample is
+// all of it and Complete is true.
+//
+// # Load on Redis
+//
+// Options.RateLimit paces every Store's reads (entities per second; a SCAN
+// call costs COUNT/5, since Redis spends about 1 µs per key visited by SCAN
+// and 5 µs per hash read). Small batches and pacing keep other clients' p99
+// latency flat; RateLimit 0 reads at full speed. The only commands sent are
+//
+//	SCAN, HMGET, MGET, GET, PING (and HELLO/AUTH on connect,
+//	SELECT when DB is not 0, CLUSTER SLOTS in cluster mode)
+//
+// so a minimal ACL user is:
+//
+//	ACL SETUSER fsmon on >PASSWORD ~* resetchannels -@all +scan +hmget +mget +get +ping
+//
+// adding +select when DB is not 0 and +cluster|slots for Redis Cluster.
+//
+// # Privacy
+//
+// Errors and log lines name the operation, the view, the SCAN pattern and
+// the address, never a key or a value; Problems in a sample are counts.
+package redisstore

@@ -1,0 +1,219 @@
+package redisstore
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
+	"golang.org/x/time/rate"
+)
+
+// Defaults applied by New to zero Options fields.
+const (
+	DefaultTimeout   = 5 * time.Second
+	DefaultBatchSize = 50
+	DefaultScanCount = 100
+)
+
+// scanCostDivisor converts keys a SCAN call asks Redis to visit into rate
+// limiter tokens: Redis spends about 1 µs per key visited by SCAN and about
+// 5 µs per HMGET/HGETALL of a small hash (perf-notes.md), so a SCAN with
+// COUNT c costs c/5 entity reads.
+const scanCostDivisor = 5
+
+// Options configures a Store. Zero values take the documented defaults.
+type Options struct {
+	// Addr is host:port of the Redis server, or of one seed node of a
+	// cluster.
+	Addr string
+	// Username and Password authenticate the connection (ACL or requirepass).
+	Username, Password string
+	// DB is the database number (standalone only).
+	DB int
+	// TLS enables TLS with this configuration when non-nil.
+	TLS *tls.Config
+	// Cluster connects to a Redis Cluster: SCAN runs on each master in turn,
+	// reads follow redirects.
+	Cluster bool
+	// Timeout bounds dialing and each socket read and write (default 5s).
+	// A context deadline shorter than it wins.
+	Timeout time.Duration
+	// RateLimit paces reads in entities per second over the whole Store (all
+	// views together); 0 means unlimited. A SCAN call costs ScanCount/5
+	// entities. The application's default is 5000, which leaves other
+	// clients' p99 latency unchanged (perf-notes.md).
+	RateLimit int
+	// BatchSize is the number of keys read per pipelined round trip
+	// (default 50).
+	BatchSize int
+	// ScanCount is the COUNT hint of each SCAN call (default 100).
+	ScanCount int
+	// Logger receives debug lines about samples (counts only, never keys or
+	// values). Nil discards.
+	Logger *slog.Logger
+}
+
+// Store is a connection to one Redis deployment shared by the views sampled
+// from it. It is safe for concurrent use.
+type Store struct {
+	opts    Options
+	rdb     redis.UniversalClient
+	cluster *redis.ClusterClient
+	single  *redis.Client
+	limiter *rate.Limiter // nil when unlimited
+	log     *slog.Logger
+	mu      sync.Mutex
+	closed  bool
+}
+
+// New returns a Store for opts. It does not dial: use Ping to check the
+// connection. Only read-only commands are sent (see the package doc for the
+// minimal ACL).
+func New(opts Options) (*Store, error) {
+	if opts.Addr == "" {
+		return nil, errors.New("redis: no address")
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = DefaultBatchSize
+	}
+	if opts.ScanCount <= 0 {
+		opts.ScanCount = DefaultScanCount
+	}
+	if opts.RateLimit < 0 {
+		return nil, fmt.Errorf("redis %s: rate limit %d is negative", opts.Addr, opts.RateLimit)
+	}
+	if opts.Cluster && opts.DB != 0 {
+		return nil, fmt.Errorf("redis cluster %s: db %d: a cluster has only db 0", opts.Addr, opts.DB)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Store{opts: opts, log: log}
+	if opts.RateLimit > 0 {
+		burst := max(opts.BatchSize, opts.ScanCount/scanCostDivisor, 1)
+		s.limiter = rate.NewLimiter(rate.Limit(opts.RateLimit), burst)
+	}
+	// Maintenance notifications (CLIENT MAINT_NOTIFICATIONS) and
+	// CLIENT SETINFO are not read-only data commands and fail on plain or
+	// older Redis; RESP2 avoids push frames altogether.
+	maint := &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+	if opts.Cluster {
+		s.cluster = redis.NewClusterClient(&redis.ClusterOptions{
+			Addrs:                    []string{opts.Addr},
+			Username:                 opts.Username,
+			Password:                 opts.Password,
+			TLSConfig:                opts.TLS,
+			Protocol:                 2,
+			DisableIdentity:          true,
+			MaintNotificationsConfig: maint,
+			MaxRetries:               1,
+			DialerRetries:            2,
+			DialTimeout:              opts.Timeout,
+			ReadTimeout:              opts.Timeout,
+			WriteTimeout:             opts.Timeout,
+			ContextTimeoutEnabled:    true,
+		})
+		s.rdb = s.cluster
+	} else {
+		s.single = redis.NewClient(&redis.Options{
+			Addr:                     opts.Addr,
+			Username:                 opts.Username,
+			Password:                 opts.Password,
+			DB:                       opts.DB,
+			TLSConfig:                opts.TLS,
+			Protocol:                 2,
+			DisableIdentity:          true,
+			MaintNotificationsConfig: maint,
+			MaxRetries:               1,
+			DialerRetries:            2,
+			DialTimeout:              opts.Timeout,
+			ReadTimeout:              opts.Timeout,
+			WriteTimeout:             opts.Timeout,
+			ContextTimeoutEnabled:    true,
+		})
+		s.rdb = s.single
+	}
+	return s, nil
+}
+
+// Close closes the connections.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.rdb.Close()
+}
+
+// Ping checks that Redis answers (every master's answer, in cluster mode).
+func (s *Store) Ping(ctx context.Context) error {
+	if s.cluster != nil {
+		if err := s.cluster.ForEachShard(ctx, func(ctx context.Context, c *redis.Client) error {
+			if err := c.Ping(ctx).Err(); err != nil {
+				return fmt.Errorf("ping %s: %w", c.Options().Addr, err)
+			}
+			return nil
+		}); err != nil {
+			return fmt.Errorf("ping redis cluster %s: %w", s.opts.Addr, err)
+		}
+		return nil
+	}
+	if err := s.single.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("ping redis %s: %w", s.opts.Addr, err)
+	}
+	return nil
+}
+
+// masters returns the clients SCAN must run on: the one server, or every
+// cluster master, in a stable order.
+func (s *Store) masters(ctx context.Context) ([]*redis.Client, error) {
+	if s.cluster == nil {
+		return []*redis.Client{s.single}, nil
+	}
+	var mu sync.Mutex
+	var out []*redis.Client
+	err := s.cluster.ForEachMaster(ctx, func(_ context.Context, c *redis.Client) error {
+		mu.Lock()
+		out = append(out, c)
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list masters of redis cluster %s: %w", s.opts.Addr, err)
+	}
+	// Stable order so that repeated samples visit the masters alike.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].Options().Addr < out[j-1].Options().Addr; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out, nil
+}
+
+// wait takes n tokens from the rate limiter (a no-op when unlimited).
+func (s *Store) wait(ctx context.Context, n int) error {
+	if s.limiter == nil || n <= 0 {
+		return nil
+	}
+	for n > 0 {
+		k := min(n, s.limiter.Burst())
+		if err := s.limiter.WaitN(ctx, k); err != nil {
+			return err
+		}
+		n -= k
+	}
+	return nil
+}
