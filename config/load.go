@@ -80,6 +80,12 @@ func Load(path string) (*Config, error) {
 // Parse is Load on bytes: file names the config in messages and is the
 // base of relative paths (its directory; "" leaves paths as written).
 func Parse(data []byte, file string) (*Config, error) {
+	return parse(data, file, discoverFeast)
+}
+
+// parse is Parse with the Feast discovery step passed in, so tests of the
+// format do not depend on a Feast repository being present.
+func parse(data []byte, file string, discover func(*Config) []error) (*Config, error) {
 	d := &decoder{file: file}
 	root := d.document(data)
 	if len(d.errs) > 0 {
@@ -93,7 +99,7 @@ func Parse(data []byte, file string) (*Config, error) {
 		resolvePaths(c, filepath.Dir(file))
 	}
 	if c.Feast != nil && c.Feast.Repo != "" {
-		for _, err := range discoverFeast(c) {
+		for _, err := range discover(c) {
 			d.adopt(err, st.feastNode)
 		}
 	}
@@ -155,19 +161,33 @@ func (d *decoder) document(data []byte) *yaml.Node {
 
 func (d *decoder) syntax(data []byte, err error) {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 1
+	line, col := 1, 0
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
+		// The YAML parser (unlike its scanner) counts lines from 0 in
+		// messages; it names the line where the unfinished construct began.
+		if strings.HasPrefix(msg, "did not find expected") {
+			line++
+		}
+	} else if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
+		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
+			line = bytes.Count(data[:i], []byte("\n")) + 1
+			col = i - bytes.LastIndexByte(data[:i], '\n')
+		}
 	}
-	col := 1
-	lines := bytes.Split(data, []byte("\n"))
-	if line >= 1 && line <= len(lines) {
-		l := lines[line-1]
-		col = len(l) - len(bytes.TrimLeft(l, " \t")) + 1
+	if col == 0 {
+		col = 1
+		lines := bytes.Split(data, []byte("\n"))
+		if line >= 1 && line <= len(lines) {
+			l := lines[line-1]
+			col = len(l) - len(bytes.TrimLeft(l, " \t")) + 1
+		}
 	}
 	d.errs = append(d.errs, &Error{File: d.file, Line: line, Column: col, Msg: "YAML syntax error: " + msg})
 }
+
+var unknownAnchor = regexp.MustCompile(`^unknown anchor '([^']*)' referenced$`)
 
 // state is what parsing keeps for validation after Feast discovery: the
 // YAML nodes of each configured view, so late problems still have a place.
@@ -192,6 +212,9 @@ type viewSrc struct {
 	name, project   string
 	line, column    int
 	used            bool
+	// Sections that were present but malformed (already reported): the
+	// checks that depend on them are skipped instead of piling up.
+	badEntities, badFeatures, badLayout bool
 }
 
 // rawThr is a warn/crit pair as written: set says the key was present (a
@@ -463,6 +486,8 @@ func (d *decoder) view(n *yaml.Node, path string, feast bool) (View, *viewSrc) {
 	v.Project = d.str(f.get("project"), path+".project")
 	src.name, src.project = v.Name, v.Project
 	seen := map[string]*yaml.Node{}
+	src.badEntities = !isSeq(f.get("entities"))
+	src.badFeatures = !isSeq(f.get("features"))
 	for i, e := range d.sequence(f.get("entities"), path+".entities") {
 		ep := fmt.Sprintf("%s.entities[%d]", path, i)
 		name := d.str(e, ep)
@@ -493,6 +518,7 @@ func (d *decoder) view(n *yaml.Node, path string, feast bool) (View, *viewSrc) {
 		case LayoutHash, LayoutString, LayoutFeast:
 			v.Online.Layout = Layout(l)
 		default:
+			src.badLayout = true
 			d.errorf(resolve(on.get("layout")), "%s.online.layout: unknown layout %q (expected one of: hash, string, feast)", path, l)
 		}
 	}
@@ -591,6 +617,12 @@ func (d *decoder) thresholds(n *yaml.Node, path string, conv func(*yaml.Node, st
 	return t
 }
 
+// isSeq reports whether n is absent, null or a list (anything else is
+// reported where it is decoded).
+func isSeq(n *yaml.Node) bool {
+	return isNull(n) || resolve(n).Kind == yaml.SequenceNode
+}
+
 // resolvePaths makes the config's file paths relative to dir.
 func resolvePaths(c *Config, dir string) {
 	abs := func(p *string) {
@@ -602,8 +634,9 @@ func resolvePaths(c *Config, dir string) {
 	abs(&c.Alerts.StateFile)
 	if c.Offline.Parquet.Root == "" {
 		c.Offline.Parquet.Root = dir
+	} else {
+		abs(&c.Offline.Parquet.Root)
 	}
-	abs(&c.Offline.Parquet.Root)
 	if c.Feast != nil {
 		abs(&c.Feast.Repo)
 	}

@@ -134,22 +134,28 @@ func (d *decoder) finishView(c *Config, v *View, src *viewSrc, st *state) {
 	}
 	v.Checks = defaultedChecks(rc, v)
 
+	var badEntities, badFeatures, badLayout bool
+	if src != nil {
+		badEntities, badFeatures, badLayout = src.badEntities, src.badFeatures, src.badLayout
+	}
+
 	// Required fields by layout.
-	switch v.Online.Layout {
-	case LayoutHash, LayoutString:
+	switch layout := v.Online.Layout; {
+	case badLayout:
+	case layout == LayoutHash || layout == LayoutString:
 		l := v.Online.Layout
-		if len(v.Entities) == 0 {
+		if len(v.Entities) == 0 && !badEntities {
 			d.errorf(at(nil, "entities"), "%s: entities are required for the %s layout", p, l)
 		}
 		if v.Online.Key == "" {
 			d.errorf(at(on, ""), "%s.online: key is required for the %s layout (e.g. %s)", p, l, exampleKey(l))
-		} else {
+		} else if !badEntities {
 			d.keyTemplate(at(on, "key"), p+".online.key", v.Online.Key, l, v.Entities)
 		}
 		if v.Online.TimestampField == "" {
 			d.errorf(at(on, ""), "%s.online: timestamp_field is required for the %s layout (the field holding the event time)", p, l)
 		}
-	case LayoutFeast:
+	case layout == LayoutFeast:
 		if v.Project == "" {
 			d.errorf(at(nil, ""), "%s: project is required for the feast layout (Feast keys include it)", p)
 		}
@@ -165,7 +171,7 @@ func (d *decoder) finishView(c *Config, v *View, src *viewSrc, st *state) {
 		d.errorf(at(on, "layout"), "%s.online.layout: unknown layout %q (expected one of: hash, string, feast)", p, v.Online.Layout)
 	}
 
-	if len(v.Features) == 0 {
+	if len(v.Features) == 0 && !badFeatures {
 		hint := ""
 		if c.Feast != nil {
 			hint = " (none were found in the Feast registry either)"
@@ -233,6 +239,8 @@ func (d *decoder) keyTemplate(n *yaml.Node, path, key string, l Layout, entities
 		case name == "feature":
 			d.errorf(n, "%s: {feature} is only for the string layout (a hash holds every feature of an entity)", path)
 		case contains(entities, name):
+		case len(entities) == 0:
+			d.errorf(n, "%s: placeholder {%s} names no entity (the view lists no entities)", path, name)
 		default:
 			d.errorf(n, "%s: placeholder {%s} names no entity (entities: %s)", path, name, strings.Join(entities, ", "))
 		}

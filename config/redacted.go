@@ -1,0 +1,194 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Redacted renders the effective config (defaults applied) as YAML in the
+// config file's own format, for `fsmon config show`. Secrets appear only as
+// the files or environment variables they come from: the model never holds
+// their values. Parsing the output gives the same config back.
+func (c *Config) Redacted() string {
+	var b strings.Builder
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(c.shown()); err != nil {
+		return fmt.Sprintf("# cannot render the config: %v\n", err)
+	}
+	_ = enc.Close()
+	return b.String()
+}
+
+type (
+	shownConfig struct {
+		Interval     string       `yaml:"interval"`
+		SampleSize   int          `yaml:"sample_size"`
+		Online       shownOnline  `yaml:"online"`
+		Offline      shownOffline `yaml:"offline"`
+		Feast        *shownFeast  `yaml:"feast,omitempty"`
+		Slack        *shownSlack  `yaml:"slack,omitempty"`
+		Alerts       shownAlerts  `yaml:"alerts"`
+		Web          *shownWeb    `yaml:"web,omitempty"`
+		FeatureViews []shownView  `yaml:"feature_views"`
+	}
+	shownOnline struct {
+		Redis shownRedis `yaml:"redis"`
+	}
+	shownRedis struct {
+		Addr         string `yaml:"addr,omitempty"`
+		URL          string `yaml:"url,omitempty"`
+		Cluster      bool   `yaml:"cluster"`
+		Username     string `yaml:"username,omitempty"`
+		PasswordFile string `yaml:"password_file,omitempty"`
+		PasswordEnv  string `yaml:"password_env,omitempty"`
+		DB           int    `yaml:"db"`
+		TLS          bool   `yaml:"tls"`
+		RateLimit    int    `yaml:"rate_limit"`
+		BatchSize    int    `yaml:"batch_size"`
+		ScanCount    int    `yaml:"scan_count"`
+		MaxScan      int    `yaml:"max_scan"`
+		Timeout      string `yaml:"timeout"`
+	}
+	shownOffline struct {
+		Parquet struct {
+			Root string `yaml:"root"`
+		} `yaml:"parquet"`
+	}
+	shownFeast struct {
+		Repo    string `yaml:"repo"`
+		Refresh string `yaml:"refresh"`
+	}
+	shownSlack struct {
+		WebhookURLFile string            `yaml:"webhook_url_file,omitempty"`
+		TokenFile      string            `yaml:"token_file,omitempty"`
+		Channel        string            `yaml:"channel,omitempty"`
+		Channels       map[string]string `yaml:"channels,omitempty"`
+		DashboardURL   string            `yaml:"dashboard_url,omitempty"`
+		StatusURL      string            `yaml:"status_url,omitempty"`
+	}
+	shownAlerts struct {
+		RepeatInterval string `yaml:"repeat_interval"`
+		For            string `yaml:"for"`
+		StateFile      string `yaml:"state_file,omitempty"`
+	}
+	shownWeb struct {
+		ExternalURL string `yaml:"external_url,omitempty"`
+		GrafanaURL  string `yaml:"grafana_url,omitempty"`
+	}
+	shownView struct {
+		Name       string         `yaml:"name"`
+		Project    string         `yaml:"project,omitempty"`
+		Entities   []string       `yaml:"entities,flow"`
+		TTL        string         `yaml:"ttl,omitempty"`
+		Interval   string         `yaml:"interval"`
+		SampleSize int            `yaml:"sample_size"`
+		Online     shownViewOn    `yaml:"online"`
+		Offline    *shownViewOff  `yaml:"offline,omitempty"`
+		Features   []shownFeature `yaml:"features"`
+		Checks     shownChecks    `yaml:"checks"`
+	}
+	shownViewOn struct {
+		Layout         string `yaml:"layout"`
+		Key            string `yaml:"key,omitempty"`
+		TimestampField string `yaml:"timestamp_field,omitempty"`
+	}
+	shownViewOff struct {
+		Path            string `yaml:"path"`
+		TimestampColumn string `yaml:"timestamp_column"`
+		Window          string `yaml:"window"`
+	}
+	shownFeature struct {
+		Name string `yaml:"name"`
+		Type string `yaml:"type"`
+	}
+	shownChecks struct {
+		Freshness   shownThr  `yaml:"freshness,flow"`
+		NullRate    shownThr  `yaml:"null_rate,flow"`
+		Coverage    shownThr  `yaml:"coverage,flow"`
+		Consistency shownThr  `yaml:"consistency,flow"`
+		Skew        shownSkew `yaml:"skew"`
+	}
+	shownThr struct {
+		Warn *yaml.Node `yaml:"warn"`
+		Crit *yaml.Node `yaml:"crit"`
+	}
+	shownSkew struct {
+		PValue       float64  `yaml:"p_value"`
+		MinStatistic float64  `yaml:"min_statistic"`
+		PSI          shownThr `yaml:"psi,flow"`
+	}
+)
+
+func dur(d time.Duration) string { return formatDuration(d) }
+
+// thr shows a threshold; a missing one is an explicit null ("no threshold").
+func showThr(t Thresholds, seconds bool) shownThr {
+	one := func(p *float64) *yaml.Node {
+		switch {
+		case p == nil:
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
+		case seconds:
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: dur(secondsToDuration(*p))}
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: strconv.FormatFloat(*p, 'g', -1, 64)}
+	}
+	return shownThr{Warn: one(t.Warn), Crit: one(t.Crit)}
+}
+
+func (c *Config) shown() shownConfig {
+	r := c.Online.Redis
+	s := shownConfig{
+		Interval:   dur(c.Interval),
+		SampleSize: c.SampleSize,
+		Online: shownOnline{Redis: shownRedis{
+			Addr: r.Addr, URL: r.URL, Cluster: r.Cluster, Username: r.Username,
+			PasswordFile: r.PasswordFile, PasswordEnv: r.PasswordEnv, DB: r.DB, TLS: r.TLS,
+			RateLimit: r.RateLimit, BatchSize: r.BatchSize, ScanCount: r.ScanCount, MaxScan: r.MaxScan,
+			Timeout: dur(r.Timeout),
+		}},
+		Alerts: shownAlerts{RepeatInterval: dur(c.Alerts.RepeatInterval), For: dur(c.Alerts.For), StateFile: c.Alerts.StateFile},
+	}
+	s.Offline.Parquet.Root = c.Offline.Parquet.Root
+	if c.Feast != nil {
+		s.Feast = &shownFeast{Repo: c.Feast.Repo, Refresh: dur(c.Feast.Refresh)}
+	}
+	if sl := c.Slack; sl != nil {
+		s.Slack = &shownSlack{WebhookURLFile: sl.WebhookURLFile, TokenFile: sl.TokenFile, Channel: sl.Channel,
+			Channels: sl.Channels, DashboardURL: sl.DashboardURL, StatusURL: sl.StatusURL}
+	}
+	if c.Web != (Web{}) {
+		s.Web = &shownWeb{ExternalURL: c.Web.ExternalURL, GrafanaURL: c.Web.GrafanaURL}
+	}
+	s.FeatureViews = []shownView{}
+	for _, v := range c.Views {
+		sv := shownView{
+			Name: v.Name, Project: v.Project, Entities: v.Entities,
+			Interval: dur(v.Interval), SampleSize: v.SampleSize,
+			Online: shownViewOn{Layout: string(v.Online.Layout), Key: v.Online.Key, TimestampField: v.Online.TimestampField},
+			Checks: shownChecks{
+				Freshness:   showThr(v.Checks.Freshness, true),
+				NullRate:    showThr(v.Checks.NullRate, false),
+				Coverage:    showThr(v.Checks.Coverage, false),
+				Consistency: showThr(v.Checks.Consistency, false),
+				Skew:        shownSkew{PValue: v.Checks.Skew.PValue, MinStatistic: v.Checks.Skew.MinStatistic, PSI: showThr(v.Checks.Skew.PSI, false)},
+			},
+		}
+		if v.TTL > 0 {
+			sv.TTL = dur(v.TTL)
+		}
+		if o := v.Offline; o != nil {
+			sv.Offline = &shownViewOff{Path: o.Path, TimestampColumn: o.TimestampColumn, Window: dur(o.Window)}
+		}
+		sv.Features = []shownFeature{}
+		for _, f := range v.Features {
+			sv.Features = append(sv.Features, shownFeature{Name: f.Name, Type: f.Type})
+		}
+		s.FeatureViews = append(s.FeatureViews, sv)
+	}
+	return s
+}
