@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/fsmon/fsmon/checks"
@@ -83,8 +84,7 @@ func niceMax(m float64) float64 {
 
 // f1 formats a coordinate with at most one decimal.
 func f1(x float64) string {
-	s := fmt.Sprintf("%.1f", x)
-	return strings.TrimSuffix(s, ".0")
+	return strings.TrimSuffix(strconv.FormatFloat(x, 'f', 1, 64), ".0")
 }
 
 func svgOpen(b *strings.Builder, h int, label string) {
