@@ -134,6 +134,7 @@ func parseRepo(data []byte, dir string) (*Repo, error) {
 	case yaml.ScalarNode:
 		reg.Path = raw.Registry.Value
 	case yaml.MappingNode:
+		reg = rawRegistry{}
 		if err := raw.Registry.Decode(&reg); err != nil {
 			return nil, fmt.Errorf("registry: %w", err)
 		}
