@@ -1,0 +1,186 @@
+package parquetstore
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/fsmon/fsmon/sample"
+)
+
+// fileFooter is what one file contributes to Footer and NullCounts.
+type fileFooter struct {
+	rows      int64
+	newest    int64
+	hasNewest bool
+	scanned   int // row groups whose timestamps were scanned
+	nulls     map[string]int64
+	problems  []string
+	err       error
+}
+
+// Footer returns the newest event time and the row count of the view's
+// files from their footers. Row groups whose timestamp statistics are
+// missing or unusable (INT96, writers that omit them) are scanned instead;
+// only their timestamp column is decoded.
+func (s *Store) Footer(ctx context.Context) (*sample.Footer, error) {
+	res, err := s.footers(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	return res.footer, nil
+}
+
+// NullCounts returns, per feature, the number of null values over all the
+// view's files and the total number of rows, from the footer statistics
+// (chunks without statistics are scanned: definition levels only). A file
+// without a feature's column counts all its rows as null for that feature.
+// Float NaN values are not counted: the footer does not know them.
+func (s *Store) NullCounts(ctx context.Context) (map[string]int64, int64, error) {
+	res, err := s.footers(ctx, true)
+	if err != nil {
+		return nil, 0, err
+	}
+	return res.nulls, res.footer.Rows, nil
+}
+
+type footerResult struct {
+	footer *sample.Footer
+	nulls  map[string]int64
+}
+
+func (s *Store) footers(ctx context.Context, withNulls bool) (*footerResult, error) {
+	refs, problems, err := s.resolve()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]fileFooter, len(refs))
+	s.forEach(ctx, len(refs), func(i int) {
+		out[i] = s.fileFooter(ctx, refs[i], withNulls)
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("parquet view %q: %w", s.v.Path, err)
+	}
+	res := &footerResult{footer: &sample.Footer{Problems: problems}}
+	if withNulls {
+		res.nulls = make(map[string]int64, len(s.v.Features))
+		for _, f := range s.v.Features {
+			res.nulls[f.Name] = 0
+		}
+	}
+	var failed []string
+	f := res.footer
+	for _, ff := range out {
+		if ff.err != nil {
+			failed = append(failed, ff.err.Error())
+			continue
+		}
+		f.Files++
+		f.Rows += ff.rows
+		f.Problems = append(f.Problems, ff.problems...)
+		if ff.hasNewest && (!f.HasNewest || ff.newest > f.Newest) {
+			f.Newest, f.HasNewest = ff.newest, true
+		}
+		for k, v := range ff.nulls {
+			res.nulls[k] += v
+		}
+	}
+	f.Problems = append(f.Problems, failed...)
+	if f.Files == 0 {
+		return nil, allFailed(s.v.Path, failed)
+	}
+	return res, nil
+}
+
+func (s *Store) fileFooter(ctx context.Context, ref fileRef, withNulls bool) (ff fileFooter) {
+	of, err := open(ref)
+	if err != nil {
+		ff.err = err
+		return ff
+	}
+	defer of.Close()
+	ff.err = guard(ref.name, func() error {
+		pf := of.pf
+		ff.rows = pf.NumRows()
+		tc, ok, err := lookupColumn(pf, s.v.TimestampColumn)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", ref.name, err)
+		}
+		if !ok {
+			return fmt.Errorf("file %s has no timestamp column %s", ref.name, s.v.TimestampColumn)
+		}
+		conv, err := timestampConv(tc)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", ref.name, err)
+		}
+		for i, rg := range pf.RowGroups() {
+			if rg.NumRows() == 0 {
+				continue
+			}
+			if _, hi, ok := chunkBounds(pf, i, tc.idx, tc, conv); ok {
+				if !ff.hasNewest || hi > ff.newest {
+					ff.newest, ff.hasNewest = hi, true
+				}
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			ff.scanned++
+			newest := int64(math.MinInt64)
+			has := false
+			err := scanChunk(rg, tc, nil, func(_, _ int, p *pageData, k int, null bool) {
+				if !null {
+					if t := conv.at(p, k); t > newest {
+						newest, has = t, true
+					}
+				}
+			})
+			if err != nil {
+				return fmt.Errorf("read %s column %s: %w", ref.name, tc.name, err)
+			}
+			if has && (!ff.hasNewest || newest > ff.newest) {
+				ff.newest, ff.hasNewest = newest, true
+			}
+		}
+		if ff.scanned > 0 {
+			s.log.Debug("timestamp statistics missing, scanned", "file", ref.name, "row_groups", ff.scanned)
+		}
+		if !withNulls {
+			return nil
+		}
+		ff.nulls = make(map[string]int64, len(s.v.Features))
+		for _, f := range s.v.Features {
+			c, ok, err := lookupColumn(pf, f.Name)
+			if err != nil || !ok {
+				if err != nil {
+					ff.problems = append(ff.problems, fmt.Sprintf("file %s: %v", ref.name, err))
+				} else if _, hive := ref.hive[f.Name]; hive {
+					continue // a partition value is never null
+				} else {
+					ff.problems = append(ff.problems, fmt.Sprintf("file %s has no column %s", ref.name, f.Name))
+				}
+				ff.nulls[f.Name] += ff.rows
+				continue
+			}
+			for i, rg := range pf.RowGroups() {
+				if n, ok := nullCount(pf, i, c); ok {
+					ff.nulls[f.Name] += n
+					continue
+				}
+				var n int64
+				err := scanChunk(rg, c, nil, func(_, _ int, _ *pageData, _ int, null bool) {
+					if null {
+						n++
+					}
+				})
+				if err != nil {
+					return fmt.Errorf("read %s column %s: %w", ref.name, c.name, err)
+				}
+				ff.nulls[f.Name] += n
+			}
+		}
+		return nil
+	})
+	return ff
+}

@@ -1,0 +1,209 @@
+package parquetstore
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/fsmon/fsmon/sample"
+)
+
+// newSample allocates a sample of n rows with the view's columns, every value
+// Absent and no event time.
+func (s *Store) newSample(n int) *sample.Sample {
+	out := &sample.Sample{
+		Entities: make([]sample.Entity, n),
+		Times:    make([]int64, n),
+		HasTime:  make([]bool, n),
+		Columns:  make(map[string]*sample.Column, len(s.v.Features)),
+	}
+	for _, f := range s.v.Features {
+		c := &sample.Column{Nulls: make([]sample.Null, n)}
+		switch {
+		case f.Type.Numeric():
+			c.Num = make([]float64, n)
+		case f.Type.Categorical():
+			c.Str = make([]string, n)
+		}
+		for i := range c.Nulls {
+			c.Nulls[i] = sample.Absent
+		}
+		out.Columns[f.Name] = c
+	}
+	return out
+}
+
+// fits reports whether a column's physical type can hold a feature of type t.
+func fits(t sample.Type, c column) bool {
+	switch {
+	case t.Numeric():
+		switch c.kind {
+		case parquet.Int32, parquet.Int64, parquet.Float, parquet.Double:
+			return true
+		}
+		return false
+	case t == sample.String:
+		return c.kind == parquet.ByteArray || c.kind == parquet.FixedLenByteArray
+	case t == sample.Bool:
+		return c.kind == parquet.Boolean
+	}
+	return true
+}
+
+// readRows reads the entity and feature values of the given rows (ascending
+// indexes into row group rg of file of) into out rows off, off+1, ... It
+// does not touch Times. Data problems (missing or ill-typed columns) are
+// appended to problems; the error is for unreadable data.
+func (s *Store) readRows(of *openFile, rg int, rows []int32, out *sample.Sample, off int, problems *[]string) error {
+	pf := of.pf
+	group := pf.RowGroups()[rg]
+	name := of.ref.name
+	// Entities.
+	if len(s.v.Entities) > 0 {
+		parts := make([][]string, 0, len(s.v.Entities))
+		for _, e := range s.v.Entities {
+			vals := make([]string, len(rows))
+			parts = append(parts, vals)
+			c, ok, err := lookupColumn(pf, e)
+			if err != nil || !ok {
+				if hv, hive := of.ref.hive[e]; hive && err == nil {
+					for j := range vals {
+						vals[j] = hv
+					}
+				} else if err != nil {
+					*problems = append(*problems, fmt.Sprintf("file %s: %v", name, err))
+				} else {
+					*problems = append(*problems, fmt.Sprintf("file %s has no entity column %s", name, e))
+				}
+				continue
+			}
+			var buf []byte
+			err = scanChunk(group, c, rows, func(j, _ int, p *pageData, k int, null bool) {
+				if !null {
+					buf = p.text(k, buf[:0])
+					vals[j] = string(buf)
+				}
+			})
+			if err != nil {
+				return fmt.Errorf("read %s column %s: %w", name, e, err)
+			}
+		}
+		if len(parts) == 1 {
+			for j, v := range parts[0] {
+				out.Entities[off+j] = sample.Entity(v)
+			}
+		} else {
+			vs := make([]string, len(parts))
+			for j := range rows {
+				for e := range parts {
+					vs[e] = parts[e][j]
+				}
+				out.Entities[off+j] = sample.JoinEntity(vs...)
+			}
+		}
+	}
+	// Features.
+	for _, f := range s.v.Features {
+		col := out.Columns[f.Name]
+		c, ok, err := lookupColumn(pf, f.Name)
+		if err != nil || !ok {
+			if hv, hive := of.ref.hive[f.Name]; hive && err == nil {
+				for j := range rows {
+					setText(col, f.Type, off+j, hv)
+				}
+			} else if err != nil {
+				*problems = append(*problems, fmt.Sprintf("file %s: %v", name, err))
+				for j := range rows {
+					col.Nulls[off+j] = sample.Invalid
+				}
+			} else {
+				*problems = append(*problems, fmt.Sprintf("file %s has no column %s", name, f.Name))
+			}
+			continue
+		}
+		if !fits(f.Type, c) {
+			*problems = append(*problems, fmt.Sprintf("file %s column %s has type %s, which cannot hold %s values", name, f.Name, c.typ, f.Type))
+			for j := range rows {
+				col.Nulls[off+j] = sample.Invalid
+			}
+			continue
+		}
+		var fn scanFunc
+		nulls := col.Nulls[off : off+len(rows)]
+		switch {
+		case f.Type.Numeric():
+			num := col.Num[off : off+len(rows)]
+			fn = func(j, _ int, p *pageData, k int, null bool) {
+				if null {
+					nulls[j] = sample.Empty
+					return
+				}
+				v := p.num(k)
+				if math.IsNaN(v) {
+					nulls[j] = sample.Empty
+					return
+				}
+				num[j], nulls[j] = v, sample.Present
+			}
+		case f.Type == sample.String:
+			str := col.Str[off : off+len(rows)]
+			fn = func(j, _ int, p *pageData, k int, null bool) {
+				if null {
+					nulls[j] = sample.Empty
+					return
+				}
+				str[j], nulls[j] = string(p.bytes(k)), sample.Present
+			}
+		case f.Type == sample.Bool:
+			str := col.Str[off : off+len(rows)]
+			fn = func(j, _ int, p *pageData, k int, null bool) {
+				if null {
+					nulls[j] = sample.Empty
+					return
+				}
+				str[j], nulls[j] = strconv.FormatBool(p.bool(k)), sample.Present
+			}
+		default:
+			fn = func(j, _ int, p *pageData, k int, null bool) {
+				if null {
+					nulls[j] = sample.Empty
+				} else {
+					nulls[j] = sample.Present
+				}
+			}
+		}
+		if err := scanChunk(group, c, rows, fn); err != nil {
+			return fmt.Errorf("read %s column %s: %w", name, f.Name, err)
+		}
+	}
+	return nil
+}
+
+// setText stores a hive partition value into row i of a column.
+func setText(col *sample.Column, t sample.Type, i int, v string) {
+	switch {
+	case v == "" || v == "__HIVE_DEFAULT_PARTITION__":
+		col.Nulls[i] = sample.Empty
+	case t.Numeric():
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			col.Nulls[i] = sample.Invalid
+			return
+		}
+		col.Num[i], col.Nulls[i] = f, sample.Present
+	case t == sample.Bool:
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			col.Nulls[i] = sample.Invalid
+			return
+		}
+		col.Str[i], col.Nulls[i] = strconv.FormatBool(b), sample.Present
+	case t == sample.String:
+		col.Str[i], col.Nulls[i] = v, sample.Present
+	default:
+		col.Nulls[i] = sample.Present
+	}
+}

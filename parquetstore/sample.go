@@ -1,0 +1,360 @@
+package parquetstore
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/bits"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/fsmon/fsmon/sample"
+)
+
+// rgCount is one row group that may hold rows of the window.
+type rgCount struct {
+	rg    int
+	count int  // rows in the window
+	all   bool // every row is in the window (known from statistics)
+	// filled by the selection step
+	picks []int32 // ordinals among the row group's in-window rows, ascending
+	off   int     // first output row
+}
+
+// fileScan is the first pass over one file.
+type fileScan struct {
+	of       *openFile
+	ts       column
+	conv     tsConv
+	rgs      []rgCount
+	from, to int64
+	scanned  int
+	problems []string
+	read     []string // problems of the second pass
+	err      error
+}
+
+// Sample returns up to n rows whose event time lies in w (both ends
+// included), drawn uniformly without replacement with the view's seed; when
+// the window holds n rows or fewer it returns all of them. Rows come in file
+// order, then row order. A zero w.From or w.To leaves that end open.
+//
+// It works in two passes: the first counts the window's rows per row group
+// (row groups outside the window are pruned by their statistics, row groups
+// inside it are counted from the footer alone), the second decodes the
+// timestamp, entity and feature columns of the row groups that hold chosen
+// rows, and nothing else.
+func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sample, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("parquet view %q: negative sample size %d", s.v.Path, n)
+	}
+	from, to := int64(math.MinInt64), int64(math.MaxInt64)
+	if !w.From.IsZero() {
+		from = w.From.UnixNano()
+	}
+	if !w.To.IsZero() {
+		to = w.To.UnixNano()
+	}
+	refs, problems, err := s.resolve()
+	if err != nil {
+		return nil, err
+	}
+	scans := make([]fileScan, len(refs))
+	defer func() {
+		for _, fs := range scans {
+			fs.of.Close()
+		}
+	}()
+	s.forEach(ctx, len(refs), func(i int) {
+		scans[i] = s.countWindow(ctx, refs[i], from, to)
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("parquet view %q: %w", s.v.Path, err)
+	}
+	var (
+		failed []string
+		total  int
+		used   int
+	)
+	out := &sample.Sample{}
+	for i := range scans {
+		fs := &scans[i]
+		if fs.err != nil {
+			failed = append(failed, fs.err.Error())
+			continue
+		}
+		used++
+		out.Scanned += fs.scanned
+		problems = append(problems, fs.problems...)
+		for _, r := range fs.rgs {
+			total += r.count
+		}
+	}
+	if used == 0 {
+		return nil, allFailed(s.v.Path, failed)
+	}
+
+	// Choose the rows: ordinals among all in-window rows, in file order.
+	var picks []int64
+	complete := total <= n
+	if !complete {
+		picks = choose(int64(total), n, s.seed)
+	}
+	size := min(total, n)
+	off, next := 0, 0
+	var base int64
+	for i := range scans {
+		fs := &scans[i]
+		if fs.err != nil {
+			continue
+		}
+		for r := range fs.rgs {
+			rc := &fs.rgs[r]
+			rc.off = off
+			end := base + int64(rc.count)
+			if complete {
+				rc.picks = make([]int32, rc.count)
+				for k := range rc.picks {
+					rc.picks[k] = int32(k)
+				}
+			} else {
+				for next < len(picks) && picks[next] < end {
+					rc.picks = append(rc.picks, int32(picks[next]-base))
+					next++
+				}
+			}
+			off += len(rc.picks)
+			base = end
+		}
+	}
+
+	full := s.newSample(size)
+	full.Scanned, full.Population, full.Complete = out.Scanned, total, complete
+	lost := make([]bool, len(scans))
+	s.forEach(ctx, len(scans), func(i int) {
+		fs := &scans[i]
+		if fs.err != nil {
+			return
+		}
+		err := guard(fs.of.ref.name, func() error { return s.readPicks(ctx, fs, full) })
+		if err != nil {
+			fs.read = append(fs.read, err.Error())
+			lost[i] = true
+		}
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("parquet view %q: %w", s.v.Path, err)
+	}
+	for i := range scans {
+		problems = appendNew(problems, scans[i].read)
+	}
+	full.Problems = append(problems, failed...)
+	if slices.Contains(lost, true) {
+		full = s.dropLost(full, scans, lost)
+	}
+	return full, nil
+}
+
+// countWindow opens a file and counts the window's rows per row group.
+func (s *Store) countWindow(ctx context.Context, ref fileRef, from, to int64) (fs fileScan) {
+	fs.from, fs.to = from, to
+	of, err := open(ref)
+	if err != nil {
+		fs.err = err
+		return fs
+	}
+	fs.of = of
+	fs.err = guard(ref.name, func() error {
+		pf := of.pf
+		tc, ok, err := lookupColumn(pf, s.v.TimestampColumn)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", ref.name, err)
+		}
+		if !ok {
+			return fmt.Errorf("file %s has no timestamp column %s", ref.name, s.v.TimestampColumn)
+		}
+		conv, err := timestampConv(tc)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", ref.name, err)
+		}
+		fs.ts, fs.conv = tc, conv
+		for i, rg := range pf.RowGroups() {
+			rows := rg.NumRows()
+			if rows == 0 {
+				continue
+			}
+			if lo, hi, ok := chunkBounds(pf, i, tc.idx, tc, conv); ok {
+				if hi < from || lo > to {
+					continue
+				}
+				if nulls, known := nullCount(pf, i, tc); lo >= from && hi <= to && known && nulls == 0 {
+					fs.rgs = append(fs.rgs, rgCount{rg: i, count: int(rows), all: true})
+					fs.scanned += int(rows)
+					continue
+				}
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			count := 0
+			err := scanChunk(rg, tc, nil, func(_, _ int, p *pageData, k int, null bool) {
+				if !null {
+					if t := conv.at(p, k); t >= from && t <= to {
+						count++
+					}
+				}
+			})
+			if err != nil {
+				return fmt.Errorf("read %s column %s: %w", ref.name, tc.name, err)
+			}
+			fs.scanned += int(rows)
+			if count > 0 {
+				fs.rgs = append(fs.rgs, rgCount{rg: i, count: count})
+			}
+		}
+		return nil
+	})
+	if fs.err != nil {
+		of.Close()
+		fs.of = nil
+	}
+	return fs
+}
+
+// readPicks decodes the chosen rows of one file into out.
+func (s *Store) readPicks(ctx context.Context, fs *fileScan, out *sample.Sample) error {
+	pf := fs.of.pf
+	name := fs.of.ref.name
+	for _, rc := range fs.rgs {
+		if len(rc.picks) == 0 {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		group := pf.RowGroups()[rc.rg]
+		rows := rc.picks
+		times := out.Times[rc.off : rc.off+len(rows)]
+		has := out.HasTime[rc.off : rc.off+len(rows)]
+		if rc.all {
+			err := scanChunk(group, fs.ts, rows, func(j, _ int, p *pageData, k int, null bool) {
+				if !null {
+					times[j], has[j] = fs.conv.at(p, k), true
+				}
+			})
+			if err != nil {
+				return fmt.Errorf("read %s column %s: %w", name, fs.ts.name, err)
+			}
+		} else {
+			// Map in-window ordinals to row indexes, keeping the times.
+			rows = make([]int32, 0, len(rc.picks))
+			ord, j := int32(0), 0
+			err := scanChunk(group, fs.ts, nil, func(_, row int, p *pageData, k int, null bool) {
+				if null || j >= len(rc.picks) {
+					return
+				}
+				t := fs.conv.at(p, k)
+				if t < fs.from || t > fs.to {
+					return
+				}
+				if ord == rc.picks[j] {
+					rows = append(rows, int32(row))
+					times[j], has[j] = t, true
+					j++
+				}
+				ord++
+			})
+			if err != nil {
+				return fmt.Errorf("read %s column %s: %w", name, fs.ts.name, err)
+			}
+			if len(rows) != len(rc.picks) {
+				return fmt.Errorf("read %s: row group %d changed while it was read", name, rc.rg)
+			}
+		}
+		if err := s.readRows(fs.of, rc.rg, rows, out, rc.off, &fs.read); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropLost removes the rows of files that failed in the second pass.
+func (s *Store) dropLost(in *sample.Sample, scans []fileScan, lost []bool) *sample.Sample {
+	keep := make([]bool, in.Len())
+	pop := in.Population
+	for i := range scans {
+		for _, rc := range scans[i].rgs {
+			for j := range rc.picks {
+				keep[rc.off+j] = !lost[i]
+			}
+			if lost[i] {
+				pop -= rc.count
+			}
+		}
+	}
+	n := 0
+	for _, k := range keep {
+		if k {
+			n++
+		}
+	}
+	out := s.newSample(n)
+	out.Scanned, out.Population, out.Complete, out.Problems = in.Scanned, pop, in.Complete, in.Problems
+	o := 0
+	for i, k := range keep {
+		if !k {
+			continue
+		}
+		out.Entities[o], out.Times[o], out.HasTime[o] = in.Entities[i], in.Times[i], in.HasTime[i]
+		for name, c := range in.Columns {
+			oc := out.Columns[name]
+			oc.Nulls[o] = c.Nulls[i]
+			if c.Num != nil {
+				oc.Num[o] = c.Num[i]
+			}
+			if c.Str != nil {
+				oc.Str[o] = c.Str[i]
+			}
+		}
+		o++
+	}
+	return out
+}
+
+// choose returns n distinct ordinals in [0, total), ascending, uniformly
+// (Floyd's algorithm), from a generator seeded with seed.
+func choose(total int64, n int, seed uint64) []int64 {
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	picks := make([]int64, 0, n)
+	if total <= 1<<28 {
+		set := make([]uint64, (total+63)/64)
+		for j := total - int64(n); j < total; j++ {
+			t := rng.Int64N(j + 1)
+			if set[t>>6]&(1<<(t&63)) != 0 {
+				t = j
+			}
+			set[t>>6] |= 1 << (t & 63)
+		}
+		for w, b := range set {
+			for b != 0 {
+				tz := int64(bits.TrailingZeros64(b))
+				picks = append(picks, int64(w)*64+tz)
+				b &= b - 1
+			}
+		}
+		return picks
+	}
+	set := make(map[int64]struct{}, n)
+	for j := total - int64(n); j < total; j++ {
+		t := rng.Int64N(j + 1)
+		if _, dup := set[t]; dup {
+			t = j
+		}
+		set[t] = struct{}{}
+	}
+	for t := range set {
+		picks = append(picks, t)
+	}
+	slices.Sort(picks)
+	return picks
+}
