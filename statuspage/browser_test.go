@@ -6,6 +6,8 @@ import (
 	"flag"
 	"image"
 	"image/png"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -63,7 +65,10 @@ func runChromium(t *testing.T, bin, url string, extra ...string) (stdout, stderr
 // problem: uncaught exceptions, console errors, CSP violations, failed
 // loads.
 func consoleErrors(log string) []string {
-	re := regexp.MustCompile(`(?i)uncaught|CONSOLE\(|console.*error|Content Security Policy|Failed to load resource|net::ERR_`)
+	// Chromium logs every console message as "INFO:CONSOLE:<line>] ..." (or
+	// "CONSOLE(<line>)" in older versions); the page has no script, so any
+	// console line is a problem (a CSP violation, a failed load).
+	re := regexp.MustCompile(`(?i)uncaught|:CONSOLE[:(]|Content Security Policy|Failed to load resource`)
 	var out []string
 	for _, l := range strings.Split(log, "\n") {
 		if re.MatchString(l) {
@@ -166,4 +171,25 @@ func abs(x int) int {
 		return -x
 	}
 	return x
+}
+
+// TestBrowserSeesErrors shows that the browser test would notice a broken
+// page: an inline script, which the page's Content-Security-Policy blocks,
+// and a script error on a page without the policy.
+func TestBrowserSeesErrors(t *testing.T) {
+	bin := chromium(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/csp" {
+			w.Header().Set("Content-Security-Policy", csp)
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, `<!DOCTYPE html><html><head><title>t</title></head><body><script>undefinedFn()</script></body></html>`)
+	}))
+	defer srv.Close()
+	for _, path := range []string{"/csp", "/plain"} {
+		_, log := runChromium(t, bin, srv.URL+path, "--dump-dom")
+		if errs := consoleErrors(log); len(errs) == 0 {
+			t.Errorf("%s: no console error detected in:\n%s", path, log)
+		}
+	}
 }
