@@ -301,3 +301,34 @@ func TestDefaultStatePath(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestConcurrentViews(t *testing.T) {
+	s := mustOpen(t, filepath.Join(t.TempDir(), "s.json"), Options{})
+	done := make(chan error)
+	for i := 0; i < 4; i++ {
+		view := string(rune('a' + i))
+		go func() {
+			var err error
+			for j := 0; j < 50; j++ {
+				st := checks.Warn
+				if j%2 == 1 {
+					st = checks.OK
+				}
+				sendAll(s, s.Update([]checks.Result{res("coverage", view, "", st)}, t0.Add(time.Duration(j)*time.Minute)), t0)
+				if e := s.Save(); e != nil {
+					err = e
+				}
+			}
+			done <- err
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+	// every view ended on ok after a delivered warn: everything resolved and forgotten
+	if a := s.Alerts(); len(a) != 0 {
+		t.Errorf("alerts left: %+v", a)
+	}
+}
