@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/fsmon/fsmon/feast"
 	"github.com/fsmon/fsmon/sample"
 )
 
@@ -51,7 +52,7 @@ type View struct {
 	KeyVersion int
 	// JoinKeyTypes are the Feast value types of Entities, in the same order
 	// (feast layout).
-	JoinKeyTypes []feastValueType
+	JoinKeyTypes []feast.ValueType
 }
 
 // field is one decoded feature value of one entity.
@@ -119,20 +120,20 @@ func (s *Store) View(v View) (*ViewSampler, error) {
 	if v.MaxScan < 0 {
 		return nil, fmt.Errorf("view %q: negative key budget %d", v.Name, v.MaxScan)
 	}
-	var lay layout
+	vs := &ViewSampler{s: s, v: v}
 	var err error
 	switch v.Layout {
 	case LayoutHash, LayoutString:
-		lay, err = newTextLayout(&v, s.cluster != nil)
+		vs.lay, err = newTextLayout(&vs.v, s.cluster != nil)
 	case LayoutFeast:
-		lay, err = newFeastLayout(&v)
+		vs.lay, err = newFeastLayout(&vs.v)
 	default:
 		err = fmt.Errorf("unknown layout %q (want hash, string or feast)", v.Layout)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("view %q: %w", v.Name, err)
 	}
-	return &ViewSampler{s: s, v: v, lay: lay}, nil
+	return vs, nil
 }
 
 // builder accumulates the rows of a sample.
@@ -401,7 +402,7 @@ scan:
 		smp.Population = smp.Len()
 	}
 	if badKeys > 0 {
-		smp.Problems = append(smp.Problems, fmt.Sprintf("%d keys matched %q but not the key template", badKeys, pattern))
+		smp.Problems = append(smp.Problems, fmt.Sprintf("%d keys matched the SCAN pattern but not the view's key layout", badKeys))
 	}
 	b.problems(vs.lay.typeName(), vs.v.Layout != LayoutFeast)
 	switch stop {
