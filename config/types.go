@@ -35,6 +35,10 @@ type Redis struct {
 	Username     string
 	PasswordFile string // file holding the password; "" means none
 	PasswordEnv  string // environment variable holding the password
+	// RepoPassword is the password of the Feast repo's connection_string,
+	// set by Feast discovery when the config names no Redis address. It is
+	// a secret: never print it.
+	RepoPassword string
 	DB           int
 	TLS          bool
 	// Sampling pace: at most RateLimit entities per second (0 = unlimited,
