@@ -1,0 +1,398 @@
+// Package app is the fsmon daemon: it turns a config into stores, schedules
+// every view's checks, renders results as metrics, alerts and a status page,
+// and serves them over HTTP. It is the only package that sees the stores and
+// the notifiers together. It touches no signals and no flags: cmd/fsmon
+// drives it, and tests run it in process on 127.0.0.1:0.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/fsmon/fsmon/checks"
+	"github.com/fsmon/fsmon/config"
+	"github.com/fsmon/fsmon/metrics"
+	"github.com/fsmon/fsmon/statuspage"
+)
+
+// Version describes the build, for fsmon_build_info and the status page.
+type Version struct {
+	Version, Revision, GoVersion string
+}
+
+// Options configure an App.
+type Options struct {
+	// ConfigFile is loaded by New and again on every Reload.
+	ConfigFile string
+	// Config, when set, is used instead of loading ConfigFile (the demo
+	// builds its config in code); Reload then reloads ConfigFile if set.
+	Config *config.Config
+	// ListenAddress is where the HTTP server listens (":9464";
+	// "127.0.0.1:0" in tests).
+	ListenAddress string
+	// WebConfigFile is an exporter-toolkit web config (TLS, basic auth).
+	WebConfigFile string
+	Logger        *slog.Logger
+	Version       Version
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// FirstRunSpread bounds when a view's first run happens after start:
+	// views are spread by a hash of their name over [0, min(interval,
+	// FirstRunSpread)). Default 10s.
+	FirstRunSpread time.Duration
+}
+
+// App is a running fsmon daemon.
+type App struct {
+	opts    Options
+	log     *slog.Logger
+	reg     *prometheus.Registry
+	metrics *metrics.Metrics
+	reload  prometheus.Gauge
+
+	mu      sync.Mutex
+	cfg     *config.Config
+	stores  *Stores
+	sched   *scheduler
+	results map[viewKey]viewState
+	gen     int
+
+	ln     net.Listener
+	srv    *http.Server
+	served chan error
+	alerts *alerter
+}
+
+type viewKey struct{ project, name string }
+
+// viewState is what the status page shows of a view.
+type viewState struct {
+	results  []checks.Result
+	lastRun  time.Time
+	interval time.Duration
+	running  bool
+}
+
+// New loads the config and prepares the daemon; nothing runs until Start.
+func New(opts Options) (*App, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.FirstRunSpread <= 0 {
+		opts.FirstRunSpread = 10 * time.Second
+	}
+	cfg := opts.Config
+	if cfg == nil {
+		var err error
+		if cfg, err = config.Load(opts.ConfigFile); err != nil {
+			return nil, err
+		}
+	}
+	a := &App{opts: opts, log: opts.Logger, reg: prometheus.NewRegistry(), results: map[viewKey]viewState{}}
+	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.metrics = metrics.New(a.reg, opts.Version.Version, opts.Version.Revision, opts.Version.GoVersion)
+	a.reload = prometheus.NewGauge(prometheus.GaugeOpts{Name: metrics.ConfigReloadSuccess, Help: "Whether the last configuration reload attempt was successful."})
+	a.reg.MustRegister(a.reload)
+	a.reload.Set(1)
+	stores, err := NewStores(cfg, a.log)
+	if err != nil {
+		return nil, err
+	}
+	al, err := newAlerter(cfg, a.reg, a.log)
+	if err != nil {
+		stores.Close()
+		return nil, err
+	}
+	a.cfg, a.stores, a.alerts = cfg, stores, al
+	return a, nil
+}
+
+// Registry is the registry /metrics serves.
+func (a *App) Registry() *prometheus.Registry { return a.reg }
+
+// Start listens and starts the scheduler.
+func (a *App) Start() error {
+	addr := a.opts.ListenAddress
+	if addr == "" {
+		addr = ":9464"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	a.ln = ln
+	a.srv = &http.Server{Handler: a.handler(), ReadHeaderTimeout: 10 * time.Second}
+	a.served = make(chan error, 1)
+	webCfg := a.opts.WebConfigFile
+	go func() {
+		err := web.Serve(ln, a.srv, &web.FlagConfig{WebConfigFile: &webCfg}, a.log)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		a.served <- err
+	}()
+	a.mu.Lock()
+	a.startLocked()
+	a.mu.Unlock()
+	return nil
+}
+
+// Addr is the address the HTTP server listens on.
+func (a *App) Addr() string {
+	if a.ln == nil {
+		return ""
+	}
+	return a.ln.Addr().String()
+}
+
+// Config returns the config in force.
+func (a *App) Config() *config.Config {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.cfg
+}
+
+// Reload loads the config file again. A config that does not load keeps
+// the old one running and returns why.
+func (a *App) Reload() error {
+	if a.opts.ConfigFile == "" {
+		return errors.New("no config file to reload")
+	}
+	cfg, err := config.Load(a.opts.ConfigFile)
+	if err == nil {
+		var stores *Stores
+		stores, err = NewStores(cfg, a.log)
+		if err == nil {
+			var al *alerter
+			al, err = newAlerter(cfg, a.reg, a.log)
+			if err != nil {
+				stores.Close()
+			} else {
+				a.swap(cfg, stores, al)
+			}
+		}
+	}
+	if err != nil {
+		a.reload.Set(0)
+		a.log.Error("config reload failed; keeping the running config", "file", a.opts.ConfigFile, "err", err)
+		return fmt.Errorf("reload %s: %w", a.opts.ConfigFile, err)
+	}
+	a.reload.Set(1)
+	a.log.Info("config reloaded", "file", a.opts.ConfigFile, "views", len(cfg.Views))
+	return nil
+}
+
+func (a *App) swap(cfg *config.Config, stores *Stores, al *alerter) {
+	a.mu.Lock()
+	old := a.sched
+	oldStores := a.stores
+	a.cfg, a.stores, a.alerts = cfg, stores, al
+	keep := map[viewKey]bool{}
+	for _, v := range cfg.Views {
+		keep[viewKey{v.Project, v.Name}] = true
+	}
+	for k := range a.results {
+		if !keep[k] {
+			delete(a.results, k)
+			a.metrics.Forget(k.project, k.name)
+		}
+	}
+	a.startLocked()
+	a.mu.Unlock()
+	// Runs of the old config are aborted; their results are dropped.
+	old.abort()
+	go func() {
+		old.wait()
+		oldStores.Close()
+	}()
+}
+
+// Stop stops scheduling, lets the running checks finish (until ctx ends),
+// and shuts the HTTP server down.
+func (a *App) Stop(ctx context.Context) error {
+	a.mu.Lock()
+	s := a.sched
+	a.mu.Unlock()
+	if s != nil {
+		s.stop()
+		done := make(chan struct{})
+		go func() { s.wait(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			s.abort()
+			<-done
+		}
+	}
+	var err error
+	if a.srv != nil {
+		err = a.srv.Shutdown(ctx)
+		if serr := <-a.served; serr != nil && err == nil {
+			err = serr
+		}
+	}
+	a.mu.Lock()
+	a.stores.Close()
+	a.mu.Unlock()
+	return err
+}
+
+// startLocked starts a scheduler for the current config; a.mu is held.
+func (a *App) startLocked() {
+	a.gen++
+	gen := a.gen
+	s := newScheduler()
+	a.sched = s
+	for _, v := range a.cfg.Views {
+		v := v
+		interval := v.Interval
+		if interval <= 0 {
+			interval = a.cfg.Interval
+		}
+		k := viewKey{v.Project, v.Name}
+		st := a.results[k]
+		st.interval = interval
+		a.results[k] = st
+		first := firstDelay(k, interval, a.opts.FirstRunSpread)
+		s.every(first, interval, func(ctx context.Context) { a.runView(ctx, gen, v) })
+	}
+}
+
+// firstDelay spreads the first runs of views over [0, min(interval,
+// spread)) by a hash of their identity, so views do not all hit Redis at
+// once (later runs keep that phase).
+func firstDelay(k viewKey, interval, spread time.Duration) time.Duration {
+	h := fnv.New64a()
+	h.Write([]byte(k.project + "\x00" + k.name))
+	span := interval
+	if spread < span {
+		span = spread
+	}
+	if span <= 0 {
+		return 0
+	}
+	return time.Duration(h.Sum64() % uint64(span))
+}
+
+// runView runs one view's checks and publishes the results unless the
+// config changed meanwhile.
+func (a *App) runView(ctx context.Context, gen int, v config.View) {
+	k := viewKey{v.Project, v.Name}
+	a.mu.Lock()
+	if gen != a.gen {
+		a.mu.Unlock()
+		return
+	}
+	stores := a.stores
+	st := a.results[k]
+	st.running = true
+	a.results[k] = st
+	a.mu.Unlock()
+
+	now := a.opts.Now()
+	start := time.Now()
+	results := RunView(ctx, stores, v, now)
+	dur := time.Since(start)
+	for i := range results {
+		results[i].Duration = dur
+	}
+
+	a.mu.Lock()
+	if gen != a.gen {
+		a.mu.Unlock()
+		return
+	}
+	st = a.results[k]
+	st.results, st.lastRun, st.running = results, now, false
+	a.results[k] = st
+	al := a.alerts
+	a.mu.Unlock()
+
+	a.metrics.Observe(metrics.Run{Project: v.Project, FeatureView: v.Name, Results: results, At: now, Duration: dur})
+	worst := checks.OK
+	for _, r := range results {
+		if r.Status.Severity() > worst.Severity() {
+			worst = r.Status
+		}
+		if r.Status == checks.Error {
+			a.log.Warn("check could not run", "check", r.Check, "project", v.Project, "feature_view", v.Name, "feature", r.Feature, "store", r.Store, "err", r.Error)
+		}
+	}
+	a.log.Info("checked view", "project", v.Project, "feature_view", v.Name, "status", worst.String(), "results", len(results), "duration", dur)
+	al.observe(ctx, results, now)
+}
+
+// RunView samples a view's stores and runs every check on it.
+func RunView(ctx context.Context, s *Stores, v config.View, now time.Time) []checks.Result {
+	on, off := s.ForView(v)
+	in := checks.Collect(ctx, v, on, off, now)
+	return checks.Run(in)
+}
+
+// snapshot is what the status page renders.
+func (a *App) snapshot() statuspage.Snapshot {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	snap := statuspage.Snapshot{Version: a.opts.Version.Version, UpdatedAt: a.opts.Now()}
+	keys := make([]viewKey, 0, len(a.results))
+	for k := range a.results {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].project != keys[j].project {
+			return keys[i].project < keys[j].project
+		}
+		return keys[i].name < keys[j].name
+	})
+	for _, k := range keys {
+		st := a.results[k]
+		snap.Results = append(snap.Results, st.results...)
+		snap.Views = append(snap.Views, statuspage.ViewInfo{Project: k.project, Name: k.name, LastRun: st.lastRun, Interval: st.interval, Running: st.running})
+	}
+	return snap
+}
+
+func (a *App) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{Registry: a.reg}))
+	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "Healthy")
+	})
+	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "Ready")
+	})
+	mux.HandleFunc("/-/reload", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost && r.Method != http.MethodPut {
+			w.Header().Set("Allow", "POST, PUT")
+			http.Error(w, "reload needs POST or PUT", http.StatusMethodNotAllowed)
+			return
+		}
+		if err := a.Reload(); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintln(w, "Reloaded")
+	})
+	a.mu.Lock()
+	grafana := a.cfg.Web.GrafanaURL
+	a.mu.Unlock()
+	page := statuspage.Handler(a.snapshot, statuspage.Options{Title: "fsmon", GrafanaURL: grafana, Now: a.opts.Now})
+	mux.Handle("/", page)
+	return mux
+}

@@ -1,0 +1,317 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/fsmon/fsmon/checks"
+	"github.com/fsmon/fsmon/config"
+	"github.com/fsmon/fsmon/internal/pqwrite"
+	"github.com/fsmon/fsmon/internal/redistest"
+)
+
+// fixture is a store whose correct answers are known by construction:
+//
+//   - 200 drivers (ids 1..200) offline, one row each, 1h old;
+//   - online: drivers 1..180 (20 missing: coverage 180/200 = 0.9), event
+//     time 1h ago (freshness 3600 s);
+//   - conv_rate is empty for drivers 1..10 online and null for the same
+//     drivers offline: online null rate 10/180, offline 10/200 = 0.05,
+//     and consistency 1 (both null is equal);
+//   - city alternates between "sf" and "la" in both stores (no skew).
+type fixture struct {
+	now    time.Time
+	redis  *redistest.Server
+	dir    string
+	config string
+}
+
+func newFixture(t *testing.T, extra string) *fixture {
+	t.Helper()
+	fx := &fixture{now: time.Now().Truncate(time.Second), redis: redistest.Start(t), dir: t.TempDir()}
+	rdb := redis.NewClient(&redis.Options{Addr: fx.redis.Addr})
+	defer rdb.Close()
+	ctx := context.Background()
+	ts := fx.now.Add(-time.Hour)
+	cols := []pqwrite.Column{{Name: "driver_id", Type: "int64"}, {Name: "event_timestamp", Type: "timestamp"},
+		{Name: "conv_rate", Type: "float64", Optional: true}, {Name: "city", Type: "string", Optional: true}}
+	var rows [][]any
+	for id := 1; id <= 200; id++ {
+		conv := any(float64(id) / 200)
+		convText := fmt.Sprint(float64(id) / 200)
+		if id <= 10 {
+			conv, convText = nil, ""
+		}
+		city := []string{"sf", "la"}[id%2]
+		rows = append(rows, []any{int64(id), ts, conv, city})
+		if id <= 180 {
+			err := rdb.HSet(ctx, fmt.Sprintf("fs:driver:%d", id), "event_ts", fmt.Sprint(ts.Unix()), "conv_rate", convText, "city", city).Err()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := pqwrite.Write(filepath.Join(fx.dir, "driver_stats", "part-0.parquet"), cols, rows); err != nil {
+		t.Fatal(err)
+	}
+	fx.config = filepath.Join(fx.dir, "fsmon.yaml")
+	fx.writeConfig(t, extra)
+	return fx
+}
+
+func (fx *fixture) writeConfig(t *testing.T, extra string) {
+	t.Helper()
+	cfg := fmt.Sprintf(`interval: 1s
+online:
+  redis:
+    addr: %s
+    rate_limit: 0
+    timeout: 2s
+offline:
+  parquet:
+    root: %s
+feature_views:
+  - name: driver_hourly_stats
+    project: demo
+    entities: [driver_id]
+    ttl: 24h
+    online:
+      layout: hash
+      key: "fs:driver:{driver_id}"
+      timestamp_field: event_ts
+    offline:
+      path: driver_stats/*.parquet
+      timestamp_column: event_timestamp
+    features:
+      - {name: conv_rate, type: float64}
+      - {name: city, type: string}
+%s`, fx.redis.Addr, fx.dir, extra)
+	if err := os.WriteFile(fx.config, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func find(t *testing.T, rs []checks.Result, check, feature, store string) checks.Result {
+	t.Helper()
+	for _, r := range rs {
+		if r.Check == check && r.Feature == feature && r.Store == store {
+			return r
+		}
+	}
+	t.Fatalf("no %s result for %q/%q in %d results", check, feature, store, len(rs))
+	return checks.Result{}
+}
+
+func near(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
+
+func TestCheckOnceKnownAnswers(t *testing.T) {
+	fx := newFixture(t, "")
+	cfg, err := config.Load(fx.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := CheckOnce(context.Background(), cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := find(t, rs, checks.KindFreshness, "", "")
+	if fresh.Value == nil || *fresh.Value < 3600 || *fresh.Value > 3700 || fresh.Status != checks.OK {
+		t.Errorf("freshness %v %v, want ~3600 s ok", fresh.Value, fresh.Status)
+	}
+	on := find(t, rs, checks.KindNullRate, "conv_rate", checks.StoreOnline)
+	if !near(*on.Value, 10.0/180) || *on.SampleSize != 180 || on.Status != checks.Crit {
+		t.Errorf("online null rate %v n %v %v, want %v 180 crit", *on.Value, *on.SampleSize, on.Status, 10.0/180)
+	}
+	if on.Details["empty"] != 10 {
+		t.Errorf("empty count %v", on.Details)
+	}
+	off := find(t, rs, checks.KindNullRate, "conv_rate", checks.StoreOffline)
+	if !near(*off.Value, 0.05) || *off.SampleSize != 200 {
+		t.Errorf("offline null rate %v n %v", *off.Value, *off.SampleSize)
+	}
+	cov := find(t, rs, checks.KindCoverage, "", "")
+	if cov.Value == nil || !near(*cov.Value, 0.9) || cov.Status != checks.Crit {
+		t.Errorf("coverage %+v, want 0.9 crit", cov)
+	}
+	for _, f := range []string{"conv_rate", "city"} {
+		c := find(t, rs, checks.KindConsistency, f, "")
+		if c.Value == nil || *c.Value != 1 || *c.SampleSize != 180 {
+			t.Errorf("consistency of %s: %+v, want 1 over 180", f, c)
+		}
+	}
+	city := find(t, rs, checks.KindSkew, "city", "")
+	if city.Status != checks.OK {
+		t.Errorf("city skew %+v, want ok", city)
+	}
+}
+
+func TestServeMetricsAndRecovery(t *testing.T) {
+	fx := newFixture(t, "")
+	a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop(context.Background())
+	base := "http://" + a.Addr()
+
+	waitFor(t, func() bool { return strings.Contains(get(t, base+"/metrics"), "fsmon_feature_view_coverage_ratio") })
+	want := `
+# HELP fsmon_feature_view_coverage_ratio Fraction of the offline sample's fresh entities that are served online.
+# TYPE fsmon_feature_view_coverage_ratio gauge
+fsmon_feature_view_coverage_ratio{feature_view="driver_hourly_stats",project="demo"} 0.9
+# HELP fsmon_feature_null_ratio Fraction of sampled entities (online) or rows (offline) where the feature is null or absent.
+# TYPE fsmon_feature_null_ratio gauge
+fsmon_feature_null_ratio{feature="city",feature_view="driver_hourly_stats",project="demo",store="offline"} 0
+fsmon_feature_null_ratio{feature="city",feature_view="driver_hourly_stats",project="demo",store="online"} 0
+fsmon_feature_null_ratio{feature="conv_rate",feature_view="driver_hourly_stats",project="demo",store="offline"} 0.05
+fsmon_feature_null_ratio{feature="conv_rate",feature_view="driver_hourly_stats",project="demo",store="online"} 0.05555555555555555
+# HELP fsmon_feature_view_sample_size Entities (online) or rows (offline) in the view's last sample.
+# TYPE fsmon_feature_view_sample_size gauge
+fsmon_feature_view_sample_size{feature_view="driver_hourly_stats",project="demo",store="offline"} 200
+fsmon_feature_view_sample_size{feature_view="driver_hourly_stats",project="demo",store="online"} 180
+`
+	if err := testutil.GatherAndCompare(a.Registry(), strings.NewReader(want),
+		"fsmon_feature_view_coverage_ratio", "fsmon_feature_null_ratio", "fsmon_feature_view_sample_size"); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/-/healthy", "/-/ready", "/", "/api/v1/results"} {
+		if code := status(t, base+p); code != 200 {
+			t.Errorf("GET %s: %d", p, code)
+		}
+	}
+
+	// Redis goes away: the online checks report errors, the offline ones
+	// keep running, and the error counter moves.
+	fx.redis.Stop()
+	errorsBefore := testutil.ToFloat64(a.metrics.RunsCounter(checks.KindFreshness, "error"))
+	waitFor(t, func() bool {
+		return testutil.ToFloat64(a.metrics.RunsCounter(checks.KindFreshness, "error")) > errorsBefore
+	})
+	if s := get(t, base+"/metrics"); !strings.Contains(s, `fsmon_check_status{check="freshness",feature="",feature_view="driver_hourly_stats",project="demo",store=""} 3`) {
+		t.Errorf("freshness status is not error while Redis is down")
+	}
+	// Redis comes back (empty): the daemon recovers by itself and the
+	// freshness check runs to a verdict again.
+	fx.redis.Restart(t)
+	rdb := redis.NewClient(&redis.Options{Addr: fx.redis.Addr})
+	defer rdb.Close()
+	rdb.HSet(context.Background(), "fs:driver:1", "event_ts", fmt.Sprint(fx.now.Unix()), "conv_rate", "0.5", "city", "sf")
+	ok := testutil.ToFloat64(a.metrics.RunsCounter(checks.KindFreshness, "success"))
+	waitFor(t, func() bool { return testutil.ToFloat64(a.metrics.RunsCounter(checks.KindFreshness, "success")) > ok })
+}
+
+func TestReloadKeepsOldConfigOnError(t *testing.T) {
+	fx := newFixture(t, "")
+	a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop(context.Background())
+	if err := os.WriteFile(fx.config, []byte("interval: soon\nfeature_views: 3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post("http://"+a.Addr()+"/-/reload", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 500 || !strings.Contains(string(body), "fsmon.yaml:1:") {
+		t.Fatalf("bad reload: %d %s", resp.StatusCode, body)
+	}
+	if n := len(a.Config().Views); n != 1 {
+		t.Fatalf("old config lost: %d views", n)
+	}
+	if !strings.Contains(get(t, "http://"+a.Addr()+"/metrics"), "fsmon_config_last_reload_successful 0") {
+		t.Error("reload failure not exported")
+	}
+	// A good config is picked up.
+	fx.writeConfig(t, "  - name: second_view\n    project: demo\n    entities: [driver_id]\n    online: {layout: hash, key: \"x:{driver_id}\", timestamp_field: ts}\n    features: [{name: a, type: int64}]\n")
+	resp, err = http.Post("http://"+a.Addr()+"/-/reload", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(a.Config().Views) != 2 {
+		t.Fatalf("good reload: %d, %d views", resp.StatusCode, len(a.Config().Views))
+	}
+}
+
+func TestSlowRedisTimesOut(t *testing.T) {
+	// A run's timeout (the interval, 1s) fires while Redis is blocked by
+	// another client; the run ends with an error instead of piling up.
+	fx := newFixture(t, "")
+	srv := redistest.Start(t, "enable-debug-command yes")
+	fx.redis = srv
+	fx.writeConfig(t, "")
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, ReadTimeout: 10 * time.Second})
+	defer rdb.Close()
+	go rdb.Do(context.Background(), "DEBUG", "SLEEP", "3")
+	time.Sleep(100 * time.Millisecond)
+	cfg, err := config.Load(fx.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	start := time.Now()
+	rs, err := CheckOnce(ctx, cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el > 2500*time.Millisecond {
+		t.Errorf("the run did not stop at its deadline (took %v)", el)
+	}
+	if r := find(t, rs, checks.KindFreshness, "", ""); r.Status != checks.Error {
+		t.Errorf("freshness during a blocked Redis: %+v", r)
+	}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+func status(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("condition not met within 20s")
+}

@@ -1,0 +1,217 @@
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/fsmon/fsmon/checks"
+	"github.com/fsmon/fsmon/config"
+	"github.com/fsmon/fsmon/feast"
+	"github.com/fsmon/fsmon/parquetstore"
+	"github.com/fsmon/fsmon/redisstore"
+	"github.com/fsmon/fsmon/sample"
+)
+
+// Stores holds the connections of one config: one Redis client shared by
+// every view, and a Parquet sampler per view. It translates the config into
+// the stores' own options, so that the stores never import config.
+type Stores struct {
+	redis      *redisstore.Store
+	scanBudget int
+	root       string
+	log        *slog.Logger
+
+	mu      sync.Mutex
+	online  map[viewKey]sample.Online
+	offline map[viewKey]sample.Offline
+}
+
+// NewStores prepares the stores of cfg. It does not dial: an unreachable
+// Redis shows up as error results of the checks, not as a startup failure.
+func NewStores(cfg *config.Config, log *slog.Logger) (*Stores, error) {
+	s := &Stores{root: cfg.Offline.Parquet.Root, log: log, online: map[viewKey]sample.Online{}, offline: map[viewKey]sample.Offline{}}
+	r := cfg.Online.Redis
+	pw, err := r.Password()
+	if err != nil {
+		return nil, fmt.Errorf("redis password: %w", err)
+	}
+	opts := redisstore.Options{
+		Addr: r.Addr, Username: r.Username, Password: pw, DB: r.DB, Cluster: r.Cluster,
+		Timeout: r.Timeout, RateLimit: r.RateLimit, BatchSize: r.BatchSize, ScanCount: r.ScanCount, Logger: log,
+	}
+	if r.TLS {
+		host, _, err := net.SplitHostPort(r.Addr)
+		if err != nil {
+			host = r.Addr
+		}
+		opts.TLS = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	}
+	s.scanBudget = r.MaxScan
+	s.redis, err = redisstore.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("redis %s: %w", r.Addr, err)
+	}
+	return s, nil
+}
+
+// Close closes the Redis connections.
+func (s *Stores) Close() {
+	if s != nil && s.redis != nil {
+		_ = s.redis.Close()
+	}
+}
+
+// ForView returns the samplers of a view. A sampler that cannot be built
+// (bad key template, bad offline path) is returned as one that fails every
+// call with that error, so the view's results say why.
+func (s *Stores) ForView(v config.View) (sample.Online, sample.Offline) {
+	k := viewKey{v.Project, v.Name}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	on, ok := s.online[k]
+	if !ok {
+		var err error
+		on, err = s.newOnline(v)
+		if err != nil {
+			on = failingOnline{err}
+		}
+		s.online[k] = on
+	}
+	if v.Offline == nil {
+		return on, nil
+	}
+	off, ok := s.offline[k]
+	if !ok {
+		var err error
+		off, err = s.newOffline(v)
+		if err != nil {
+			off = failingOffline{err}
+		}
+		s.offline[k] = off
+	}
+	return on, off
+}
+
+func features(v config.View) []sample.Feature {
+	fs := make([]sample.Feature, len(v.Features))
+	for i, f := range v.Features {
+		fs[i] = sample.Feature{Name: f.Name, Type: sample.Type(f.Type)}
+	}
+	return fs
+}
+
+// maxScan is the key budget of one online sample: online.redis.max_scan,
+// or ten times the view's sample size.
+func (s *Stores) maxScan(v config.View) int {
+	if s.scanBudget > 0 {
+		return s.scanBudget
+	}
+	return 10 * v.SampleSize
+}
+
+func (s *Stores) newOnline(v config.View) (sample.Online, error) {
+	rv := redisstore.View{
+		Name: v.Name, Layout: string(v.Online.Layout), Key: v.Online.Key, Entities: v.Entities,
+		TimestampField: v.Online.TimestampField, Features: features(v), MaxScan: s.maxScan(v),
+		Project: v.Project,
+	}
+	if v.Feast != nil {
+		rv.StoredName = v.Feast.StoredName
+		rv.KeyVersion = v.Feast.KeyVersion
+		for _, name := range v.Feast.JoinKeyTypes {
+			t, err := feast.ParseValueType(name)
+			if err != nil {
+				return nil, fmt.Errorf("view %s: join key type: %w", v.Name, err)
+			}
+			rv.JoinKeyTypes = append(rv.JoinKeyTypes, t)
+		}
+	}
+	vs, err := s.redis.View(rv)
+	if err != nil {
+		return nil, fmt.Errorf("view %s online: %w", v.Name, err)
+	}
+	return vs, nil
+}
+
+func (s *Stores) newOffline(v config.View) (sample.Offline, error) {
+	root := s.root
+	if filepath.IsAbs(v.Offline.Path) {
+		root = ""
+	}
+	st, err := parquetstore.New(parquetstore.View{
+		Root: root, Path: v.Offline.Path, TimestampColumn: v.Offline.TimestampColumn,
+		Entities: v.Entities, Features: features(v), Logger: s.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("view %s offline: %w", v.Name, err)
+	}
+	return st, nil
+}
+
+// failingOnline and failingOffline are samplers whose every call fails
+// with err.
+type failingOnline struct{ err error }
+
+func (f failingOnline) Sample(context.Context, int) (*sample.Sample, error) { return nil, f.err }
+func (f failingOnline) Lookup(context.Context, []sample.Entity) (*sample.Sample, error) {
+	return nil, f.err
+}
+
+type failingOffline struct{ err error }
+
+func (f failingOffline) Footer(context.Context) (*sample.Footer, error) { return nil, f.err }
+func (f failingOffline) Sample(context.Context, sample.Window, int) (*sample.Sample, error) {
+	return nil, f.err
+}
+func (f failingOffline) AsOf(context.Context, []sample.AsOf) (*sample.Sample, error) {
+	return nil, f.err
+}
+
+// CheckOnce runs every view of cfg (or those named in only) once and
+// returns all results: the `fsmon check` pass. Views run two at a time.
+func CheckOnce(ctx context.Context, cfg *config.Config, only []string, log *slog.Logger) ([]checks.Result, error) {
+	views := cfg.Views
+	if len(only) > 0 {
+		byName := map[string]config.View{}
+		for _, v := range cfg.Views {
+			byName[v.Name] = v
+		}
+		views = nil
+		for _, n := range only {
+			v, ok := byName[n]
+			if !ok {
+				return nil, fmt.Errorf("--only: no feature view named %q in the config", n)
+			}
+			views = append(views, v)
+		}
+	}
+	stores, err := NewStores(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	defer stores.Close()
+	out := make([][]checks.Result, len(views))
+	sem := make(chan struct{}, 2)
+	var wg sync.WaitGroup
+	for i, v := range views {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			out[i] = RunView(ctx, stores, v, time.Now())
+		}()
+	}
+	wg.Wait()
+	var all []checks.Result
+	for _, rs := range out {
+		all = append(all, rs...)
+	}
+	return all, nil
+}

@@ -1,0 +1,354 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fsmon/fsmon/config"
+	"github.com/fsmon/fsmon/sample"
+)
+
+var now = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+
+func f(v float64) *float64 { return &v }
+
+func testView() config.View {
+	return config.View{
+		Name: "driver_hourly_stats", Project: "demo", Entities: []string{"driver_id"}, TTL: 24 * time.Hour,
+		Offline:  &config.ViewOffline{Window: 7 * 24 * time.Hour},
+		Features: []config.Feature{{Name: "conv_rate", Type: "float64"}, {Name: "city", Type: "string"}},
+		Checks: config.Checks{
+			Freshness:   config.Thresholds{Warn: f(7200), Crit: f(86400)},
+			NullRate:    config.Thresholds{Warn: f(0.01), Crit: f(0.05)},
+			Coverage:    config.Thresholds{Warn: f(0.99), Crit: f(0.95)},
+			Consistency: config.Thresholds{Warn: f(0.999), Crit: f(0.99)},
+			Skew:        config.Skew{PValue: 0.01, MinStatistic: 0.1, PSI: config.Thresholds{Warn: f(0.1), Crit: f(0.25)}},
+		},
+	}
+}
+
+// rows builds a sample; ts of -1 means "no event timestamp".
+type row struct {
+	entity string
+	ts     time.Duration // age before now; <0 = none
+	num    float64
+	str    string
+	null   sample.Null
+}
+
+func build(rows []row) *sample.Sample {
+	s := &sample.Sample{Columns: map[string]*sample.Column{"conv_rate": {}, "city": {}}}
+	for _, r := range rows {
+		s.Entities = append(s.Entities, sample.Entity(r.entity))
+		s.HasTime = append(s.HasTime, r.ts >= 0)
+		s.Times = append(s.Times, now.Add(-r.ts).UnixNano())
+		for _, c := range s.Columns {
+			c.Num = append(c.Num, r.num)
+			c.Str = append(c.Str, r.str)
+			c.Nulls = append(c.Nulls, r.null)
+		}
+	}
+	return s
+}
+
+func only(t *testing.T, rs []Result, feature, store string) Result {
+	t.Helper()
+	for _, r := range rs {
+		if r.Feature == feature && r.Store == store {
+			return r
+		}
+	}
+	t.Fatalf("no result for feature %q store %q in %+v", feature, store, rs)
+	return Result{}
+}
+
+func TestFreshness(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		ages   []time.Duration
+		want   float64
+		status Status
+	}{
+		{"fresh", []time.Duration{3 * time.Hour, time.Hour, 5 * time.Hour}, 3600, OK},
+		{"warn at the threshold", []time.Duration{2 * time.Hour, 4 * time.Hour}, 7200, Warn},
+		{"crit", []time.Duration{25 * time.Hour, 30 * time.Hour}, 90000, Crit},
+		// An entity without the view's timestamp is not in the population.
+		{"entities without ts ignored", []time.Duration{-1, 30 * time.Hour}, 108000, Crit},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var rows []row
+			for i, a := range tc.ages {
+				rows = append(rows, row{entity: string(rune('a' + i)), ts: a})
+			}
+			in := &Input{View: testView(), Now: now, Online: build(rows),
+				Footer: &sample.Footer{HasNewest: true, Newest: now.Add(-10 * time.Minute).UnixNano()}}
+			r := Freshness(in)[0]
+			if r.Value == nil || *r.Value != tc.want || r.Status != tc.status {
+				t.Fatalf("got value %v status %v, want %v %v", r.Value, r.Status, tc.want, tc.status)
+			}
+			if lag := r.Details["online_lag_seconds"].(float64); lag != tc.want-600 {
+				t.Errorf("online lag %v, want %v", lag, tc.want-600)
+			}
+		})
+	}
+}
+
+func TestFreshnessErrors(t *testing.T) {
+	in := &Input{View: testView(), Now: now, OnlineErr: errors.New("dial tcp 127.0.0.1:1: connection refused")}
+	r := Freshness(in)[0]
+	if r.Status != Error || !strings.Contains(r.Error, "connection refused") || r.Value != nil {
+		t.Fatalf("unreachable store: got %+v", r)
+	}
+	in = &Input{View: testView(), Now: now, Online: build([]row{{entity: "a", ts: -1}})}
+	if r := Freshness(in)[0]; r.Status != Error || r.Value != nil {
+		t.Fatalf("no population: got %+v", r)
+	}
+}
+
+func TestNullRate(t *testing.T) {
+	// 20 entities in the population: 1 absent, 1 empty, 1 invalid; plus 5
+	// entities outside the population that must not count.
+	var rows []row
+	for i := 0; i < 20; i++ {
+		r := row{entity: string(rune('a' + i)), ts: time.Hour, num: 0.5, str: "x"}
+		switch i {
+		case 0:
+			r.null = sample.Absent
+		case 1:
+			r.null = sample.Empty
+		case 2:
+			r.null = sample.Invalid
+		}
+		rows = append(rows, r)
+	}
+	for i := 0; i < 5; i++ {
+		rows = append(rows, row{entity: string(rune('A' + i)), ts: -1, null: sample.Absent})
+	}
+	off := build([]row{{entity: "a", ts: time.Hour, null: sample.Empty}, {entity: "b", ts: time.Hour}, {entity: "c", ts: time.Hour}, {entity: "d", ts: time.Hour}})
+	in := &Input{View: testView(), Now: now, Online: build(rows), Offline: off}
+	rs := NullRate(in)
+	if len(rs) != 4 {
+		t.Fatalf("want 4 results (2 features × 2 stores), got %d", len(rs))
+	}
+	on := only(t, rs, "conv_rate", StoreOnline)
+	if *on.Value != 0.1 || *on.SampleSize != 20 || on.Status != Crit {
+		t.Errorf("online: value %v n %v status %v, want 0.1 20 crit", *on.Value, *on.SampleSize, on.Status)
+	}
+	if on.Details["absent"] != 1 || on.Details["empty"] != 1 || on.Details["invalid"] != 1 {
+		t.Errorf("details %v", on.Details)
+	}
+	offr := only(t, rs, "conv_rate", StoreOffline)
+	if *offr.Value != 0.25 || offr.Status != Crit {
+		t.Errorf("offline: %v %v", *offr.Value, offr.Status)
+	}
+}
+
+func TestCoverage(t *testing.T) {
+	// Offline: entities a..e fresh (within the 24h ttl), f stale (30h).
+	off := build([]row{{entity: "a", ts: time.Hour}, {entity: "a", ts: 40 * time.Hour}, {entity: "b", ts: 2 * time.Hour},
+		{entity: "c", ts: time.Hour}, {entity: "d", ts: time.Hour}, {entity: "e", ts: time.Hour}, {entity: "f", ts: 30 * time.Hour}})
+	q := freshEntities(off, 24*time.Hour, now)
+	if strings.Join(entitiesText(q), ",") != "a,b,c,d,e" {
+		t.Fatalf("fresh entities %v", q)
+	}
+	// Online: a, b, c, d found; e has no timestamp (not in the population).
+	covered := build([]row{{entity: "a", ts: time.Hour}, {entity: "b", ts: time.Hour}, {entity: "c", ts: time.Hour}, {entity: "d", ts: time.Hour}, {entity: "e", ts: -1}})
+	in := &Input{View: testView(), Now: now, Online: build(nil), Offline: off, CoverageQuery: q, Covered: covered}
+	r := Coverage(in)[0]
+	if *r.Value != 0.8 || r.Status != Crit || *r.SampleSize != 5 {
+		t.Fatalf("coverage %v status %v n %v, want 0.8 crit 5", *r.Value, r.Status, *r.SampleSize)
+	}
+	v := testView()
+	v.Offline = nil
+	if r := Coverage(&Input{View: v, Now: now}); !IsSkipped(r[0]) {
+		t.Fatalf("no offline store: want skipped, got %+v", r[0])
+	}
+}
+
+func entitiesText(es []sample.Entity) []string {
+	var out []string
+	for _, e := range es {
+		out = append(out, string(e))
+	}
+	return out
+}
+
+func TestConsistency(t *testing.T) {
+	online := build([]row{
+		{entity: "a", ts: time.Hour, num: 100, str: "sf"},
+		{entity: "b", ts: time.Hour, num: 100.00005, str: "sf"}, // within 1e-6 relative
+		{entity: "c", ts: time.Hour, num: 100.001, str: "la"},   // differs
+		{entity: "d", ts: time.Hour, null: sample.Empty},        // both null: equal
+		{entity: "e", ts: time.Hour, num: 1},                    // no offline row: not counted
+		{entity: "f", ts: -1},                                   // not in population
+	})
+	asof := build([]row{
+		{entity: "a", ts: 2 * time.Hour, num: 100, str: "sf"},
+		{entity: "b", ts: 2 * time.Hour, num: 100, str: "sf"},
+		{entity: "c", ts: 2 * time.Hour, num: 100, str: "sf"},
+		{entity: "d", ts: 2 * time.Hour, null: sample.Empty},
+		{entity: "e", ts: -1},
+	})
+	in := &Input{View: testView(), Now: now, Online: online, AsOfRows: []int{0, 1, 2, 3, 4}, AsOf: asof}
+	rs := Consistency(in)
+	num := only(t, rs, "conv_rate", "")
+	if *num.SampleSize != 4 || *num.Value != 0.75 || num.Status != Crit {
+		t.Errorf("conv_rate: n %v value %v status %v, want 4 0.75 crit", *num.SampleSize, *num.Value, num.Status)
+	}
+	cat := only(t, rs, "city", "")
+	if *cat.Value != 0.75 {
+		t.Errorf("city: %v, want 0.75", *cat.Value)
+	}
+}
+
+func TestSameValueFloat32RoundTrip(t *testing.T) {
+	a := &sample.Column{Num: []float64{float64(float32(0.1234567))}, Nulls: []sample.Null{sample.Present}}
+	b := &sample.Column{Num: []float64{0.1234567}, Nulls: []sample.Null{sample.Present}}
+	if !sameValue(sample.Float64, a, 0, b, 0) {
+		t.Error("a float32 round trip must compare equal")
+	}
+	one := &sample.Column{Num: []float64{0}, Nulls: []sample.Null{sample.Empty}}
+	if sameValue(sample.Float64, one, 0, b, 0) {
+		t.Error("one null is not equal")
+	}
+}
+
+func TestDecideSkew(t *testing.T) {
+	rule := testView().Checks.Skew
+	mk := func(effect, p, psi float64) Result {
+		return Result{Value: f(effect), Tests: []Test{{Test: "ks", Statistic: effect, PValue: f(p), PValueAdjusted: f(p)}, {Test: "psi", Statistic: psi}}}
+	}
+	for _, tc := range []struct {
+		name           string
+		effect, p, psi float64
+		want           Status
+	}{
+		{"tiny p but small effect is not skew", 0.02, 1e-30, 0.01, OK},
+		{"large effect but p above the level", 0.3, 0.05, 0.05, OK},
+		{"both", 0.3, 1e-5, 0.05, Crit},
+		{"psi warn", 0.05, 0.5, 0.12, Warn},
+		{"psi crit alone", 0.05, 0.5, 0.3, Crit},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := mk(tc.effect, tc.p, tc.psi)
+			decideSkew(&r, rule)
+			if r.Status != tc.want {
+				t.Fatalf("got %v, want %v", r.Status, tc.want)
+			}
+		})
+	}
+}
+
+func TestSkewShiftedNormals(t *testing.T) {
+	// Offline: 0..999 (a uniform grid); online: the same shifted by 500.
+	// Independent facts: KS D = 0.5 exactly (the ECDFs differ by 0.5 on
+	// [500, 1000)), and categorical L∞ of {sf: 1} vs {sf: .5, la: .5} = 0.5.
+	var on, off []row
+	for i := 0; i < 1000; i++ {
+		x := float64(i)
+		city := "sf"
+		if i%2 == 0 {
+			city = "la"
+		}
+		off = append(off, row{entity: "o", ts: time.Hour, num: x, str: city})
+		on = append(on, row{entity: "n", ts: time.Hour, num: x + 500, str: "sf"})
+	}
+	in := &Input{View: testView(), Now: now, Online: build(on), Offline: build(off)}
+	rs := Skew(in)
+	num := only(t, rs, "conv_rate", "")
+	if math.Abs(*num.Value-0.5) > 1e-12 || num.Status != Crit {
+		t.Fatalf("KS D %v status %v, want 0.5 crit", *num.Value, num.Status)
+	}
+	if num.Tests[0].PValueAdjusted == nil || *num.OnlineN != 1000 || *num.OfflineN != 1000 {
+		t.Fatalf("tests %+v", num.Tests)
+	}
+	cat := only(t, rs, "city", "")
+	if math.Abs(*cat.Value-0.5) > 1e-12 || cat.Status != Crit || cat.Tests[0].Test != "chi2" {
+		t.Fatalf("categorical: %v %v %+v", *cat.Value, cat.Status, cat.Tests)
+	}
+	if num.Histogram == nil || len(num.Histogram.Online) != 10 || len(cat.Histogram.Categories) != 2 {
+		t.Fatalf("histograms: %+v %+v", num.Histogram, cat.Histogram)
+	}
+}
+
+func TestSkewIdenticalSamplesOK(t *testing.T) {
+	var rows []row
+	for i := 0; i < 500; i++ {
+		rows = append(rows, row{entity: "e", ts: time.Hour, num: float64(i % 37), str: []string{"a", "b", "c"}[i%3]})
+	}
+	in := &Input{View: testView(), Now: now, Online: build(rows), Offline: build(rows)}
+	for _, r := range Skew(in) {
+		if r.Status != OK || *r.Value != 0 {
+			t.Errorf("%s: identical samples gave %v value %v: %+v", r.Feature, r.Status, *r.Value, r.Tests)
+		}
+	}
+}
+
+// fakeOnline and fakeOffline are function-field fakes of the sample
+// interfaces, for testing Collect's wiring.
+type fakeOnline struct {
+	sampleFn func(n int) (*sample.Sample, error)
+	lookupFn func(es []sample.Entity) (*sample.Sample, error)
+}
+
+func (f fakeOnline) Sample(_ context.Context, n int) (*sample.Sample, error) { return f.sampleFn(n) }
+func (f fakeOnline) Lookup(_ context.Context, es []sample.Entity) (*sample.Sample, error) {
+	return f.lookupFn(es)
+}
+
+type fakeOffline struct {
+	footer   *sample.Footer
+	sampleFn func(w sample.Window, n int) (*sample.Sample, error)
+	asofFn   func(qs []sample.AsOf) (*sample.Sample, error)
+}
+
+func (f fakeOffline) Footer(context.Context) (*sample.Footer, error) { return f.footer, nil }
+func (f fakeOffline) Sample(_ context.Context, w sample.Window, n int) (*sample.Sample, error) {
+	return f.sampleFn(w, n)
+}
+func (f fakeOffline) AsOf(_ context.Context, qs []sample.AsOf) (*sample.Sample, error) {
+	return f.asofFn(qs)
+}
+
+func TestCollectOnlineDownKeepsOfflineChecks(t *testing.T) {
+	v := testView()
+	v.SampleSize = 100
+	down := errors.New("dial tcp 127.0.0.1:6379: connection refused")
+	var gotWindow sample.Window
+	on := fakeOnline{
+		sampleFn: func(int) (*sample.Sample, error) { return nil, down },
+		lookupFn: func([]sample.Entity) (*sample.Sample, error) { return nil, down },
+	}
+	off := fakeOffline{
+		footer: &sample.Footer{},
+		sampleFn: func(w sample.Window, n int) (*sample.Sample, error) {
+			gotWindow = w
+			return build([]row{{entity: "a", ts: time.Hour, num: 1, str: "x"}}), nil
+		},
+		asofFn: func([]sample.AsOf) (*sample.Sample, error) {
+			t.Fatal("as-of lookup without an online sample")
+			return nil, nil
+		},
+	}
+	in := Collect(context.Background(), v, on, off, now)
+	if !gotWindow.From.Equal(now.Add(-7*24*time.Hour)) || !gotWindow.To.Equal(now) {
+		t.Errorf("window %v", gotWindow)
+	}
+	rs := Run(in)
+	var offlineOK, onlineErr int
+	for _, r := range rs {
+		if r.Check == KindNullRate && r.Store == StoreOffline && r.Status == OK {
+			offlineOK++
+		}
+		if r.Status == Error && strings.Contains(r.Error, "connection refused") {
+			onlineErr++
+		}
+	}
+	if offlineOK != 2 || onlineErr == 0 {
+		t.Fatalf("offline null rates ok: %d (want 2), online errors: %d: %+v", offlineOK, onlineErr, rs)
+	}
+}

@@ -1,0 +1,11 @@
+// Package checks turns samples of a feature view's online and offline stores
+// into verdicts: freshness, null_rate, coverage, consistency and skew
+// (CONTRACT section 3). Each kind is one function with one signature, kept
+// in Kinds. Checks are pure: the data arrives in an Input gathered by
+// Collect through the sample interfaces, "now" is passed in, and nothing
+// here logs, exports metrics or talks to a network.
+//
+// A Result is plain data; the metrics, the report, the status page and the
+// alerts are renderings of it. Results never carry entity keys or feature
+// values: only counts, ratios and statistics.
+package checks

@@ -1,0 +1,251 @@
+package checks
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/fsmon/fsmon/config"
+	"github.com/fsmon/fsmon/sample"
+	"github.com/fsmon/fsmon/stats"
+)
+
+// minSkewSample is the sample size under which a skew result carries a
+// warning that the test has little power.
+const minSkewSample = 30
+
+// Skew compares, per feature, the online sample with the offline window
+// sample (CONTRACT section 5). Numeric features get KS, PSI on the offline
+// deciles, Jensen–Shannon and Wasserstein; categorical ones chi-square,
+// PSI, Jensen–Shannon and L∞. The p-values of the view's features are
+// adjusted together with Benjamini–Hochberg. A feature is crit when the
+// adjusted p-value is below skew.p_value and the effect size is at least
+// skew.min_statistic, or PSI reaches psi.crit; warn when PSI reaches
+// psi.warn. A small p-value alone never makes a feature skewed.
+func Skew(in *Input) []Result {
+	var out []Result
+	type pending struct {
+		idx int
+		p   float64
+	}
+	var ps []pending
+	for _, f := range in.View.Features {
+		r := base(in, KindSkew)
+		r.Feature = f.Name
+		r.Threshold = thresholds(in.View.Checks.Skew.PSI)
+		t := sample.Type(f.Type)
+		switch {
+		case in.View.Offline == nil:
+			out = append(out, skipped(r, offlineMissing(in.View)))
+			continue
+		case t == sample.Other:
+			out = append(out, skipped(r, f.Name+" has a type no statistic uses"))
+			continue
+		case in.OnlineErr != nil:
+			out = append(out, errResult(r, fmt.Errorf("online store: %w", in.OnlineErr)))
+			continue
+		case in.OfflineErr != nil:
+			out = append(out, errResult(r, fmt.Errorf("offline store: %w", in.OfflineErr)))
+			continue
+		}
+		var err error
+		if t.Numeric() {
+			r, err = skewNumeric(in, f, r)
+		} else {
+			r, err = skewCategorical(in, f, r)
+		}
+		if err != nil {
+			out = append(out, errResult(r, err))
+			continue
+		}
+		if p := r.Tests[0].PValue; p != nil {
+			ps = append(ps, pending{len(out), *p})
+		}
+		out = append(out, r)
+	}
+	raw := make([]float64, len(ps))
+	for i, p := range ps {
+		raw[i] = p.p
+	}
+	adj, err := stats.BenjaminiHochberg(raw)
+	if err != nil {
+		adj = raw // p-values come from stats and lie in [0,1]; keep raw ones if not
+	}
+	for i, p := range ps {
+		out[p.idx].Tests[0].PValueAdjusted = ptr(adj[i])
+	}
+	for i := range out {
+		if out[i].Status != Error && !IsSkipped(out[i]) {
+			decideSkew(&out[i], in.View.Checks.Skew)
+		}
+	}
+	return out
+}
+
+// decideSkew applies the contract's decision rule to a computed result.
+func decideSkew(r *Result, rule config.Skew) {
+	effect := *r.Value
+	var psi float64
+	var p *float64
+	for _, t := range r.Tests {
+		if t.Test == "psi" {
+			psi = t.Statistic
+		}
+		if t.PValueAdjusted != nil {
+			p = t.PValueAdjusted
+		}
+	}
+	r.Status = OK
+	if rule.PSI.Warn != nil && psi >= *rule.PSI.Warn {
+		r.Status = Warn
+	}
+	if (p != nil && *p < rule.PValue && effect >= rule.MinStatistic) || (rule.PSI.Crit != nil && psi >= *rule.PSI.Crit) {
+		r.Status = Crit
+	}
+}
+
+// values returns the non-null values of feature f: online from the view's
+// population, offline from every row.
+func numericValues(s *sample.Sample, f string, population bool) []float64 {
+	col := s.Columns[f]
+	if col == nil {
+		return nil
+	}
+	out := make([]float64, 0, s.Len())
+	for i := 0; i < s.Len(); i++ {
+		if (population && !s.HasTime[i]) || col.IsNull(i) || math.IsNaN(col.Num[i]) {
+			continue
+		}
+		out = append(out, col.Num[i])
+	}
+	return out
+}
+
+func categoryCounts(s *sample.Sample, f string, population bool) (map[string]float64, int) {
+	col := s.Columns[f]
+	counts := map[string]float64{}
+	if col == nil {
+		return counts, 0
+	}
+	n := 0
+	for i := 0; i < s.Len(); i++ {
+		if (population && !s.HasTime[i]) || col.IsNull(i) {
+			continue
+		}
+		counts[col.Str[i]]++
+		n++
+	}
+	return counts, n
+}
+
+var errNoValues = errors.New("no non-null values")
+
+func skewNumeric(in *Input, f config.Feature, r Result) (Result, error) {
+	on := numericValues(in.Online, f.Name, true)
+	off := numericValues(in.Offline, f.Name, false)
+	r.OnlineN, r.OfflineN = ptr(len(on)), ptr(len(off))
+	if len(on) == 0 {
+		return r, fmt.Errorf("online: %w of %s in the sample", errNoValues, f.Name)
+	}
+	if len(off) == 0 {
+		return r, fmt.Errorf("offline: %w of %s in the window", errNoValues, f.Name)
+	}
+	sort.Float64s(on)
+	sort.Float64s(off)
+	ks, err := stats.KS2SampSorted(on, off, stats.KSAuto)
+	if err != nil {
+		return r, fmt.Errorf("ks test of %s: %w", f.Name, err)
+	}
+	edges := stats.DecileEdges(off)
+	pOn := stats.BinProportions(edges, on)
+	pOff := stats.BinProportions(edges, off)
+	psi := stats.PSIProportions(pOff, pOn)
+	js, err := stats.JensenShannon(pOn, pOff, 2)
+	if err != nil {
+		return r, fmt.Errorf("jensen-shannon of %s: %w", f.Name, err)
+	}
+	w, wn, err := stats.WassersteinNormalized(on, off)
+	if err != nil {
+		return r, fmt.Errorf("wasserstein of %s: %w", f.Name, err)
+	}
+	r.Value = ptr(ks.D)
+	r.Tests = []Test{
+		{Test: "ks", Statistic: ks.D, PValue: ptr(ks.PValue)},
+		{Test: "psi", Statistic: psi},
+		{Test: "js", Statistic: js},
+		{Test: "wasserstein", Statistic: w, Normalized: ptr(wn)},
+	}
+	for _, w := range ks.Warnings {
+		r.Warnings = append(r.Warnings, w.Error())
+	}
+	r.Histogram = &Histogram{Edges: edges, Online: pOn, Offline: pOff}
+	r.Details = map[string]any{"ks_method": ks.Method.String()}
+	r.Message = fmt.Sprintf("%s online vs the last %s offline: KS D=%.3g, PSI=%.3g", f.Name, HumanDuration(in.View.Offline.Window.Seconds()), ks.D, psi)
+	smallSample(&r, len(on), len(off))
+	return r, nil
+}
+
+func skewCategorical(in *Input, f config.Feature, r Result) (Result, error) {
+	onC, nOn := categoryCounts(in.Online, f.Name, true)
+	offC, nOff := categoryCounts(in.Offline, f.Name, false)
+	r.OnlineN, r.OfflineN = ptr(nOn), ptr(nOff)
+	if nOn == 0 {
+		return r, fmt.Errorf("online: %w of %s in the sample", errNoValues, f.Name)
+	}
+	if nOff == 0 {
+		return r, fmt.Errorf("offline: %w of %s in the window", errNoValues, f.Name)
+	}
+	cats := make([]string, 0, len(onC)+len(offC))
+	for c := range offC {
+		cats = append(cats, c)
+	}
+	for c := range onC {
+		if _, ok := offC[c]; !ok {
+			cats = append(cats, c)
+		}
+	}
+	sort.Strings(cats)
+	a := make([]float64, len(cats))
+	b := make([]float64, len(cats))
+	pOn := make([]float64, len(cats))
+	pOff := make([]float64, len(cats))
+	mOn := make(map[string]float64, len(cats))
+	mOff := make(map[string]float64, len(cats))
+	for i, c := range cats {
+		a[i], b[i] = onC[c], offC[c]
+		pOn[i], pOff[i] = a[i]/float64(nOn), b[i]/float64(nOff)
+		mOn[c], mOff[c] = a[i], b[i]
+	}
+	chi, err := stats.ChiSquareHomogeneity(a, b)
+	if err != nil {
+		return r, fmt.Errorf("chi-square test of %s: %w", f.Name, err)
+	}
+	psi := stats.PSIProportions(pOff, pOn)
+	js, err := stats.JensenShannon(pOn, pOff, 2)
+	if err != nil {
+		return r, fmt.Errorf("jensen-shannon of %s: %w", f.Name, err)
+	}
+	linf, _ := stats.LInf(mOn, mOff)
+	r.Value = ptr(linf)
+	r.Tests = []Test{
+		{Test: "chi2", Statistic: chi.Statistic, PValue: ptr(chi.PValue), DegreesOfFreedom: ptr(chi.DoF)},
+		{Test: "psi", Statistic: psi},
+		{Test: "js", Statistic: js},
+		{Test: "linf", Statistic: linf},
+	}
+	for _, w := range chi.Warnings {
+		r.Warnings = append(r.Warnings, w.Error())
+	}
+	r.Histogram = &Histogram{Categories: cats, Online: pOn, Offline: pOff}
+	r.Details = map[string]any{"cramers_v": chi.CramersV, "categories": len(cats)}
+	r.Message = fmt.Sprintf("%s online vs the last %s offline: L∞=%.3g, PSI=%.3g", f.Name, HumanDuration(in.View.Offline.Window.Seconds()), linf, psi)
+	smallSample(&r, nOn, nOff)
+	return r, nil
+}
+
+func smallSample(r *Result, n, m int) {
+	if n < minSkewSample || m < minSkewSample {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("small sample (online %d, offline %d): the tests have little power", n, m))
+	}
+}

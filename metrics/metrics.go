@@ -1,0 +1,244 @@
+package metrics
+
+import (
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/fsmon/fsmon/checks"
+)
+
+// Run is one finished run of a feature view's checks.
+type Run struct {
+	Project, FeatureView string
+	Results              []checks.Result
+	At                   time.Time
+	Duration             time.Duration
+}
+
+// Metrics holds fsmon's metrics. The gauges of check results are rendered
+// at scrape time from the latest run of each view, so a series exists
+// exactly while its view is monitored; counters and the duration histogram
+// accumulate across runs.
+type Metrics struct {
+	runs        *prometheus.CounterVec
+	duration    *prometheus.HistogramVec
+	lastSuccess *prometheus.GaugeVec
+
+	mu     sync.Mutex
+	latest map[[2]string]Run
+}
+
+// New registers fsmon's metrics with reg.
+func New(reg prometheus.Registerer, version, revision, goVersion string) *Metrics {
+	m := &Metrics{
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: CheckRuns,
+			Help: "Runs of a check kind, by whether the check ran to a verdict (success, whatever the verdict) or could not run (error).",
+		}, []string{LabelCheck, LabelResult}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    CheckDuration,
+			Help:    "Duration of a view's check run (sampling both stores and evaluating), observed for each check kind it ran.",
+			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120},
+		}, []string{LabelCheck}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: CheckLastSuccess,
+			Help: "Unix time of the last run of a check kind on a view that ran to a verdict.",
+		}, []string{LabelCheck, LabelProject, LabelFeatureView}),
+		latest: map[[2]string]Run{},
+	}
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: BuildInfo,
+		Help: "A metric with a constant '1' value labeled by version, revision and goversion from which fsmon was built.",
+	}, []string{"version", "revision", "goversion"})
+	build.WithLabelValues(version, revision, goVersion).Set(1)
+	for _, k := range checks.Kinds() {
+		for _, r := range []string{"success", "error"} {
+			m.runs.WithLabelValues(k, r)
+		}
+	}
+	reg.MustRegister(m.runs, m.duration, m.lastSuccess, build, (*resultCollector)(m))
+	return m
+}
+
+// Observe records a finished run: counters, durations and the latest
+// results behind the gauges.
+func (m *Metrics) Observe(run Run) {
+	errs := map[string]bool{}
+	ran := map[string]bool{}
+	for _, r := range run.Results {
+		if checks.IsSkipped(r) {
+			continue
+		}
+		ran[r.Check] = true
+		if r.Status == checks.Error {
+			errs[r.Check] = true
+		}
+	}
+	for _, k := range checks.Kinds() {
+		if !ran[k] {
+			continue
+		}
+		m.duration.WithLabelValues(k).Observe(run.Duration.Seconds())
+		if errs[k] {
+			m.runs.WithLabelValues(k, "error").Inc()
+			continue
+		}
+		m.runs.WithLabelValues(k, "success").Inc()
+		m.lastSuccess.WithLabelValues(k, run.Project, run.FeatureView).Set(float64(run.At.UnixNano()) / 1e9)
+	}
+	m.mu.Lock()
+	m.latest[[2]string{run.Project, run.FeatureView}] = run
+	m.mu.Unlock()
+}
+
+// Forget drops every series of a view that is no longer monitored.
+func (m *Metrics) Forget(project, view string) {
+	m.mu.Lock()
+	delete(m.latest, [2]string{project, view})
+	m.mu.Unlock()
+	m.lastSuccess.DeletePartialMatch(prometheus.Labels{LabelProject: project, LabelFeatureView: view})
+}
+
+// Views lists the monitored views (project, name) in order.
+func (m *Metrics) Views() [][2]string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([][2]string, 0, len(m.latest))
+	for k := range m.latest {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i][0]+"\x00"+out[i][1] < out[j][0]+"\x00"+out[j][1] })
+	return out
+}
+
+var (
+	descLastEvent = prometheus.NewDesc(LastEventTimestamp, "Newest event timestamp seen for the view in a store (unix seconds).",
+		[]string{LabelProject, LabelFeatureView, LabelStore}, nil)
+	descFreshness = prometheus.NewDesc(Freshness, "Seconds since the newest online event of the view at its last check.",
+		[]string{LabelProject, LabelFeatureView}, nil)
+	descNull = prometheus.NewDesc(NullRatio, "Fraction of sampled entities (online) or rows (offline) where the feature is null or absent.",
+		[]string{LabelProject, LabelFeatureView, LabelFeature, LabelStore}, nil)
+	descCoverage = prometheus.NewDesc(Coverage, "Fraction of the offline sample's fresh entities that are served online.",
+		[]string{LabelProject, LabelFeatureView}, nil)
+	descConsistency = prometheus.NewDesc(Consistency, "Fraction of sampled online entities whose value equals the offline value as of their event time.",
+		[]string{LabelProject, LabelFeatureView, LabelFeature}, nil)
+	descSkewStat = prometheus.NewDesc(SkewStatistic, "Training-serving skew statistic of a feature (online sample vs the offline window).",
+		[]string{LabelProject, LabelFeatureView, LabelFeature, LabelTest}, nil)
+	descSkewP = prometheus.NewDesc(SkewPValue, "Benjamini-Hochberg adjusted p-value of a feature's skew test.",
+		[]string{LabelProject, LabelFeatureView, LabelFeature, LabelTest}, nil)
+	descSample = prometheus.NewDesc(SampleSize, "Entities (online) or rows (offline) in the view's last sample.",
+		[]string{LabelProject, LabelFeatureView, LabelStore}, nil)
+	descStatus = prometheus.NewDesc(CheckStatus, "Status of a check's last result: 0 ok, 1 warn, 2 crit, 3 error.",
+		[]string{LabelCheck, LabelProject, LabelFeatureView, LabelFeature, LabelStore}, nil)
+	descThreshold = prometheus.NewDesc(ThresholdValue, "Configured threshold of a check (seconds for freshness, ratios otherwise, PSI for skew).",
+		[]string{LabelCheck, LabelProject, LabelFeatureView, LabelFeature, LabelStore, LabelSeverity}, nil)
+	descLastRun = prometheus.NewDesc(ViewLastRun, "Unix time of the view's last check run.",
+		[]string{LabelProject, LabelFeatureView}, nil)
+	descInvalid = prometheus.NewDesc(InvalidValues, "Sampled values of a feature that do not parse as its declared type.",
+		[]string{LabelProject, LabelFeatureView, LabelFeature, LabelStore}, nil)
+	descFeastMat = prometheus.NewDesc(FeastLastMaterialized, "End of the last materialization interval Feast's registry records for the view (unix seconds).",
+		[]string{LabelProject, LabelFeatureView}, nil)
+)
+
+// resultCollector renders the latest results as gauges.
+type resultCollector Metrics
+
+// Describe implements prometheus.Collector.
+func (c *resultCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descLastEvent, descFreshness, descNull, descCoverage, descConsistency,
+		descSkewStat, descSkewP, descSample, descStatus, descThreshold, descLastRun, descInvalid, descFeastMat} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *resultCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	runs := make([]Run, 0, len(c.latest))
+	for _, r := range c.latest {
+		runs = append(runs, r)
+	}
+	c.mu.Unlock()
+	for _, run := range runs {
+		collectRun(ch, run)
+	}
+}
+
+func gauge(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, labels ...string) {
+	ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+}
+
+func collectRun(ch chan<- prometheus.Metric, run Run) {
+	p, fv := run.Project, run.FeatureView
+	gauge(ch, descLastRun, float64(run.At.UnixNano())/1e9, p, fv)
+	samples := map[string]int{}
+	for _, r := range run.Results {
+		if checks.IsSkipped(r) {
+			continue
+		}
+		gauge(ch, descStatus, float64(r.Status), r.Check, p, fv, r.Feature, r.Store)
+		if r.Threshold != nil {
+			if r.Threshold.Warn != nil {
+				gauge(ch, descThreshold, *r.Threshold.Warn, r.Check, p, fv, r.Feature, r.Store, "warn")
+			}
+			if r.Threshold.Crit != nil {
+				gauge(ch, descThreshold, *r.Threshold.Crit, r.Check, p, fv, r.Feature, r.Store, "crit")
+			}
+		}
+		switch r.Check {
+		case checks.KindFreshness:
+			if v, ok := r.Details["online_newest_seconds"].(float64); ok {
+				gauge(ch, descLastEvent, v, p, fv, checks.StoreOnline)
+			}
+			if v, ok := r.Details["offline_newest_seconds"].(float64); ok {
+				gauge(ch, descLastEvent, v, p, fv, checks.StoreOffline)
+			}
+			if v, ok := r.Details["feast_last_materialization_seconds"].(float64); ok {
+				gauge(ch, descFeastMat, v, p, fv)
+			}
+			if r.Value != nil {
+				gauge(ch, descFreshness, *r.Value, p, fv)
+			}
+		case checks.KindNullRate:
+			if r.Value != nil {
+				gauge(ch, descNull, *r.Value, p, fv, r.Feature, r.Store)
+			}
+			if n, ok := r.Details["invalid"].(int); ok {
+				gauge(ch, descInvalid, float64(n), p, fv, r.Feature, r.Store)
+			}
+			if r.SampleSize != nil && *r.SampleSize > samples[r.Store] {
+				samples[r.Store] = *r.SampleSize
+			}
+		case checks.KindCoverage:
+			if r.Value != nil {
+				gauge(ch, descCoverage, *r.Value, p, fv)
+			}
+		case checks.KindConsistency:
+			if r.Value != nil {
+				gauge(ch, descConsistency, *r.Value, p, fv, r.Feature)
+			}
+		case checks.KindSkew:
+			for _, t := range r.Tests {
+				gauge(ch, descSkewStat, t.Statistic, p, fv, r.Feature, t.Test)
+				if t.Normalized != nil {
+					gauge(ch, descSkewStat, *t.Normalized, p, fv, r.Feature, t.Test+"_normalized")
+				}
+				if t.PValueAdjusted != nil {
+					gauge(ch, descSkewP, *t.PValueAdjusted, p, fv, r.Feature, t.Test)
+				}
+			}
+		}
+	}
+	for store, n := range samples {
+		gauge(ch, descSample, float64(n), p, fv, store)
+	}
+}
+
+// RunsCounter returns the fsmon_check_runs_total series of a check kind and
+// result, for tests and diagnostics.
+func (m *Metrics) RunsCounter(check, result string) prometheus.Counter {
+	return m.runs.WithLabelValues(check, result)
+}
