@@ -95,8 +95,8 @@ func Wasserstein(u, v []float64) (float64, error) {
 		return 0, err
 	}
 	us, vs := slices.Clone(u), slices.Clone(v)
-	slices.Sort(us)
-	slices.Sort(vs)
+	sortFloats(us)
+	sortFloats(vs)
 	return wassersteinSorted(us, vs), nil
 }
 

@@ -70,8 +70,8 @@ func KS2Samp(x, y []float64, method Method) (KSResult, error) {
 	}
 	xs := slices.Clone(x)
 	ys := slices.Clone(y)
-	slices.Sort(xs)
-	slices.Sort(ys)
+	sortFloats(xs)
+	sortFloats(ys)
 	return ks2(xs, ys, method)
 }
 

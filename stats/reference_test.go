@@ -70,23 +70,29 @@ func (s sampleRef) data() []float64 {
 // splitmixUniform mirrors splitmix_uniform in gen_reference.py.
 func splitmixUniform(seed uint64, n int) []float64 {
 	out := make([]float64, n)
+	splitmixFill(seed, 0, out)
+	return out
+}
+
+// splitmixFill sets out[k] to the uniform number of index first+k.
+func splitmixFill(seed, first uint64, out []float64) {
 	for i := range out {
-		z := seed + uint64(i+1)*0x9E3779B97F4A7C15
+		z := seed + (first+uint64(i)+1)*0x9E3779B97F4A7C15
 		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
 		z = (z ^ (z >> 27)) * 0x94D049BB133111EB
 		z ^= z >> 31
 		out[i] = float64(z>>11) * 0x1p-53
 	}
-	return out
 }
 
 func approxNormal(seed uint64, n int) []float64 {
-	u := splitmixUniform(seed, 12*n)
 	out := make([]float64, n)
+	var u [12]float64
 	for i := range out {
+		splitmixFill(seed, uint64(12*i), u[:])
 		s := 0.0
 		for k := 0; k < 12; k++ {
-			s += u[12*i+k]
+			s += u[k]
 		}
 		out[i] = s - 6.0
 	}
