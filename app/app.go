@@ -349,7 +349,7 @@ func RunView(ctx context.Context, s *Stores, v config.View, now time.Time) []che
 func (a *App) snapshot() statuspage.Snapshot {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	snap := statuspage.Snapshot{Version: a.opts.Version.Version, UpdatedAt: a.opts.Now()}
+	snap := statuspage.Snapshot{Version: a.opts.Version.Version}
 	keys := make([]viewKey, 0, len(a.results))
 	for k := range a.results {
 		keys = append(keys, k)
@@ -362,6 +362,9 @@ func (a *App) snapshot() statuspage.Snapshot {
 	})
 	for _, k := range keys {
 		st := a.results[k]
+		if st.lastRun.After(snap.UpdatedAt) {
+			snap.UpdatedAt = st.lastRun
+		}
 		snap.Results = append(snap.Results, st.results...)
 		snap.Views = append(snap.Views, statuspage.ViewInfo{Project: k.project, Name: k.name, LastRun: st.lastRun, Interval: st.interval, Running: st.running})
 	}

@@ -352,3 +352,14 @@ func TestCollectOnlineDownKeepsOfflineChecks(t *testing.T) {
 		t.Fatalf("offline null rates ok: %d (want 2), online errors: %d: %+v", offlineOK, onlineErr, rs)
 	}
 }
+
+func TestAsOfTimeToleratesWholeSeconds(t *testing.T) {
+	sec := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	if got := asOfTime(sec.UnixNano()); !got.Equal(sec.Add(time.Second - 1)) {
+		t.Errorf("whole second: %v", got)
+	}
+	micro := sec.Add(123456 * time.Microsecond)
+	if got := asOfTime(micro.UnixNano()); !got.Equal(micro) {
+		t.Errorf("sub-second time changed: %v", got)
+	}
+}

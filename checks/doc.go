@@ -6,6 +6,9 @@
 // here logs, exports metrics or talks to a network.
 //
 // A Result is plain data; the metrics, the report, the status page and the
-// alerts are renderings of it. Results never carry entity keys or feature
-// values: only counts, ratios and statistics.
+// alerts are renderings of it. Results never carry entity keys or single
+// feature values: only counts, ratios and statistics, plus, on skew
+// results, the binned distribution behind them (Histogram: bin
+// proportions, the offline decile cut points and category names), which
+// only the status page shows.
 package checks

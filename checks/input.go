@@ -75,7 +75,7 @@ func Collect(ctx context.Context, v config.View, on sample.Online, off sample.Of
 				continue
 			}
 			in.AsOfRows = append(in.AsOfRows, i)
-			qs = append(qs, sample.AsOf{Entity: in.Online.Entities[i], Time: time.Unix(0, in.Online.Times[i])})
+			qs = append(qs, sample.AsOf{Entity: in.Online.Entities[i], Time: asOfTime(in.Online.Times[i])})
 		}
 		if len(qs) > 0 {
 			in.AsOf, in.AsOfErr = off.AsOf(ctx, qs)
@@ -85,6 +85,18 @@ func Collect(ctx context.Context, v config.View, on sample.Online, off sample.Of
 		}
 	}
 	return in
+}
+
+// asOfTime is the point-in-time bound for an online event time. Online
+// stores often keep whole seconds (unix seconds in the hash and string
+// layouts, Feast before 0.59) while the offline row has micro- or
+// nanoseconds: a whole-second online time matches offline rows up to the
+// end of that second.
+func asOfTime(ns int64) time.Time {
+	if ns%int64(time.Second) == 0 {
+		return time.Unix(0, ns+int64(time.Second)-1)
+	}
+	return time.Unix(0, ns)
 }
 
 // freshEntities returns the distinct entities of s whose newest event is

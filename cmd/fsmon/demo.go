@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/fsmon/fsmon/app"
+	"github.com/fsmon/fsmon/checks"
+	"github.com/fsmon/fsmon/config"
+	"github.com/fsmon/fsmon/demo"
+	"github.com/fsmon/fsmon/report"
+)
+
+func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer, sighup <-chan os.Signal) int {
+	fs := newFlagSet("demo", stderr)
+	wf := addWebFlags(fs)
+	interval := fs.Duration("interval", 30*time.Second, "how often the demo's checks run")
+	lf := addLogFlags(fs)
+	*wf.listen = "127.0.0.1:9464"
+	fs.Lookup("web.listen-address").DefValue = *wf.listen
+	if fs.Parse(args) != nil {
+		return report.ExitUsage
+	}
+	log := lf.logger(stderr)
+	env, err := demo.Start(time.Now(), *interval)
+	if err != nil {
+		fmt.Fprintf(stderr, "fsmon demo: %v\n", err)
+		return 1
+	}
+	defer env.Close()
+	cfg, err := config.Load(env.ConfigFile)
+	if err != nil {
+		printConfigErrors(stderr, err)
+		return 1
+	}
+	// One pass first, so the newcomer sees the findings right away.
+	results, err := app.CheckOnce(ctx, cfg, nil, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "fsmon demo: %v\n", err)
+		return 1
+	}
+	a, err := app.New(app.Options{ConfigFile: env.ConfigFile, ListenAddress: *wf.listen, WebConfigFile: *wf.webConfig, Logger: log, Version: appVersion()})
+	if err != nil {
+		printConfigErrors(stderr, err)
+		return 1
+	}
+	if err := a.Start(); err != nil {
+		fmt.Fprintf(stderr, "fsmon demo: %v (try --web.listen-address=127.0.0.1:0)\n", err)
+		return 1
+	}
+	base := "http://" + browsable(a.Addr())
+	fmt.Fprintf(stdout, `fsmon demo: an embedded Redis (%s) holds Feast-layout data of project %q,
+a Feast repo and Parquet offline store are in %s.
+
+Feature views:
+`, env.RedisAddr, demo.Project, env.Dir)
+	for _, v := range env.Views {
+		fmt.Fprintf(stdout, "  %-22s %s\n", v.Name, v.Shows)
+	}
+	fmt.Fprintf(stdout, "\nWhat the first check found:\n\n")
+	rep := report.New(fsmonVersion, time.Now(), time.Now(), problems(results))
+	_ = rep.WriteText(stdout)
+	fmt.Fprintf(stdout, `
+Look at:
+  status page   %[1]s/
+  metrics       %[1]s/metrics
+  results JSON  %[1]s/api/v1/results
+  config        %[2]s
+
+The daemon re-checks every view every %[3]s. Ctrl-C stops it.
+`, base, env.ConfigFile, *interval)
+	return runDaemon(ctx, a, log, sighup)
+}
+
+// problems keeps the results worth a newcomer's attention, or everything
+// when all is well.
+func problems(rs []checks.Result) []checks.Result {
+	var out []checks.Result
+	for _, r := range rs {
+		if r.Status.Severity() > 0 {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return rs
+	}
+	return out
+}
+
+// browsable turns a listen address into one a browser can open.
+func browsable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" || strings.HasPrefix(host, "[") {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/promslog"
+	"github.com/prometheus/common/version"
+
+	"github.com/fsmon/fsmon/app"
+	"github.com/fsmon/fsmon/checks"
+	"github.com/fsmon/fsmon/config"
+	"github.com/fsmon/fsmon/report"
+)
+
+// fsmonVersion is the release; set at build time with
+// -ldflags "-X main.fsmonVersion=…" or left at the source default.
+var fsmonVersion = "0.1.0"
+
+const usage = `usage: fsmon <command> [flags]
+
+commands:
+  serve       run the daemon: scheduled checks, /metrics, status page
+  check       one pass of every check, then exit (0 ok, 1 gate failed, 2 config error, 3 could not run)
+  validate    parse and validate the config, report every problem
+  demo        run the daemon on an embedded Redis and Parquet store
+  dashboards  export|push Grafana dashboards
+  rules       export Prometheus alerting rules
+  version     print version information
+
+Run 'fsmon <command> -h' for the flags of a command.
+`
+
+// run is the whole CLI over writers, so tests call it directly. sighup
+// delivers reload requests to serve and demo (nil in tests).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, sighup <-chan os.Signal) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return report.ExitUsage
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, stdout, stderr, sighup)
+	case "check":
+		return check(ctx, args, stdout, stderr)
+	case "validate":
+		return validate(args, stdout, stderr)
+	case "demo":
+		return demoCmd(ctx, args, stdout, stderr, sighup)
+	case "dashboards":
+		return dashboardsCmd(ctx, args, stdout, stderr)
+	case "rules":
+		return rulesCmd(args, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "fsmon, version %s (revision: %s)\n  go version: %s\n", fsmonVersion, revision(), runtime.Version())
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "fsmon: unknown command %q\n\n%s", cmd, usage)
+	return report.ExitUsage
+}
+
+func revision() string {
+	if r := version.GetRevision(); r != "" {
+		return r
+	}
+	return "unknown"
+}
+
+func appVersion() app.Version {
+	return app.Version{Version: fsmonVersion, Revision: revision(), GoVersion: runtime.Version()}
+}
+
+// logFlags are the Prometheus-style --log.level and --log.format.
+type logFlags struct {
+	cfg promslog.Config
+}
+
+func addLogFlags(fs *flag.FlagSet) *logFlags {
+	l := &logFlags{cfg: promslog.Config{Level: promslog.NewLevel(), Format: promslog.NewFormat()}}
+	fs.Var(l.cfg.Level, "log.level", "only log messages with the given severity or above: debug, info, warn, error")
+	fs.Var(l.cfg.Format, "log.format", "output format of log messages: logfmt, json")
+	return l
+}
+
+func (l *logFlags) logger(w io.Writer) *slog.Logger {
+	c := l.cfg
+	c.Writer = w
+	return promslog.New(&c)
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("fsmon "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// printConfigErrors prints every config problem, one per line.
+func printConfigErrors(w io.Writer, err error) {
+	var errs config.Errors
+	if errors.As(err, &errs) {
+		for _, e := range errs {
+			fmt.Fprintln(w, e.Error())
+		}
+		return
+	}
+	fmt.Fprintln(w, err.Error())
+}
+
+func validate(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("validate", stderr)
+	file := fs.String("config", "fsmon.yaml", "config file")
+	if fs.Parse(args) != nil {
+		return report.ExitUsage
+	}
+	cfg, err := config.Load(*file)
+	if err != nil {
+		printConfigErrors(stderr, err)
+		return report.ExitUsage
+	}
+	fmt.Fprintf(stdout, "%s: OK (%d feature views)\n", *file, len(cfg.Views))
+	return 0
+}
+
+func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("check", stderr)
+	file := fs.String("config", "fsmon.yaml", "config file")
+	only := fs.String("only", "", "check only these feature views (comma-separated names)")
+	failOn := fs.String("fail-on", "crit", "exit 1 when a result is at or above this status: warn or crit")
+	format := fs.String("format", "text", "report format: text or json")
+	output := fs.String("output", "", "write the report to this file instead of standard output")
+	timeout := fs.Duration("timeout", 5*time.Minute, "give up on checks still running after this long")
+	lf := addLogFlags(fs)
+	if fs.Parse(args) != nil {
+		return report.ExitUsage
+	}
+	var gate checks.Status
+	switch *failOn {
+	case "warn":
+		gate = checks.Warn
+	case "crit":
+		gate = checks.Crit
+	default:
+		fmt.Fprintf(stderr, "fsmon check: --fail-on must be warn or crit, not %q\n", *failOn)
+		return report.ExitUsage
+	}
+	if *format != "text" && *format != "json" {
+		fmt.Fprintf(stderr, "fsmon check: --format must be text or json, not %q\n", *format)
+		return report.ExitUsage
+	}
+	cfg, err := config.Load(*file)
+	if err != nil {
+		printConfigErrors(stderr, err)
+		return report.ExitUsage
+	}
+	var names []string
+	if *only != "" {
+		names = strings.Split(*only, ",")
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	started := time.Now()
+	results, err := app.CheckOnce(ctx, cfg, names, lf.logger(stderr))
+	if err != nil {
+		fmt.Fprintf(stderr, "fsmon check: %v\n", err)
+		return report.ExitUsage
+	}
+	rep := report.New(fsmonVersion, started, time.Now(), results)
+	out := stdout
+	if *output != "" {
+		f, err := os.Create(*output)
+		if err != nil {
+			fmt.Fprintf(stderr, "fsmon check: %v\n", err)
+			return report.ExitUsage
+		}
+		defer f.Close()
+		out = f
+	}
+	if *format == "json" {
+		err = rep.WriteJSON(out)
+	} else {
+		err = rep.WriteText(out)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "fsmon check: write report: %v\n", err)
+	}
+	return report.ExitCode(rep.Results, gate)
+}
+
+// webFlags are the exporter conventions shared by serve and demo.
+type webFlags struct {
+	listen, webConfig *string
+}
+
+func addWebFlags(fs *flag.FlagSet) webFlags {
+	return webFlags{
+		listen:    fs.String("web.listen-address", ":9464", "address on which to expose metrics and the status page"),
+		webConfig: fs.String("web.config.file", "", "path to a web config file enabling TLS or authentication (exporter-toolkit format)"),
+	}
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer, sighup <-chan os.Signal) int {
+	fs := newFlagSet("serve", stderr)
+	file := fs.String("config", "fsmon.yaml", "config file")
+	wf := addWebFlags(fs)
+	lf := addLogFlags(fs)
+	if fs.Parse(args) != nil {
+		return report.ExitUsage
+	}
+	log := lf.logger(stderr)
+	a, err := app.New(app.Options{ConfigFile: *file, ListenAddress: *wf.listen, WebConfigFile: *wf.webConfig, Logger: log, Version: appVersion()})
+	if err != nil {
+		printConfigErrors(stderr, err)
+		return report.ExitUsage
+	}
+	if err := a.Start(); err != nil {
+		log.Error("start", "err", err)
+		return 1
+	}
+	return runDaemon(ctx, a, log, sighup)
+}
+
+// runDaemon runs the started a, reloads it on SIGHUP and stops it
+// gracefully when ctx ends.
+func runDaemon(ctx context.Context, a *app.App, log *slog.Logger, sighup <-chan os.Signal) int {
+	log.Info("fsmon started", "address", a.Addr(), "version", fsmonVersion)
+	for {
+		select {
+		case <-sighup:
+			_ = a.Reload() // a failure is logged and keeps the old config
+		case <-ctx.Done():
+			log.Info("stopping: finishing running checks")
+			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := a.Stop(sctx); err != nil {
+				log.Error("stop", "err", err)
+				return 1
+			}
+			return 0
+		}
+	}
+}
