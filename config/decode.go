@@ -133,7 +133,7 @@ func (d *decoder) mapping(n *yaml.Node, path string, known ...string) *fields {
 		d.errorf(n, "%s: expected a mapping, got %s", pathOr(path), describe(n))
 		return f
 	}
-	d.mappingInto(f, n, known, 0)
+	d.mappingInto(f, n, known, 0, map[*yaml.Node]bool{n: true})
 	return f
 }
 
@@ -145,7 +145,7 @@ func pathOr(path string) string {
 	return path
 }
 
-func (d *decoder) mappingInto(f *fields, n *yaml.Node, known []string, depth int) {
+func (d *decoder) mappingInto(f *fields, n *yaml.Node, known []string, depth int, seen map[*yaml.Node]bool) {
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := resolve(n.Content[i]), n.Content[i+1]
@@ -186,12 +186,16 @@ func (d *decoder) mappingInto(f *fields, n *yaml.Node, known []string, depth int
 			}
 		}
 		for _, s := range sources {
+			if seen[s] {
+				continue // merged already (or a cycle): once is enough
+			}
+			seen[s] = true
 			if s == nil || s.Kind != yaml.MappingNode {
 				d.errorf(m, "%s: a merge key (<<) needs a mapping or a list of mappings", pathOr(f.path))
 				continue
 			}
 			sub := &fields{path: f.path, node: f.node, vals: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}}
-			d.mappingInto(sub, s, known, depth+1)
+			d.mappingInto(sub, s, known, depth+1, seen)
 			for k, v := range sub.vals {
 				if _, ok := f.keys[k]; !ok {
 					f.keys[k], f.vals[k] = sub.keys[k], v

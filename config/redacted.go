@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -46,8 +47,8 @@ type (
 		Username     string `yaml:"username,omitempty"`
 		PasswordFile string `yaml:"password_file,omitempty"`
 		PasswordEnv  string `yaml:"password_env,omitempty"`
-		DB           int    `yaml:"db"`
-		TLS          bool   `yaml:"tls"`
+		DB           *int   `yaml:"db,omitempty"`
+		TLS          *bool  `yaml:"tls,omitempty"`
 		RateLimit    int    `yaml:"rate_limit"`
 		BatchSize    int    `yaml:"batch_size"`
 		ScanCount    int    `yaml:"scan_count"`
@@ -147,11 +148,21 @@ func (c *Config) shown() shownConfig {
 		SampleSize: c.SampleSize,
 		Online: shownOnline{Redis: shownRedis{
 			Addr: r.Addr, URL: r.URL, Cluster: r.Cluster, Username: r.Username,
-			PasswordFile: r.PasswordFile, PasswordEnv: r.PasswordEnv, DB: r.DB, TLS: r.TLS,
+			PasswordFile: r.PasswordFile, PasswordEnv: r.PasswordEnv, DB: &r.DB, TLS: &r.TLS,
 			RateLimit: r.RateLimit, BatchSize: r.BatchSize, ScanCount: r.ScanCount, MaxScan: r.MaxScan,
 			Timeout: dur(r.Timeout),
 		}},
 		Alerts: shownAlerts{RepeatInterval: dur(c.Alerts.RepeatInterval), For: dur(c.Alerts.For), StateFile: c.Alerts.StateFile},
+	}
+	if u, err := url.Parse(r.URL); r.URL != "" && err == nil {
+		// What the url gives is shown once, in the url.
+		s.Online.Redis.Addr, s.Online.Redis.TLS = "", nil
+		if u.User.Username() != "" {
+			s.Online.Redis.Username = ""
+		}
+		if strings.Trim(u.Path, "/") != "" {
+			s.Online.Redis.DB = nil
+		}
 	}
 	s.Offline.Parquet.Root = c.Offline.Parquet.Root
 	if c.Feast != nil {
