@@ -44,7 +44,9 @@ func benchStores(b *testing.B) (one, three, all *Store, w sample.Window) {
 	for f := range 4 {
 		writeParquet(b, filepath.Join(root, "v", "part-"+itoa(int64(f))+".parquet"), rowsRange(f*50_000, (f+1)*50_000, 10_000), parquet.MaxRowsPerRowGroup(1<<16))
 	}
-	mk := func(ents []string, f []sample.Feature) *Store { return newStore(b, root, "v", func(v *View) { v.Entities, v.Features = ents, f }) }
+	mk := func(ents []string, f []sample.Feature) *Store {
+		return newStore(b, root, "v", func(v *View) { v.Entities, v.Features = ents, f })
+	}
 	return mk(nil, nil), mk([]string{"driver_id"}, driverFeatures[:1]), mk([]string{"driver_id"}, driverFeatures),
 		sample.Window{From: t0, To: t0.Add(200_000 * time.Minute)}
 }

@@ -3,10 +3,12 @@ package parquetstore
 import (
 	"context"
 	"errors"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -613,5 +615,70 @@ func TestAsOfCompoundKey(t *testing.T) {
 	x := got.Columns["x"]
 	if !got.HasTime[0] || x.Num[0] != 12 || !got.HasTime[1] || x.Num[1] != 11 || got.HasTime[2] {
 		t.Errorf("got x %v has %v, want 12, 11, none", x.Num, got.HasTime)
+	}
+}
+
+func TestNullTimestampsAreOutsideEveryWindow(t *testing.T) {
+	type r struct {
+		TS *int64 `parquet:"ts,optional,timestamp(millisecond)"`
+		X  int64  `parquet:"x"`
+	}
+	ms := func(min int) *int64 { v := t0.Add(time.Duration(min) * time.Minute).UnixMilli(); return &v }
+	root := t.TempDir()
+	writeParquet(t, filepath.Join(root, "x.parquet"), []r{{ms(0), 0}, {nil, 1}, {ms(2), 2}, {nil, 3}, {ms(4), 4}})
+	s, err := New(View{Root: root, Path: "x.parquet", TimestampColumn: "ts", Entities: []string{"x"}, Features: []sample.Feature{{Name: "x", Type: sample.Int64}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := s.Footer(context.Background())
+	if err != nil || f.Newest != t0.Add(4*time.Minute).UnixNano() || f.Rows != 5 {
+		t.Fatalf("footer %+v err %v, want newest t0+4m of 5 rows", f, err)
+	}
+	got, err := s.Sample(context.Background(), sample.Window{From: t0, To: t0.Add(time.Hour)}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := got.Columns["x"]
+	if got.Len() != 3 || x.Num[0] != 0 || x.Num[1] != 2 || x.Num[2] != 4 || got.Entities[1] != "2" {
+		t.Errorf("got %d rows x=%v entities %q, want rows 0, 2, 4", got.Len(), x.Num, got.Entities)
+	}
+}
+
+// snapshot lists every file under root with its size and modification time.
+func snapshot(t *testing.T, root string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	err := filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		m[p] = info.ModTime().String() + "/" + strconv.FormatInt(info.Size(), 10) + "/" + info.Mode().String()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestNeverWrites(t *testing.T) {
+	root := hiveStore(t)
+	before := snapshot(t, root)
+	s := newStore(t, root, "driver_stats/**/*.parquet")
+	ctx := context.Background()
+	if _, err := s.Footer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.NullCounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Sample(ctx, sample.Window{From: t0, To: t0.Add(time.Hour)}, 10); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AsOf(ctx, []sample.AsOf{{Entity: "1", Time: t0.Add(time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	if after := snapshot(t, root); !maps.Equal(before, after) {
+		t.Errorf("the store changed:\nbefore %v\nafter  %v", before, after)
 	}
 }
