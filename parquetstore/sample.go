@@ -19,6 +19,7 @@ type rgCount struct {
 	// filled by the selection step
 	picks []int32 // ordinals among the row group's in-window rows, ascending
 	off   int     // first output row
+	lost  bool    // the second pass failed
 }
 
 // fileScan is the first pass over one file.
@@ -30,7 +31,6 @@ type fileScan struct {
 	from, to int64
 	scanned  int
 	problems []string
-	read     []string // problems of the second pass
 	err      error
 }
 
@@ -130,27 +130,38 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 
 	full := s.newSample(size)
 	full.Scanned, full.Population, full.Complete = out.Scanned, total, complete
-	lost := make([]bool, len(scans))
-	s.forEach(ctx, len(scans), func(i int) {
-		fs := &scans[i]
-		if fs.err != nil {
-			return
+	// Second pass: one task per row group holding picks, so that a store
+	// of few large files still uses every worker.
+	type task struct{ file, rg int }
+	var tasks []task
+	for i := range scans {
+		for r := range scans[i].rgs {
+			if len(scans[i].rgs[r].picks) > 0 {
+				tasks = append(tasks, task{i, r})
+			}
 		}
-		err := guard(fs.of.ref.name, func() error { return s.readPicks(ctx, fs, full) })
+	}
+	read := make([][]string, len(tasks))
+	failed2 := make([]bool, len(tasks))
+	s.forEach(ctx, len(tasks), func(i int) {
+		fs := &scans[tasks[i].file]
+		rc := &fs.rgs[tasks[i].rg]
+		err := guard(fs.of.ref.name, func() error { return s.readPicks(fs, rc, full, &read[i]) })
 		if err != nil {
-			fs.read = append(fs.read, err.Error())
-			lost[i] = true
+			read[i] = append(read[i], err.Error())
+			failed2[i] = true
+			rc.lost = true
 		}
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("parquet view %q: %w", s.v.Path, err)
 	}
-	for i := range scans {
-		problems = appendNew(problems, scans[i].read)
+	for i := range tasks {
+		problems = appendNew(problems, read[i])
 	}
 	full.Problems = append(problems, failed...)
-	if slices.Contains(lost, true) {
-		full = s.dropLost(full, scans, lost)
+	if slices.Contains(failed2, true) {
+		full = s.dropLost(full, scans)
 	}
 	return full, nil
 }
@@ -221,73 +232,61 @@ func (s *Store) countWindow(ctx context.Context, ref fileRef, from, to int64) (f
 	return fs
 }
 
-// readPicks decodes the chosen rows of one file into out.
-func (s *Store) readPicks(ctx context.Context, fs *fileScan, out *sample.Sample) error {
-	pf := fs.of.pf
+// readPicks decodes the chosen rows of one row group into out.
+func (s *Store) readPicks(fs *fileScan, rc *rgCount, out *sample.Sample, problems *[]string) error {
 	name := fs.of.ref.name
-	for _, rc := range fs.rgs {
-		if len(rc.picks) == 0 {
-			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		group := pf.RowGroups()[rc.rg]
-		rows := rc.picks
-		times := out.Times[rc.off : rc.off+len(rows)]
-		has := out.HasTime[rc.off : rc.off+len(rows)]
-		if rc.all {
-			err := scanChunk(group, fs.ts, rows, func(j, _ int, p *pageData, k int, null bool) {
-				if !null {
-					times[j], has[j] = fs.conv.at(p, k), true
-				}
-			})
-			if err != nil {
-				return fmt.Errorf("read %s column %s: %w", name, fs.ts.name, err)
+	group := fs.of.pf.RowGroups()[rc.rg]
+	rows := rc.picks
+	times := out.Times[rc.off : rc.off+len(rows)]
+	has := out.HasTime[rc.off : rc.off+len(rows)]
+	if rc.all {
+		err := scanChunk(group, fs.ts, rows, func(j, _ int, p *pageData, k int, null bool) {
+			if !null {
+				times[j], has[j] = fs.conv.at(p, k), true
 			}
-		} else {
-			// Map in-window ordinals to row indexes, keeping the times.
-			rows = make([]int32, 0, len(rc.picks))
-			ord, j := int32(0), 0
-			err := scanChunk(group, fs.ts, nil, func(_, row int, p *pageData, k int, null bool) {
-				if null || j >= len(rc.picks) {
-					return
-				}
-				t := fs.conv.at(p, k)
-				if t < fs.from || t > fs.to {
-					return
-				}
-				if ord == rc.picks[j] {
-					rows = append(rows, int32(row))
-					times[j], has[j] = t, true
-					j++
-				}
-				ord++
-			})
-			if err != nil {
-				return fmt.Errorf("read %s column %s: %w", name, fs.ts.name, err)
-			}
-			if len(rows) != len(rc.picks) {
-				return fmt.Errorf("read %s: row group %d changed while it was read", name, rc.rg)
-			}
+		})
+		if err != nil {
+			return fmt.Errorf("read %s column %s: %w", name, fs.ts.name, err)
 		}
-		if err := s.readRows(fs.of, rc.rg, rows, out, rc.off, &fs.read); err != nil {
-			return err
+	} else {
+		// Map in-window ordinals to row indexes, keeping the times.
+		rows = make([]int32, 0, len(rc.picks))
+		ord, j := int32(0), 0
+		err := scanChunk(group, fs.ts, nil, func(_, row int, p *pageData, k int, null bool) {
+			if null || j >= len(rc.picks) {
+				return
+			}
+			t := fs.conv.at(p, k)
+			if t < fs.from || t > fs.to {
+				return
+			}
+			if ord == rc.picks[j] {
+				rows = append(rows, int32(row))
+				times[j], has[j] = t, true
+				j++
+			}
+			ord++
+		})
+		if err != nil {
+			return fmt.Errorf("read %s column %s: %w", name, fs.ts.name, err)
+		}
+		if len(rows) != len(rc.picks) {
+			return fmt.Errorf("read %s: row group %d changed while it was read", name, rc.rg)
 		}
 	}
-	return nil
+	return s.readRows(fs.of, rc.rg, rows, out, rc.off, problems)
 }
 
-// dropLost removes the rows of files that failed in the second pass.
-func (s *Store) dropLost(in *sample.Sample, scans []fileScan, lost []bool) *sample.Sample {
+// dropLost removes the rows of row groups that failed in the second pass.
+func (s *Store) dropLost(in *sample.Sample, scans []fileScan) *sample.Sample {
 	keep := make([]bool, in.Len())
 	pop := in.Population
 	for i := range scans {
 		for _, rc := range scans[i].rgs {
 			for j := range rc.picks {
-				keep[rc.off+j] = !lost[i]
+				keep[rc.off+j] = !rc.lost
 			}
-			if lost[i] {
+			if rc.lost {
 				pop -= rc.count
 			}
 		}
