@@ -10,8 +10,9 @@ import (
 
 // Password returns the Redis password: the contents of PasswordFile (a
 // trailing newline removed), else the environment variable PasswordEnv,
-// else FSMON_REDIS_PASSWORD ("" when unset: no password). The value is
-// never part of an error; callers must not log it either.
+// else FSMON_REDIS_PASSWORD when set and not empty, else the password of
+// the Feast repo's connection_string (RepoPassword), else "" (no password).
+// The value is never part of an error; callers must not log it either.
 func (r Redis) Password() (string, error) {
 	if r.PasswordFile != "" {
 		b, err := os.ReadFile(r.PasswordFile)
@@ -27,7 +28,10 @@ func (r Redis) Password() (string, error) {
 		}
 		return v, nil
 	}
-	return os.Getenv(PasswordEnvDefault), nil
+	if v := os.Getenv(PasswordEnvDefault); v != "" {
+		return v, nil
+	}
+	return r.RepoPassword, nil
 }
 
 // Secret returns the Slack credential: kind is "webhook" (value is the

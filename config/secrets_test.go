@@ -47,9 +47,15 @@ func TestRedisPassword(t *testing.T) {
 	if _, err := (Redis{PasswordFile: filepath.Join(dir, "missing")}).Password(); err == nil || !strings.Contains(err.Error(), "password_file") {
 		t.Errorf("missing password_file: err = %v", err)
 	}
+	if got, err := (Redis{RepoPassword: "from-feast"}).Password(); err != nil || got != "from-default-env" {
+		t.Errorf("FSMON_REDIS_PASSWORD should win over the Feast repo's password: %q, %v", got, err)
+	}
 	t.Setenv(PasswordEnvDefault, "")
 	if got, err := (Redis{}).Password(); err != nil || got != "" {
 		t.Errorf("no password configured: %q, %v", got, err)
+	}
+	if got, err := (Redis{RepoPassword: "from-feast"}).Password(); err != nil || got != "from-feast" {
+		t.Errorf("Feast repo password: %q, %v", got, err)
 	}
 }
 
@@ -97,6 +103,7 @@ feature_views: [{name: v, entities: [id], online: {key: "v:{id}", timestamp_fiel
 	if pw, err := c.Online.Redis.Password(); err != nil || pw != secretValue {
 		t.Fatalf("Password() = %q, %v", pw, err)
 	}
+	c.Online.Redis.RepoPassword = secretValue // as Feast discovery sets it
 	out := c.Redacted()
 	if strings.Contains(out, secretValue) {
 		t.Errorf("Redacted() shows the secret:\n%s", out)

@@ -41,14 +41,17 @@ type Redis struct {
 	RepoPassword string
 	DB           int
 	TLS          bool
-	// Sampling pace: at most RateLimit entities per second (0 = unlimited,
-	// "full speed"), BatchSize keys per pipelined batch, ScanCount the
-	// COUNT hint of each SCAN, MaxScan the key budget of one sample.
+	// Sampling pace (keys under online.redis, defaults in brackets): at
+	// most RateLimit entities per second (rate_limit [5000]; 0 = unlimited,
+	// "full speed"), BatchSize keys per pipelined batch (batch_size [50]),
+	// ScanCount the COUNT hint of each SCAN (scan_count [100]), MaxScan the
+	// SCAN key budget of one sample (max_scan [10 x the largest sample_size
+	// of the config and its views]).
 	RateLimit int
 	BatchSize int
 	ScanCount int
 	MaxScan   int
-	Timeout   time.Duration // per-command dial/read/write timeout
+	Timeout   time.Duration // per-command dial/read/write timeout (timeout [5s])
 }
 
 // Offline configures the offline store.
