@@ -31,15 +31,15 @@ func JensenShannon(p, q []float64, base float64) (float64, error) {
 		return 0, err
 	}
 	sp, sq := sum(p), sum(q)
-	left := make([]float64, len(p))
-	right := make([]float64, len(p))
+	// Σ rel_entr(p, m) + Σ rel_entr(q, m), compensated (no temporary slices).
+	var left, right neumaier
 	for i := range p {
 		pi, qi := p[i]/sp, q[i]/sq
 		m := (pi + qi) / 2.0
-		left[i] = relEntr(pi, m)
-		right[i] = relEntr(qi, m)
+		left.add(relEntr(pi, m))
+		right.add(relEntr(qi, m))
 	}
-	js := sum(left) + sum(right)
+	js := left.value() + right.value()
 	js /= math.Log(base)
 	if !(js > 0) {
 		return 0, nil

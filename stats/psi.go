@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sort"
 )
 
 // PSIFloor replaces an empty bin's proportion in PSI (CONTRACT §5).
@@ -80,20 +81,29 @@ func BinProportions(edges []float64, sorted []float64) []float64 {
 	return props
 }
 
-// binUnsorted is BinProportions for values in any order.
+// binUnsorted is BinProportions for values in any order. With more than 16
+// edges it falls back to a plain binary search per value.
 func binUnsorted(edges []float64, values []float64) []float64 {
 	counts := make([]int, len(edges)+1)
-	for _, v := range values {
-		lo, hi := 0, len(edges) // first edge > v
-		for lo < hi {
-			m := int(uint(lo+hi) >> 1)
-			if edges[m] <= v {
-				lo = m + 1
-			} else {
-				hi = m
-			}
+	if len(edges) <= 15 {
+		// Branch-free search over edges padded with +Inf to 16 entries: c is
+		// the number of edges ≤ v (NaN counts as above every edge).
+		var e [16]float64
+		for i := range e {
+			e[i] = math.Inf(1)
 		}
-		counts[lo]++
+		copy(e[:], edges)
+		for _, v := range values {
+			c := 8 * b2i(e[7] <= v)
+			c += 4 * b2i(e[c+3] <= v)
+			c += 2 * b2i(e[c+1] <= v)
+			c += b2i(e[c] <= v)
+			counts[min(c, len(edges))]++
+		}
+	} else {
+		for _, v := range values {
+			counts[sort.Search(len(edges), func(i int) bool { return edges[i] > v })]++
+		}
 	}
 	props := make([]float64, len(counts))
 	n := float64(len(values))
@@ -266,4 +276,12 @@ func PSIProportions(ref, cur []float64) float64 {
 		return 0
 	}
 	return s
+}
+
+// b2i is 1 for true, 0 for false; it compiles to a flag move, not a branch.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
