@@ -9,7 +9,8 @@
 #   (b) p99 of another client's plain HGETALL (redis-benchmark -c 1) without
 #       and with fsmon sampling at the default pacing (5000 entities/s,
 #       batches of 50, SCAN COUNT 100); target: < 20% rise. An unthrottled
-#       run is shown for comparison.
+#       run is shown for comparison. Runs are interleaved and medians
+#       reported, because shared machines are noisy.
 #
 # Usage: bench/redis_sample.sh   (needs redis-server, redis-cli,
 # redis-benchmark, go). ENTITIES=200000 for a quicker run. Takes about
@@ -19,7 +20,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ENTITIES=${ENTITIES:-1000000}
-LAT_N=${LAT_N:-200000}   # HGETALL calls per latency run (≈ 8 s at 26k/s)
+LAT_N=${LAT_N:-60000}    # HGETALL calls per latency run (≈ 2-3 s at 26k/s)
+ROUNDS=${ROUNDS:-5}
 PORT=${PORT:-$((20000 + RANDOM % 20000))}
 DIR=$(mktemp -d)
 ADDR=127.0.0.1:$PORT
@@ -57,21 +59,30 @@ fetch=$(awk '/^BenchmarkLookup100k/ {for (i = 1; i < NF; i++) if ($(i+1) == "ent
 echo "fetch (Lookup of 100k known ids, batches of 500): $fetch entities/s = $(echo "scale=1; 100 * $fetch / $ref" | bc)% of redis-benchmark (target >= 50%)"
 
 echo
-echo "== (b) p99 of another client's HGETALL (redis-benchmark -c 1, $LAT_N calls) =="
+echo "== (b) latency of another client's HGETALL (redis-benchmark -c 1, $LAT_N calls per run) =="
+echo "   $ROUNDS interleaved rounds of: no sampling, sampling at 5000/s (default pacing), unthrottled; medians"
 lat() { rb -c 1 -n "$LAT_N" -r "$ENTITIES" HGETALL fs:driver:__rand_int__; }
-show() { awk -F, -v name="$1" '{printf "%-28s %8.0f req/s  p50 %.3f ms  p95 %.3f ms  p99 %.3f ms  max %.3f ms\n", name, $2, $5, $6, $7, $8}' <<<"$2"; }
-base=$(lat)
-show "no sampling" "$base"
-for rate in 5000 0; do
-  FSMON_BENCH_RATE=$rate FSMON_BENCH_SECONDS=30 "$DIR/redisstore.test" -test.run '^$' -test.bench PacedLoad -test.benchtime 1x \
-    >"$DIR/load.txt" 2>&1 &
-  LPID=$!
-  sleep 1
-  with=$(lat)
-  kill "$LPID" 2>/dev/null || true; wait "$LPID" 2>/dev/null || true
-  label="sampling at $rate/s"; [[ $rate == 0 ]] && label="sampling unthrottled"
-  show "$label" "$with"
-  echo "  p99 rise: $(awk -F, -v a="$(cut -d, -f7 <<<"$base")" '{printf "%+.0f%%", 100 * ($7 - a) / a}' <<<"$with")"
+loaded() { # $1 = rate limit (0 = unthrottled)
+  FSMON_BENCH_RATE=$1 FSMON_BENCH_SECONDS=60 "$DIR/redisstore.test" -test.run '^$' -test.bench PacedLoad -test.benchtime 1x \
+    >>"$DIR/load.txt" 2>&1 &
+  local pid=$!
+  sleep 0.5
+  lat
+  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+}
+: >"$DIR/none.csv"; : >"$DIR/paced.csv"; : >"$DIR/full.csv"
+for r in $(seq "$ROUNDS"); do
+  lat >>"$DIR/none.csv"
+  loaded 5000 >>"$DIR/paced.csv"
+  loaded 0 >>"$DIR/full.csv"
 done
-base2=$(lat)
-show "no sampling (again)" "$base2"
+# median of column $2 of file $1
+med() { cut -d, -f"$2" "$1" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+show() { printf "%-22s %7.0f req/s  p50 %.3f ms  p95 %.3f ms  p99 %.3f ms   (p99 of each run: %s)\n" "$1" "$(med "$2" 2)" "$(med "$2" 5)" "$(med "$2" 6)" "$(med "$2" 7)" "$(cut -d, -f7 "$2" | paste -sd' ')"; }
+show "no sampling" "$DIR/none.csv"
+show "sampling at 5000/s" "$DIR/paced.csv"
+show "sampling unthrottled" "$DIR/full.csv"
+base=$(med "$DIR/none.csv" 7)
+for m in paced full; do
+  echo "p99 rise ($m): $(awk -v a="$base" -v b="$(med "$DIR/$m.csv" 7)" 'BEGIN {printf "%+.0f%%", 100 * (b - a) / a}')"
+done

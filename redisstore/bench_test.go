@@ -43,7 +43,8 @@ func envInt(name string, def int) int {
 	return def
 }
 
-const benchN = 100_000
+// benchSize is the sample size: 100k, or the whole keyspace when smaller.
+func benchSize() int { return min(100_000, envInt("FSMON_BENCH_ENTITIES", 1_000_000)) }
 
 func checkSample(b *testing.B, smp *sample.Sample, n int) {
 	if smp.Len() != n {
@@ -61,6 +62,7 @@ func BenchmarkLookup100k(b *testing.B) {
 	s := newStore(b, Options{Addr: addr, BatchSize: envInt("FSMON_BENCH_BATCH", 500)})
 	vs := newView(b, s, benchView())
 	total := envInt("FSMON_BENCH_ENTITIES", 1_000_000)
+	benchN := benchSize()
 	ents := make([]sample.Entity, benchN)
 	for i := range ents {
 		ents[i] = sample.Entity(fmt.Sprintf("%012d", i*7%total))
@@ -82,6 +84,7 @@ func BenchmarkSample100k(b *testing.B) {
 	addr := benchAddr(b)
 	s := newStore(b, Options{Addr: addr, BatchSize: envInt("FSMON_BENCH_BATCH", 500), ScanCount: envInt("FSMON_BENCH_SCANCOUNT", 1000)})
 	vs := newView(b, s, benchView())
+	benchN := benchSize()
 	for b.Loop() {
 		smp, err := vs.Sample(context.Background(), benchN)
 		if err != nil {
@@ -98,6 +101,7 @@ func BenchmarkScan100k(b *testing.B) {
 	addr := benchAddr(b)
 	count := int64(envInt("FSMON_BENCH_SCANCOUNT", 1000))
 	s := newStore(b, Options{Addr: addr})
+	benchN := benchSize()
 	for b.Loop() {
 		var cursor uint64
 		n := 0
@@ -130,7 +134,7 @@ func BenchmarkPacedLoad(b *testing.B) {
 		ctx, cancel := context.WithTimeout(context.Background(), d)
 		total := 0
 		for ctx.Err() == nil {
-			smp, err := vs.Sample(ctx, benchN)
+			smp, err := vs.Sample(ctx, benchSize())
 			if err != nil {
 				break
 			}

@@ -269,6 +269,11 @@ func isLimiterDeadline(err error) bool {
 // false and a Problems note; a deadline before any row is an error wrapping
 // context.DeadlineExceeded. Cancellation is always an error.
 //
+// Scanned counts the keys SCAN returned (those matching the pattern, each
+// read once). View.MaxScan bounds the keys SCAN is asked to visit (COUNT per
+// call), so a pattern matching few keys of a large keyspace stops at the
+// budget instead of walking all of it; keys already returned are still read.
+//
 // SCAN order follows Redis' hash table buckets, i.e. a hash of the key: the
 // sample is unrelated to key names, values or write times, but it is the
 // same entities on every run while the keyspace is unchanged (a fixed panel
