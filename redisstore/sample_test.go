@@ -416,6 +416,34 @@ func TestRedisGoneThenBack(t *testing.T) {
 	}
 }
 
+func TestRedisStoppedMidRun(t *testing.T) {
+	srv := start(t)
+	loadMany(t, srv.Addr, 300)
+	// 200 entities/s: the sample would take 1.5 s; Redis dies after 0.3 s.
+	s := newStore(t, Options{Addr: srv.Addr, RateLimit: 200, BatchSize: 10, ScanCount: 20, Timeout: time.Second})
+	vs := newView(t, s, manyView())
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		srv.Stop()
+	}()
+	smp, err := vs.Sample(context.Background(), 300)
+	if err == nil {
+		t.Fatalf("Sample with Redis stopped mid-run returned %d rows and no error", smp.Len())
+	}
+	if !strings.Contains(err.Error(), srv.Addr) {
+		t.Errorf("error %q does not name the address", err)
+	}
+	srv.Restart(t)
+	loadMany(t, srv.Addr, 30)
+	smp, err = vs.Sample(context.Background(), 300)
+	if err != nil {
+		t.Fatalf("Sample after restart: %v", err)
+	}
+	if smp.Len() != 30 || !smp.Complete {
+		t.Errorf("after restart Len=%d Complete=%v, want 30 true", smp.Len(), smp.Complete)
+	}
+}
+
 func TestViewErrors(t *testing.T) {
 	s := newStore(t, Options{Addr: "127.0.0.1:1"})
 	bad := []View{
