@@ -516,3 +516,23 @@ func TestErrorsForms(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// TestFeastUnknownView: a listed view that discovery did not merge, with
+// no layout or key of its own, is reported as unknown to Feast.
+func TestFeastUnknownView(t *testing.T) {
+	src := []byte(`feast: {repo: /srv/repo}
+feature_views:
+  - name: driverr
+    checks: {null_rate: {crit: 0.5}}
+`)
+	discover := func(c *Config) []error {
+		c.Views = append(c.Views, View{Name: "driver", Project: "demo", Source: "feast", Entities: []string{"driver_id"},
+			Online: ViewOnline{Layout: LayoutFeast}, Features: []Feature{{"conv_rate", "float32"}}})
+		return nil
+	}
+	_, err := parse(src, "f.yaml", discover)
+	want := `f.yaml:3:11: feature_views[0]: no feature view "driverr" in the Feast registry of /srv/repo (to monitor a view Feast does not know, give it online.key and online.timestamp_field)`
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
+}

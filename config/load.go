@@ -99,7 +99,9 @@ func parse(data []byte, file string, discover func(*Config) []error) (*Config, e
 		resolvePaths(c, filepath.Dir(file))
 	}
 	if c.Feast != nil && c.Feast.Repo != "" {
-		for _, err := range discover(c) {
+		errs := discover(c)
+		st.discovered = len(errs) == 0
+		for _, err := range errs {
 			d.adopt(err, st.feastNode)
 		}
 	}
@@ -197,6 +199,8 @@ type state struct {
 	views     []*viewSrc
 	redis     *fields
 	maxScan   bool // max_scan was set explicitly
+	// discovered says Feast discovery ran without errors.
+	discovered bool
 }
 
 // viewSrc is one view as written in the file.

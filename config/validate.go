@@ -139,9 +139,16 @@ func (d *decoder) finishView(c *Config, v *View, src *viewSrc, st *state) {
 		badEntities, badFeatures, badLayout = src.badEntities, src.badFeatures, src.badLayout
 	}
 
+	unknownToFeast := st.discovered && v.Source == "config" && src != nil && !src.online.has("layout") && v.Online.Key == ""
+	badFeatures = badFeatures || unknownToFeast
+
 	// Required fields by layout.
 	switch layout := v.Online.Layout; {
 	case badLayout:
+	case unknownToFeast:
+		// Most likely meant to adjust a Feast view, under a name the
+		// registry does not have: say so instead of asking for a key.
+		d.errorf(at(nil, "name"), "%s: no feature view %q in the Feast registry of %s (to monitor a view Feast does not know, give it online.key and online.timestamp_field)", p, v.Name, c.Feast.Repo)
 	case layout == LayoutHash || layout == LayoutString:
 		l := v.Online.Layout
 		if len(v.Entities) == 0 && !badEntities {
