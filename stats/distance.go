@@ -86,7 +86,8 @@ func checkWeights(what string, s []float64) error {
 // over the sorted pooled values, with ECDFs counting values ≤ t. It is in the
 // units of the data. Inputs are copied and sorted, not modified. Empty inputs
 // give ErrEmpty; NaN ErrNaN; ±Inf ErrInf (the distance would be infinite or
-// undefined).
+// undefined). Finite values whose differences overflow (|v| near
+// math.MaxFloat64) give +Inf.
 func Wasserstein(u, v []float64) (float64, error) {
 	if err := checkFinite("wasserstein: u", u); err != nil {
 		return 0, err

@@ -29,6 +29,13 @@ func ExampleKS2Samp() {
 	// asymp p=1.680525e-06
 }
 
+func ExampleKS2SampSorted() {
+	// scipy.stats.ks_2samp([1, 2, 3, 4], [3, 4, 5, 6, 7]): D = 0.6, p = 0.2857142857142857 (exact)
+	r, _ := stats.KS2SampSorted([]float64{1, 2, 3, 4}, []float64{3, 4, 5, 6, 7}, stats.KSAuto)
+	fmt.Printf("D=%.1f p=%.6f warnings=%d\n", r.D, r.PValue, len(r.Warnings))
+	// Output: D=0.6 p=0.285714 warnings=2
+}
+
 func ExampleKSTwoSF() {
 	// scipy.stats.kstwo.sf(0.3, 20) = 0.04306706665851623
 	fmt.Printf("%.10f\n", stats.KSTwoSF(0.3, 20))
