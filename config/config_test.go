@@ -536,3 +536,32 @@ feature_views:
 		t.Errorf("err = %v\nwant %s", err, want)
 	}
 }
+
+// TestFeastRepoMissing runs the real discovery: a repo that does not exist
+// is reported at feast.repo, with the file's position.
+func TestFeastRepoMissing(t *testing.T) {
+	dir := t.TempDir()
+	src := []byte("feast:\n  repo: no-such-repo\n")
+	_, err := Parse(src, filepath.Join(dir, "fsmon.yml"))
+	var es *Errors
+	if !errors.As(err, &es) || len(*es) == 0 {
+		t.Fatalf("err = %v, want *Errors", err)
+	}
+	e := (*es)[0]
+	if e.Line != 2 || e.Column != 9 || !strings.HasPrefix(e.Msg, "feast: ") || !strings.Contains(e.Msg, "no-such-repo") {
+		t.Errorf("error = %v, want one at 2:9 naming the repo", e)
+	}
+}
+
+func BenchmarkParseExample(b *testing.B) {
+	data, err := os.ReadFile("testdata/example.good.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := parse(data, "example.good.yaml", noDiscover); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -470,13 +470,13 @@ func (d *decoder) slack(n *yaml.Node, key *yaml.Node) *Slack {
 	return s
 }
 
-var (
-	viewKeys    = []string{"name", "project", "entities", "ttl", "interval", "sample_size", "online", "offline", "features", "checks"}
-	featureKeys = []string{"name", "type"}
-)
+// viewKeys lists the keys of a feature view, in the order messages show them.
+func viewKeys() []string {
+	return []string{"name", "project", "entities", "ttl", "interval", "sample_size", "online", "offline", "features", "checks"}
+}
 
 func (d *decoder) view(n *yaml.Node, path string, feast bool) (View, *viewSrc) {
-	f := d.mapping(n, path, viewKeys...)
+	f := d.mapping(n, path, viewKeys()...)
 	src := &viewSrc{path: path, f: f, features: map[string]*yaml.Node{}}
 	v := View{Source: "config"}
 	if f.node != nil {
@@ -542,7 +542,7 @@ func (d *decoder) view(n *yaml.Node, path string, feast bool) (View, *viewSrc) {
 
 	for i, fn := range d.sequence(f.get("features"), path+".features") {
 		fp := fmt.Sprintf("%s.features[%d]", path, i)
-		ff := d.mapping(fn, fp, featureKeys...)
+		ff := d.mapping(fn, fp, "name", "type")
 		if ff.node == nil {
 			d.errorf(resolve(fn), "%s: expected {name: ..., type: ...}", fp)
 			continue
