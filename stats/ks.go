@@ -81,10 +81,10 @@ func KS2SampSorted(x, y []float64, method Method) (KSResult, error) {
 	if err := checkKSInput(x, y, method); err != nil {
 		return KSResult{}, err
 	}
-	for name, s := range map[string][]float64{"x": x, "y": y} {
+	for k, s := range [2][]float64{x, y} {
 		for i := 1; i < len(s); i++ {
 			if s[i] < s[i-1] {
-				return KSResult{}, fmt.Errorf("ks: sample %s at index %d: %w", name, i, ErrNotSorted)
+				return KSResult{}, fmt.Errorf("ks: sample %s at index %d: %w", [2]string{"x", "y"}[k], i, ErrNotSorted)
 			}
 		}
 	}
