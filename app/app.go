@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"reflect"
 	"sort"
 	"sync"
 	"time"
@@ -74,6 +75,9 @@ type App struct {
 	srv    *http.Server
 	served chan error
 	alerts *alerter
+
+	stopRefresh context.CancelFunc
+	refreshDone chan struct{}
 }
 
 type viewKey struct{ project, name string }
@@ -149,8 +153,45 @@ func (a *App) Start() error {
 	}()
 	a.mu.Lock()
 	a.startLocked()
+	refresh := time.Duration(0)
+	if a.cfg.Feast != nil && a.opts.ConfigFile != "" {
+		refresh = a.cfg.Feast.Refresh
+	}
 	a.mu.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stopRefresh, a.refreshDone = cancel, make(chan struct{})
+	go a.refreshLoop(ctx, refresh)
 	return nil
+}
+
+// refreshLoop re-reads the config (and with it the Feast registry) every
+// interval and applies it when the views changed, so views added with
+// `feast apply` get monitored without a restart. Unchanged views keep
+// running undisturbed.
+func (a *App) refreshLoop(ctx context.Context, every time.Duration) {
+	defer close(a.refreshDone)
+	if every <= 0 {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		cfg, err := config.Load(a.opts.ConfigFile)
+		if err != nil {
+			a.log.Warn("feast registry refresh: config does not load; keeping the running views", "err", err)
+			continue
+		}
+		if reflect.DeepEqual(cfg.Views, a.Config().Views) {
+			continue
+		}
+		a.log.Info("feast registry changed; reloading", "views", len(cfg.Views))
+		_ = a.Reload()
+	}
 }
 
 // Addr is the address the HTTP server listens on.
@@ -226,6 +267,10 @@ func (a *App) swap(cfg *config.Config, stores *Stores, al *alerter) {
 // Stop stops scheduling, lets the running checks finish (until ctx ends),
 // and shuts the HTTP server down.
 func (a *App) Stop(ctx context.Context) error {
+	if a.stopRefresh != nil {
+		a.stopRefresh()
+		<-a.refreshDone
+	}
 	a.mu.Lock()
 	s := a.sched
 	a.mu.Unlock()

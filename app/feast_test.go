@@ -1,0 +1,171 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/fsmon/fsmon/checks"
+	"github.com/fsmon/fsmon/config"
+	"github.com/fsmon/fsmon/feast"
+	"github.com/fsmon/fsmon/feast/feasttest"
+	"github.com/fsmon/fsmon/internal/pqwrite"
+	"github.com/fsmon/fsmon/internal/redistest"
+)
+
+// TestFeastRepoOnly monitors a Feast deployment from nothing but
+// `feast: {repo: …}`. The repo, written the way Feast writes it, holds:
+//
+//   - driver_hourly_stats (INT64 join key): 50 drivers, 30 min old, conv_rate
+//     null for 5 of them (empty Value) → null rate 0.1, coverage 1,
+//     consistency 1; a STRING_LIST feature is presence-only;
+//   - merchant_risk, compound key (merchant_id STRING, customer_id INT64),
+//     stored under its versioned name merchant_risk_v2: 40 entities offline
+//     (rows 3 days and 1 hour old), 30 of them online with the 3-day-old
+//     row → stale (freshness crit with ttl 1d), coverage 30/40 = 0.75,
+//     consistency 1 (as of the online time);
+//   - a view of another project in the same registry, which must not be
+//     reported.
+func TestFeastRepoOnly(t *testing.T) {
+	srv := redistest.Start(t)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	repo := t.TempDir()
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	ctx := context.Background()
+	w := feasttest.Writer{Project: "ride", Version: 3}
+
+	// driver_hourly_stats
+	var drows []feasttest.Row
+	var dpq [][]any
+	ts := now.Add(-30 * time.Minute)
+	for id := int64(1); id <= 50; id++ {
+		conv := feasttest.Float(float32(id) / 64)
+		var convPQ any = float32(id) / 64
+		if id <= 5 {
+			conv, convPQ = feasttest.Null(), nil
+		}
+		drows = append(drows, feasttest.Row{Entity: []feast.EntityValue{{Type: feast.Int64, Int: id}}, Event: ts,
+			Values: []feasttest.Field{{Name: "conv_rate", Value: conv}, {Name: "trips", Value: feasttest.Int64(id % 9)},
+				{Name: "tags", Value: feasttest.Int64List(1, 2)}}})
+		dpq = append(dpq, []any{id, ts, convPQ, id % 9})
+	}
+	if err := w.Write(ctx, rdb, "driver_hourly_stats", []string{"driver_id"}, drows); err != nil {
+		t.Fatal(err)
+	}
+	err := pqwrite.Write(filepath.Join(repo, "data", "driver_stats.parquet"),
+		[]pqwrite.Column{{Name: "driver_id", Type: "int64"}, {Name: "event_timestamp", Type: "timestamp"},
+			{Name: "conv_rate", Type: "float32", Optional: true}, {Name: "trips", Type: "int64"}}, dpq)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// merchant_risk, versioned and stale, 10 entities missing online.
+	var mrows []feasttest.Row
+	var mpq [][]any
+	old, recent := now.Add(-72*time.Hour), now.Add(-time.Hour)
+	for i := int64(0); i < 40; i++ {
+		merchant := fmt.Sprintf("m_%d", i%7)
+		score := float64(i) / 40
+		mpq = append(mpq, []any{merchant, 1000 + i, old, score}, []any{merchant, 1000 + i, recent, score + 0.5})
+		if i < 30 {
+			mrows = append(mrows, feasttest.Row{
+				Entity: []feast.EntityValue{{Type: feast.String, Str: merchant}, {Type: feast.Int64, Int: 1000 + i}},
+				Event:  old, Values: []feasttest.Field{{Name: "risk_score", Value: feasttest.Double(score)}}})
+		}
+	}
+	if err := w.Write(ctx, rdb, "merchant_risk_v2", []string{"merchant_id", "customer_id"}, mrows); err != nil {
+		t.Fatal(err)
+	}
+	err = pqwrite.Write(filepath.Join(repo, "data", "merchant_risk", "part-0.parquet"),
+		[]pqwrite.Column{{Name: "merchant_id", Type: "string"}, {Name: "customer_id", Type: "int64"},
+			{Name: "event_timestamp", Type: "timestamp"}, {Name: "risk_score", Type: "float64"}}, mpq)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	err = feasttest.WriteRegistry(filepath.Join(repo, "data", "registry.db"),
+		feasttest.RegistryView{View: feast.View{Name: "driver_hourly_stats", Project: "ride", JoinKeys: []string{"driver_id"},
+			JoinKeyTypes: []feast.ValueType{feast.Int64}, TTL: 24 * time.Hour, LastMaterialized: now.Add(-time.Hour).Truncate(time.Second),
+			Features: []feast.FeatureSpec{{Name: "conv_rate", Type: feast.Float}, {Name: "trips", Type: feast.Int64}, {Name: "tags", Type: feast.Int64List}},
+			Source:   &feast.FileSource{Path: "data/driver_stats.parquet", TimestampField: "event_timestamp"}}},
+		feasttest.RegistryView{Version: 2, View: feast.View{Name: "merchant_risk", Project: "ride", JoinKeys: []string{"merchant_id", "customer_id"},
+			JoinKeyTypes: []feast.ValueType{feast.String, feast.Int64}, TTL: 24 * time.Hour,
+			Features: []feast.FeatureSpec{{Name: "risk_score", Type: feast.Double}},
+			Source:   &feast.FileSource{Path: "data/merchant_risk", TimestampField: "event_timestamp"}}},
+		feasttest.RegistryView{View: feast.View{Name: "other_view", Project: "other_project", JoinKeys: []string{"driver_id"},
+			JoinKeyTypes: []feast.ValueType{feast.Int64}, Features: []feast.FeatureSpec{{Name: "x", Type: feast.Int64}}}},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsy := fmt.Sprintf("project: ride\nregistry:\n  path: data/registry.db\n  enable_online_feature_view_versioning: true\n"+
+		"online_store:\n  type: redis\n  connection_string: \"%s\"\noffline_store:\n  type: file\n", srv.Addr)
+	if err := os.WriteFile(filepath.Join(repo, "feature_store.yaml"), []byte(fsy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := filepath.Join(t.TempDir(), "fsmon.yaml")
+	if err := os.WriteFile(cfgPath, []byte("feast: {repo: "+repo+"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := CheckOnce(ctx, cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byView := map[string][]checks.Result{}
+	for _, r := range rs {
+		byView[r.FeatureView] = append(byView[r.FeatureView], r)
+		if r.Status == checks.Error {
+			t.Errorf("error result: %+v", r)
+		}
+	}
+	if len(byView) != 2 || byView["other_view"] != nil || byView["merchant_risk_v2"] != nil {
+		t.Fatalf("views reported: %v", keys(byView))
+	}
+	d := byView["driver_hourly_stats"]
+	if f := find(t, d, checks.KindFreshness, "", ""); *f.Value < 1800 || *f.Value > 1900 || f.Status != checks.OK ||
+		f.Details["feast_last_materialization_seconds"] == nil {
+		t.Errorf("driver freshness: %+v", f)
+	}
+	if n := find(t, d, checks.KindNullRate, "conv_rate", checks.StoreOnline); !near(*n.Value, 0.1) || n.Details["empty"] != 5 {
+		t.Errorf("driver online null rate: %+v", n)
+	}
+	if n := find(t, d, checks.KindNullRate, "tags", checks.StoreOnline); *n.Value != 0 {
+		t.Errorf("presence-only list feature: %+v", n)
+	}
+	if c := find(t, d, checks.KindCoverage, "", ""); *c.Value != 1 {
+		t.Errorf("driver coverage: %+v", c)
+	}
+	for _, f := range []string{"conv_rate", "trips"} {
+		if c := find(t, d, checks.KindConsistency, f, ""); *c.Value != 1 || *c.SampleSize != 50 {
+			t.Errorf("driver consistency %s: %+v", f, c)
+		}
+	}
+	m := byView["merchant_risk"]
+	if f := find(t, m, checks.KindFreshness, "", ""); f.Status != checks.Crit || *f.Value < 72*3600 {
+		t.Errorf("merchant freshness: %+v", f)
+	}
+	if c := find(t, m, checks.KindCoverage, "", ""); !near(*c.Value, 0.75) {
+		t.Errorf("merchant coverage: %+v", c)
+	}
+	if c := find(t, m, checks.KindConsistency, "risk_score", ""); *c.Value != 1 || *c.SampleSize != 30 {
+		t.Errorf("merchant consistency: %+v", c)
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
