@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
+
+	"github.com/parquet-go/parquet-go"
 
 	"github.com/fsmon/fsmon/sample"
 )
@@ -193,10 +196,26 @@ func (s *Store) asofFile(ctx context.Context, fi int, ref fileRef, byEnt map[str
 			ents[e] = c
 		}
 		var (
-			ts   []int64
-			keys [][]byte
-			buf  []byte
+			ts          []int64
+			keys        [][]byte
+			buf         []byte
+			intKeys     map[int64][]int
+			filter      []uint64
+			filterShift uint
 		)
+		if len(ents) == 1 && !isConst[0] && !ents[0].unsigned && (ents[0].kind == parquet.Int64 || ents[0].kind == parquet.Int32) {
+			intKeys = intEntities(byEnt)
+			// A one-hash filter of about 16 bits per key, in front of the map.
+			filterShift = 64 - 10
+			for 1<<(64-filterShift) < 16*len(intKeys) {
+				filterShift--
+			}
+			filter = make([]uint64, (1<<(64-filterShift))/64)
+			for v := range intKeys {
+				h := uint64(v) * 0x9e3779b97f4a7c15 >> filterShift
+				filter[h>>6] |= 1 << (h & 63)
+			}
+		}
 		offer := func(row int, key []byte, rg int) {
 			t := ts[row]
 			if t == math.MinInt64 {
@@ -235,6 +254,32 @@ func (s *Store) asofFile(ctx context.Context, fi int, ref fileRef, byEnt map[str
 			}
 			if sc.best == nil {
 				sc.best = make([]hit, len(qt))
+			}
+			if intKeys != nil {
+				// Integer entity: look rows up by value, no text.
+				err = scanChunk(rg, ents[0], nil, func(_, row int, p *pageData, k int, null bool) {
+					if null || ts[row] == math.MinInt64 {
+						return
+					}
+					v := p.int(k)
+					if h := uint64(v) * 0x9e3779b97f4a7c15 >> filterShift; filter[h>>6]&(1<<(h&63)) == 0 {
+						return // most rows: not a queried entity
+					}
+					qs, found := intKeys[v]
+					if !found {
+						return
+					}
+					t := ts[row]
+					for _, q := range qs {
+						if t <= qt[q] && (!sc.best[q].ok || t >= sc.best[q].t) {
+							sc.best[q] = hit{file: fi, rg: i, row: int32(row), t: t, ok: true}
+						}
+					}
+				})
+				if err != nil {
+					return fmt.Errorf("read %s column %s: %w", ref.name, ents[0].name, err)
+				}
+				continue
 			}
 			if len(ents) == 1 && !isConst[0] {
 				err = scanChunk(rg, ents[0], nil, func(_, row int, p *pageData, k int, null bool) {
@@ -289,4 +334,19 @@ func (s *Store) asofFile(ctx context.Context, fi int, ref fileRef, byEnt map[str
 		sc.of = nil
 	}
 	return sc
+}
+
+// intEntities maps the query entities written as canonical decimal integers
+// (the text form of an integer entity column) to their queries; no other
+// entity can match an integer column.
+func intEntities(byEnt map[string][]int) map[int64][]int {
+	m := make(map[int64][]int, len(byEnt))
+	for e, qs := range byEnt {
+		v, err := strconv.ParseInt(e, 10, 64)
+		if err != nil || strconv.FormatInt(v, 10) != e {
+			continue
+		}
+		m[v] = qs
+	}
+	return m
 }

@@ -277,8 +277,13 @@ const (
 
 // tsConv converts the values of one timestamp column.
 type tsConv struct {
-	mode  tsMode
-	scale int64
+	mode   tsMode
+	scale  int64
+	lo, hi int64 // stored values beyond these saturate
+}
+
+func scaled(unit int64) tsConv {
+	return tsConv{mode: tsScaled, scale: unit, lo: math.MinInt64 / unit, hi: math.MaxInt64 / unit}
 }
 
 // timestampConv works out how to read a timestamp column.
@@ -289,15 +294,15 @@ func timestampConv(c column) (tsConv, error) {
 	case parquet.Int64:
 		if lt != nil {
 			if ts, ok := lt.Value.(*format.TimestampType); ok && ts.Unit.Value != nil {
-				return tsConv{mode: tsScaled, scale: int64(ts.Unit.Value.Duration())}, nil
+				return scaled(int64(ts.Unit.Value.Duration())), nil
 			}
 		}
 		if ct != nil {
 			switch *ct {
 			case deprecated.TimestampMillis:
-				return tsConv{mode: tsScaled, scale: 1e6}, nil
+				return scaled(1e6), nil
 			case deprecated.TimestampMicros:
-				return tsConv{mode: tsScaled, scale: 1e3}, nil
+				return scaled(1e3), nil
 			}
 		}
 		if lt != nil && lt.Value != nil {
@@ -308,7 +313,7 @@ func timestampConv(c column) (tsConv, error) {
 		return tsConv{mode: tsMagnitude}, nil
 	case parquet.Int32:
 		if (lt != nil && isDate(lt)) || (ct != nil && *ct == deprecated.Date) {
-			return tsConv{mode: tsScaled, scale: 86400e9}, nil
+			return scaled(86400e9), nil
 		}
 		if lt == nil || lt.Value == nil {
 			return tsConv{mode: tsMagnitude}, nil
@@ -330,7 +335,13 @@ func isDate(lt *format.LogicalType) bool {
 // nanos converts a stored integer to unix nanoseconds.
 func (t tsConv) nanos(v int64) int64 {
 	if t.mode == tsScaled {
-		return mulSat(v, t.scale)
+		switch {
+		case v > t.hi:
+			return math.MaxInt64
+		case v < t.lo:
+			return math.MinInt64
+		}
+		return v * t.scale
 	}
 	a := v
 	if a < 0 {
@@ -342,7 +353,7 @@ func (t tsConv) nanos(v int64) int64 {
 	case a < 1e14:
 		return mulSat(v, 1e6)
 	case a < 1e17:
-		return v * 1e3
+		return mulSat(v, 1e3)
 	}
 	return v
 }
@@ -368,6 +379,8 @@ func (t tsConv) band(v int64) int {
 	return 4
 }
 
+// mulSat multiplies v by m (a constant at every call site, so the bounds
+// fold), saturating instead of overflowing.
 func mulSat(v, m int64) int64 {
 	if v > math.MaxInt64/m {
 		return math.MaxInt64

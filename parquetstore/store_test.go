@@ -616,6 +616,25 @@ func TestAsOfCompoundKey(t *testing.T) {
 	if !got.HasTime[0] || x.Num[0] != 12 || !got.HasTime[1] || x.Num[1] != 11 || got.HasTime[2] {
 		t.Errorf("got x %v has %v, want 12, 11, none", x.Num, got.HasTime)
 	}
+	// A single string entity: "p" rows are x 10, 12, 13 (newest 13 at +3s);
+	// at +2s the newest "p" row is x 12.
+	s, err = New(View{Root: root, Path: "x.parquet", TimestampColumn: "ts", Entities: []string{"b"},
+		Features: []sample.Feature{{Name: "x", Type: sample.Int32}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.AsOf(context.Background(), []sample.AsOf{
+		{Entity: "p", Time: t0.Add(time.Hour)},
+		{Entity: "p", Time: t0.Add(2 * time.Second)},
+		{Entity: "q", Time: t0},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x = got.Columns["x"]
+	if !got.HasTime[0] || x.Num[0] != 13 || !got.HasTime[1] || x.Num[1] != 12 || got.HasTime[2] {
+		t.Errorf("string entity: got x %v has %v, want 13, 12, none", x.Num, got.HasTime)
+	}
 }
 
 func TestNullTimestampsAreOutsideEveryWindow(t *testing.T) {
