@@ -107,6 +107,18 @@ func TestBadConfigs(t *testing.T) {
 			`8:3: slack.webhook_url: literal secrets are not allowed; secrets come from webhook_url_file or token_file`,
 			`10:3: slack: webhook_url_file and token_file are both set; set one`,
 		},
+		"shapes.bad.yaml": {
+			`2:10: online.redis: expected a mapping, got a list`,
+			`3:8: slack: expected a mapping, got "#alerts"`,
+			`5:5: feature_views[0]: expected a mapping, got "just-a-name"`,
+			`6:5: feature_views[1]: expected a mapping, got null`,
+			`8:20: feature_views[2].entities[1]: duplicate entity "id" (first at line 8)`,
+			`8:24: feature_views[2].entities[2]: expected an entity name`,
+			`9:19: feature_views[2].online.key: unmatched } in the key template`,
+			`11:9: feature_views[2].features[0]: expected a mapping, got "x"`,
+			`12:9: feature_views[2].features[1]: expected a mapping {name: ..., type: ...}, got null`,
+			`13:9: feature_views[2].features[2]: name is required`,
+		},
 		"redis_url.bad.yaml": {
 			`3:10: online.redis.url: scheme must be redis or rediss (TLS), got "http"`,
 			`5:9: online.redis.db: Redis Cluster has only database 0`,

@@ -102,6 +102,7 @@ type fields struct {
 	node *yaml.Node // the mapping (or the offending node), for positions
 	vals map[string]*yaml.Node
 	keys map[string]*yaml.Node
+	bad  bool // n was not a mapping (reported)
 }
 
 // get returns the value node of key, nil when absent.
@@ -131,6 +132,7 @@ func (d *decoder) mapping(n *yaml.Node, path string, known ...string) *fields {
 	f.node = n
 	if n.Kind != yaml.MappingNode {
 		d.errorf(n, "%s: expected a mapping, got %s", pathOr(path), describe(n))
+		f.bad = true
 		return f
 	}
 	d.mappingInto(f, n, known, 0, map[*yaml.Node]bool{n: true})

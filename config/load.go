@@ -72,7 +72,11 @@ func formatDuration(d time.Duration) string { return model.Duration(d).String() 
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &Errors{{File: path, Msg: fmt.Sprintf("read config: %v", errors.Unwrap(err))}}
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is already in front of the message
+		}
+		return nil, &Errors{{File: path, Msg: fmt.Sprintf("read config: %v", err)}}
 	}
 	return Parse(data, path)
 }
@@ -199,6 +203,7 @@ type state struct {
 	views     []*viewSrc
 	redis     *fields
 	maxScan   bool // max_scan was set explicitly
+	badViews  bool // feature_views was not a list (reported)
 	// discovered says Feast discovery ran without errors.
 	discovered bool
 }
@@ -219,6 +224,8 @@ type viewSrc struct {
 	// Sections that were present but malformed (already reported): the
 	// checks that depend on them are skipped instead of piling up.
 	badEntities, badFeatures, badLayout bool
+	// bad says the view itself was not a mapping: nothing else to check.
+	bad bool
 }
 
 // rawThr is a warn/crit pair as written: set says the key was present (a
@@ -293,6 +300,7 @@ func (d *decoder) config(root *yaml.Node, c *Config, st *state) {
 	c.Web.ExternalURL = d.httpURL(web.get("external_url"), "web.external_url")
 	c.Web.GrafanaURL = d.httpURL(web.get("grafana_url"), "web.grafana_url")
 
+	st.badViews = !isSeq(top.get("feature_views"))
 	for i, n := range d.sequence(top.get("feature_views"), "feature_views") {
 		v, src := d.view(n, fmt.Sprintf("feature_views[%d]", i), c.Feast != nil)
 		c.Views = append(c.Views, v)
@@ -426,6 +434,9 @@ func (d *decoder) slack(n *yaml.Node, key *yaml.Node) *Slack {
 	const p = "slack"
 	f := d.mapping(n, p, "webhook_url_file", "token_file", "channel", "channels", "dashboard_url", "status_url", "webhook_url", "token")
 	s := &Slack{}
+	if f.bad {
+		return s
+	}
 	for _, lit := range []string{"webhook_url", "token"} {
 		if f.has(lit) {
 			d.errorf(f.keys[lit], "slack.%s: literal secrets are not allowed; secrets come from webhook_url_file or token_file", lit)
@@ -483,6 +494,14 @@ func (d *decoder) view(n *yaml.Node, path string, feast bool) (View, *viewSrc) {
 		v.Line, v.Column = f.node.Line, f.node.Column
 	}
 	src.line, src.column = v.Line, v.Column
+	if isNull(n) && n != nil {
+		d.errorf(n, "%s: expected a mapping, got null", path)
+		f.bad = true
+	}
+	if f.bad {
+		src.bad = true
+		return v, src
+	}
 	v.Name = d.str(f.get("name"), path+".name")
 	if v.Name == "" {
 		d.errorf(f.at("name"), "%s: name is required", path)
@@ -543,12 +562,16 @@ func (d *decoder) view(n *yaml.Node, path string, feast bool) (View, *viewSrc) {
 	for i, fn := range d.sequence(f.get("features"), path+".features") {
 		fp := fmt.Sprintf("%s.features[%d]", path, i)
 		ff := d.mapping(fn, fp, "name", "type")
-		if ff.node == nil {
-			d.errorf(resolve(fn), "%s: expected {name: ..., type: ...}", fp)
+		if ff.bad || isNull(fn) {
+			if !ff.bad {
+				d.errorf(fn, "%s: expected a mapping {name: ..., type: ...}, got null", fp)
+			}
+			src.badFeatures = true
 			continue
 		}
 		ft := Feature{Name: d.str(ff.get("name"), fp+".name"), Type: d.str(ff.get("type"), fp+".type")}
 		if ft.Name == "" {
+			src.badFeatures = true
 			d.errorf(ff.at("name"), "%s: name is required", fp)
 		} else if first := src.features[ft.Name]; first != nil {
 			d.errorf(ff.at("name"), "%s.name: duplicate feature %q (first at line %d)", fp, ft.Name, first.Line)
@@ -558,7 +581,7 @@ func (d *decoder) view(n *yaml.Node, path string, feast bool) (View, *viewSrc) {
 		}
 		if ft.Type != "" && !contains(FeatureTypes(), ft.Type) {
 			d.errorf(resolve(ff.get("type")), "%s.type: unknown feature type %q (expected one of: %s)", fp, ft.Type, strings.Join(FeatureTypes(), ", "))
-		} else if ft.Type == "" && !feast {
+		} else if ft.Type == "" && !feast && ft.Name != "" {
 			d.errorf(ff.node, "%s: type is required (one of: %s)", fp, strings.Join(FeatureTypes(), ", "))
 		}
 		if ft.Name != "" {

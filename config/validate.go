@@ -36,6 +36,9 @@ func (d *decoder) finish(c *Config, st *state) {
 		if src != nil {
 			src.used = true
 		}
+		if src != nil && src.bad {
+			continue // reported: not a mapping
+		}
 		d.finishView(c, v, src, st)
 
 		k := key{v.Project, v.Name}
@@ -55,7 +58,7 @@ func (d *decoder) finish(c *Config, st *state) {
 		}
 		maxSample = max(maxSample, v.SampleSize)
 	}
-	if len(c.Views) == 0 && c.Feast == nil {
+	if len(c.Views) == 0 && c.Feast == nil && !st.badViews {
 		at := st.root
 		if at == nil {
 			at = &yaml.Node{Line: 1, Column: 1}
