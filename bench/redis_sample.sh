@@ -82,7 +82,9 @@ show() { printf "%-22s %7.0f req/s  p50 %.3f ms  p95 %.3f ms  p99 %.3f ms   (p99
 show "no sampling" "$DIR/none.csv"
 show "sampling at 5000/s" "$DIR/paced.csv"
 show "sampling unthrottled" "$DIR/full.csv"
-base=$(med "$DIR/none.csv" 7)
+# min of column $2 of file $1: the quietest run, least disturbed by other load
+mn() { cut -d, -f"$2" "$1" | sort -g | head -1; }
+rise() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%+.0f%%", 100 * (b - a) / a}'; }
 for m in paced full; do
-  echo "p99 rise ($m): $(awk -v a="$base" -v b="$(med "$DIR/$m.csv" 7)" 'BEGIN {printf "%+.0f%%", 100 * (b - a) / a}')"
+  echo "p99 rise ($m): median $(rise "$(med "$DIR/none.csv" 7)" "$(med "$DIR/$m.csv" 7)"), quietest run $(rise "$(mn "$DIR/none.csv" 7)" "$(mn "$DIR/$m.csv" 7)")"
 done
