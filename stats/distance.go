@@ -86,7 +86,7 @@ func checkWeights(what string, s []float64) error {
 // over the sorted pooled values, with ECDFs counting values ≤ t. It is in the
 // units of the data. Inputs are copied and sorted, not modified. Empty inputs
 // give ErrEmpty; NaN ErrNaN; ±Inf ErrInf (the distance would be infinite or
-// undefined). Finite values whose differences overflow (|v| near
+// undefined). Already sorted inputs are not copied. Finite values whose differences overflow (|v| near
 // math.MaxFloat64) give +Inf.
 func Wasserstein(u, v []float64) (float64, error) {
 	if err := checkFinite("wasserstein: u", u); err != nil {
@@ -95,10 +95,7 @@ func Wasserstein(u, v []float64) (float64, error) {
 	if err := checkFinite("wasserstein: v", v); err != nil {
 		return 0, err
 	}
-	us, vs := slices.Clone(u), slices.Clone(v)
-	sortFloats(us)
-	sortFloats(vs)
-	return wassersteinSorted(us, vs), nil
+	return wassersteinSorted(sortedView(u), sortedView(v)), nil
 }
 
 func wassersteinSorted(u, v []float64) float64 {

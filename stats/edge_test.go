@@ -248,3 +248,23 @@ func TestMultiSelectMatchesSort(t *testing.T) {
 		}
 	}
 }
+
+func TestSortExported(t *testing.T) {
+	for _, n := range []int{0, 3, 100, 5000} {
+		s := splitmixUniform(uint64(n)+99, n)
+		for i := range s {
+			s[i] = math.Floor((s[i] - 0.5) * 50)
+		}
+		want := slices.Clone(s)
+		slices.Sort(want)
+		Sort(s)
+		if !slices.Equal(s, want) {
+			t.Errorf("n=%d: Sort differs from slices.Sort", n)
+		}
+	}
+	s := []float64{2, math.NaN(), -1, math.Inf(1), 0}
+	Sort(s)
+	if !math.IsNaN(s[4]) || s[0] != -1 || s[3] != math.Inf(1) {
+		t.Errorf("Sort with NaN: %v", s)
+	}
+}

@@ -174,3 +174,10 @@ func ExampleBenjaminiHochberg() {
 	fmt.Printf("%.4f\n", adj)
 	// Output: [0.0400 0.0533 0.0533 0.2000]
 }
+
+func ExampleSort() {
+	s := []float64{3, -1, 2.5, 0}
+	stats.Sort(s)
+	fmt.Println(s)
+	// Output: [-1 0 2.5 3]
+}

@@ -3,7 +3,6 @@ package stats
 import (
 	"fmt"
 	"math"
-	"slices"
 )
 
 // Method selects how KS2Samp computes its p-value, as the method argument of
@@ -60,7 +59,8 @@ type KSResult struct {
 // values, ECDFs counting values ≤ t), so ties need no special handling. NaN in
 // either sample is rejected with ErrNaN (SciPy's result would be meaningless);
 // ±Inf are ordinary, ordered values. An empty sample gives ErrEmpty. KS2Samp
-// copies and sorts the samples; x and y are not modified.
+// sorts copies of the samples (an already sorted sample is used as is); x and
+// y are not modified.
 //
 // When n = m = 1 the asymptotic p-value is undefined (SciPy returns NaN); the
 // exact value is returned instead, with Method KSExact and WarnSmallSample.
@@ -68,11 +68,7 @@ func KS2Samp(x, y []float64, method Method) (KSResult, error) {
 	if err := checkKSInput(x, y, method); err != nil {
 		return KSResult{}, err
 	}
-	xs := slices.Clone(x)
-	ys := slices.Clone(y)
-	sortFloats(xs)
-	sortFloats(ys)
-	return ks2(xs, ys, method)
+	return ks2(sortedView(x), sortedView(y), method)
 }
 
 // KS2SampSorted is KS2Samp for samples already sorted ascending; it does not

@@ -8,6 +8,46 @@ import (
 // radixThreshold is the length from which sortFloats uses a radix sort.
 const radixThreshold = 4096
 
+// Sort sorts s ascending in place, like sort.Float64s but faster on long
+// slices (LSD radix sort above 4096 values). NaNs, which have no order, end up
+// at the ends of s (by sign bit) instead of first; −0 sorts before +0.
+func Sort(s []float64) {
+	if len(s) >= radixThreshold {
+		sortFloats(s)
+		return
+	}
+	slices.SortFunc(s, func(a, b float64) int {
+		ka, kb := sortKey(a), sortKey(b)
+		switch {
+		case ka < kb:
+			return -1
+		case ka > kb:
+			return 1
+		}
+		return 0
+	})
+}
+
+// sortKey maps a float64 to a uint64 with the same order (NaNs at the ends).
+func sortKey(v float64) uint64 {
+	b := math.Float64bits(v)
+	if b>>63 == 1 {
+		return ^b
+	}
+	return b | 1<<63
+}
+
+// sortedView returns s if it is already sorted ascending, else a sorted copy.
+// s must not contain NaN.
+func sortedView(s []float64) []float64 {
+	if slices.IsSorted(s) {
+		return s
+	}
+	c := slices.Clone(s)
+	sortFloats(c)
+	return c
+}
+
 // sortFloats sorts s ascending. s must not contain NaN. Long slices are sorted
 // by an LSD radix sort on the order-preserving integer image of the floats
 // (about 3× faster than slices.Sort at 10^6 values, one extra buffer of len(s));
@@ -19,13 +59,7 @@ func sortFloats(s []float64) {
 	}
 	keys := make([]uint64, len(s))
 	for i, v := range s {
-		b := math.Float64bits(v)
-		if b>>63 == 1 {
-			b = ^b
-		} else {
-			b |= 1 << 63
-		}
-		keys[i] = b
+		keys[i] = sortKey(v)
 	}
 	buf := make([]uint64, len(s))
 	var count [256]int
