@@ -193,6 +193,11 @@ func TestSampleWindowEdgesInclusive(t *testing.T) {
 		t.Fatalf("len %d population %d complete %v, want 200, 200, true", got.Len(), got.Population, got.Complete)
 	}
 	checkRows(t, got, 100)
+	// Row groups of 128 rows: the window [100, 299] overlaps groups 0-2 of
+	// the first file (384 rows); the other groups are pruned unread.
+	if got.Scanned != 384 {
+		t.Errorf("scanned %d rows, want 384 (row groups 0-2 of the first file)", got.Scanned)
+	}
 	seen := map[int]bool{}
 	for _, ns := range got.Times {
 		seen[rowIndex(t, ns)] = true
@@ -699,5 +704,28 @@ func TestNeverWrites(t *testing.T) {
 	}
 	if after := snapshot(t, root); !maps.Equal(before, after) {
 		t.Errorf("the store changed:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
+func TestPanicsBecomeErrorsNamingTheFile(t *testing.T) {
+	err := guard("v/part-0.parquet", func() error { panic("index out of range") })
+	if err == nil || !strings.Contains(err.Error(), "v/part-0.parquet") || !strings.Contains(err.Error(), "index out of range") {
+		t.Errorf("guard: %v", err)
+	}
+}
+
+func TestCancelledContext(t *testing.T) {
+	root := hiveStore(t)
+	s := newStore(t, root, "driver_stats")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Footer(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("footer: %v", err)
+	}
+	if _, err := s.Sample(ctx, sample.Window{From: t0, To: t0.Add(time.Hour)}, 10); !errors.Is(err, context.Canceled) {
+		t.Errorf("sample: %v", err)
+	}
+	if _, err := s.AsOf(ctx, []sample.AsOf{{Entity: "1", Time: t0}}); !errors.Is(err, context.Canceled) {
+		t.Errorf("as-of: %v", err)
 	}
 }
