@@ -47,12 +47,12 @@ func TestBadConfigs(t *testing.T) {
 			"7:1: a second YAML document: a config file holds one (remove the ---)",
 		},
 		"unknown_keys.bad.yaml": {
-			`1:1: unknown key "intervall" at the top level (expected one of: interval, sample_size, online, offline, feast, slack, alerts, web, feature_views)`,
+			`1:1: unknown key "intervall" at the top level: did you mean "interval"? (expected one of: interval, sample_size, online, offline, feast, slack, alerts, web, feature_views)`,
 			`4:5: unknown key "adress" in online.redis (expected one of: addr, url, cluster, username, password, password_file, password_env, db, tls, rate_limit, batch_size, scan_count, max_scan, timeout)`,
-			`7:5: unknown key "intervall" in feature_views[0] (expected one of: name, project, entities, ttl, interval, sample_size, online, offline, features, checks)`,
+			`7:5: unknown key "intervall" in feature_views[0]: did you mean "interval"? (expected one of: name, project, entities, ttl, interval, sample_size, online, offline, features, checks)`,
 			`13:42: unknown key "unit" in feature_views[0].features[0] (expected one of: name, type)`,
-			`15:7: unknown key "freshnes" in feature_views[0].checks (expected one of: freshness, null_rate, coverage, consistency, skew)`,
-			`16:19: unknown key "warning" in feature_views[0].checks.null_rate (expected one of: warn, crit)`,
+			`15:7: unknown key "freshnes" in feature_views[0].checks: did you mean "freshness"? (expected one of: freshness, null_rate, coverage, consistency, skew)`,
+			`16:19: unknown key "warning" in feature_views[0].checks.null_rate: did you mean "warn"? (expected one of: warn, crit)`,
 		},
 		"types.bad.yaml": {
 			`1:11: interval: expected a positive duration like 90s, 2h or 7d, got "5 minutes"`,
@@ -485,6 +485,18 @@ func TestRedisURL(t *testing.T) {
 		r := c.Online.Redis
 		if r.Addr != tc.addr || r.Username != tc.user || r.DB != tc.db || r.TLS != tc.tls || r.URL != tc.url {
 			t.Errorf("%s: got addr %q user %q db %d tls %v", tc.url, r.Addr, r.Username, r.DB, r.TLS)
+		}
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	known := []string{"interval", "sample_size", "warn", "crit", "timestamp_field"}
+	for in, want := range map[string]string{
+		"intervall": "interval", "Interval": "interval", "sample-size": "sample_size", "samplesize": "sample_size",
+		"warning": "warn", "timestamp": "timestamp_field", "critical": "crit", "zzz": "", "ttl": "", "unit": "",
+	} {
+		if got := suggest(in, known); got != want {
+			t.Errorf("suggest(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

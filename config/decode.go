@@ -161,7 +161,11 @@ func (d *decoder) mappingInto(f *fields, n *yaml.Node, known []string, depth int
 		}
 		name := k.Value
 		if !contains(known, name) {
-			d.errorf(k, "unknown key %q %s (expected one of: %s)", name, where(f.path), strings.Join(known, ", "))
+			hint := ""
+			if s := suggest(name, known); s != "" {
+				hint = fmt.Sprintf(": did you mean %q?", s)
+			}
+			d.errorf(k, "unknown key %q %s%s (expected one of: %s)", name, where(f.path), hint, strings.Join(known, ", "))
 			continue
 		}
 		if first, dup := f.keys[name]; dup {
@@ -326,4 +330,51 @@ func (d *decoder) httpURL(n *yaml.Node, path string) string {
 		return ""
 	}
 	return s.Value
+}
+
+// suggest returns the known key closest to a misspelt one: within two
+// edits (one for keys of four letters or fewer), or one being a prefix of
+// the other ("warning" for "warn").
+func suggest(name string, known []string) string {
+	best, bestDist := "", 3
+	for _, k := range known {
+		limit := 2
+		if len(k) <= 4 {
+			limit = 1
+		}
+		dist := editDistance(strings.ToLower(name), k)
+		if dist <= limit && dist < bestDist {
+			best, bestDist = k, dist
+		}
+	}
+	if best != "" {
+		return best
+	}
+	for _, k := range known {
+		if len(k) >= 3 && len(name) >= 3 && (strings.HasPrefix(name, k) || strings.HasPrefix(k, name)) {
+			return k
+		}
+	}
+	return ""
+}
+
+// editDistance is the Levenshtein distance of two short strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
