@@ -15,14 +15,14 @@ import (
 //
 // p and q must have equal length and finite entries ≥ 0 with a positive sum
 // (ErrLength, ErrNaN, ErrInf, ErrNegative, ErrEmpty otherwise); base must be
-// > 0 and ≠ 1. When rounding makes the divergence a tiny negative number
+// > 0 and ≠ 1 (ErrBase). When rounding makes the divergence a tiny negative number
 // (near-identical inputs) the distance is 0, where SciPy returns NaN.
 func JensenShannon(p, q []float64, base float64) (float64, error) {
 	if len(p) != len(q) {
 		return 0, fmt.Errorf("js: %d and %d bins: %w", len(p), len(q), ErrLength)
 	}
 	if !(base > 0) || base == 1 || math.IsInf(base, 0) {
-		return 0, fmt.Errorf("js: base must be > 0 and != 1: %w", ErrMethod)
+		return 0, fmt.Errorf("js: %w", ErrBase)
 	}
 	if err := checkWeights("js: p", p); err != nil {
 		return 0, err

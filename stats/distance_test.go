@@ -96,6 +96,9 @@ func TestJensenShannonReference(t *testing.T) {
 	if _, err := JensenShannon([]float64{0, 0}, []float64{1, 1}, 2); !errors.Is(err, ErrEmpty) {
 		t.Errorf("zero sum: %v", err)
 	}
+	if _, err := JensenShannon([]float64{1}, []float64{1}, 1); !errors.Is(err, ErrBase) {
+		t.Errorf("base 1: %v", err)
+	}
 	if _, err := JensenShannon([]float64{1}, []float64{1, 1}, 2); !errors.Is(err, ErrLength) {
 		t.Errorf("length: %v", err)
 	}

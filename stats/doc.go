@@ -24,7 +24,7 @@
 //
 // Bad input is an error wrapping one of the sentinel errors (ErrEmpty, ErrNaN,
 // ErrInf, ErrNegative, ErrLength, ErrNotSorted, ErrPValue, ErrSumMismatch,
-// ErrMethod); test with errors.Is. Messages name the input and index, never a
+// ErrMethod, ErrBase); test with errors.Is. Messages name the input and index, never a
 // data value. NaN is always rejected: the caller (fsmon counts NaN as null)
 // filters it first. ±Inf are ordinary values for KS (an ordering test) and
 // rejected where arithmetic on values is needed (PSI, Wasserstein). No

@@ -26,6 +26,8 @@ var (
 	ErrSumMismatch = errors.New("observed and expected totals differ")
 	// ErrMethod reports an unknown KS method.
 	ErrMethod = errors.New("unknown method")
+	// ErrBase reports a logarithm base that is not > 0 and ≠ 1.
+	ErrBase = errors.New("invalid logarithm base")
 )
 
 // Warnings are statistical caveats, returned in a result's Warnings field
