@@ -363,3 +363,18 @@ func TestAsOfTimeToleratesWholeSeconds(t *testing.T) {
 		t.Errorf("sub-second time changed: %v", got)
 	}
 }
+
+func TestSkewLeavesOutInfinities(t *testing.T) {
+	var on, off []row
+	for i := 0; i < 100; i++ {
+		off = append(off, row{entity: "o", ts: time.Hour, num: float64(i), str: "a"})
+		on = append(on, row{entity: "n", ts: time.Hour, num: float64(i), str: "a"})
+	}
+	on[0].num = math.Inf(1)
+	on[1].num = math.Inf(-1)
+	in := &Input{View: testView(), Now: now, Online: build(on), Offline: build(off)}
+	r := only(t, Skew(in), "conv_rate", "")
+	if r.Status == Error || *r.OnlineN != 98 || len(r.Warnings) == 0 || !strings.Contains(r.Warnings[0], "2 infinite values") {
+		t.Fatalf("got %+v", r)
+	}
+}

@@ -105,21 +105,26 @@ func decideSkew(r *Result, rule config.Skew) {
 	}
 }
 
-// values returns the non-null values of feature f: online from the view's
-// population, offline from every row.
-func numericValues(s *sample.Sample, f string, population bool) []float64 {
+// numericValues returns the non-null, finite values of feature f: online
+// from the view's population, offline from every row, and how many infinite
+// values it left out (they have no place in deciles or Wasserstein).
+func numericValues(s *sample.Sample, f string, population bool) (out []float64, inf int) {
 	col := s.Columns[f]
 	if col == nil {
-		return nil
+		return nil, 0
 	}
-	out := make([]float64, 0, s.Len())
+	out = make([]float64, 0, s.Len())
 	for i := 0; i < s.Len(); i++ {
 		if (population && !s.HasTime[i]) || col.IsNull(i) || math.IsNaN(col.Num[i]) {
 			continue
 		}
+		if math.IsInf(col.Num[i], 0) {
+			inf++
+			continue
+		}
 		out = append(out, col.Num[i])
 	}
-	return out
+	return out, inf
 }
 
 func categoryCounts(s *sample.Sample, f string, population bool) (map[string]float64, int) {
@@ -142,8 +147,11 @@ func categoryCounts(s *sample.Sample, f string, population bool) (map[string]flo
 var errNoValues = errors.New("no non-null values")
 
 func skewNumeric(in *Input, f config.Feature, r Result) (Result, error) {
-	on := numericValues(in.Online, f.Name, true)
-	off := numericValues(in.Offline, f.Name, false)
+	on, infOn := numericValues(in.Online, f.Name, true)
+	off, infOff := numericValues(in.Offline, f.Name, false)
+	if infOn+infOff > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%d infinite values left out (online %d, offline %d)", infOn+infOff, infOn, infOff))
+	}
 	r.OnlineN, r.OfflineN = ptr(len(on)), ptr(len(off))
 	if len(on) == 0 {
 		return r, fmt.Errorf("online: %w of %s in the sample", errNoValues, f.Name)
@@ -151,8 +159,8 @@ func skewNumeric(in *Input, f config.Feature, r Result) (Result, error) {
 	if len(off) == 0 {
 		return r, fmt.Errorf("offline: %w of %s in the window", errNoValues, f.Name)
 	}
-	sort.Float64s(on)
-	sort.Float64s(off)
+	stats.Sort(on)
+	stats.Sort(off)
 	ks, err := stats.KS2SampSorted(on, off, stats.KSAuto)
 	if err != nil {
 		return r, fmt.Errorf("ks test of %s: %w", f.Name, err)

@@ -1,0 +1,97 @@
+package metrics
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/fsmon/fsmon/checks"
+)
+
+func v(x float64) *float64 { return &x }
+
+func TestRenderResults(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := New(reg, "0.1.0", "abc", "go1.26")
+	at := time.Unix(1763805600, 0)
+	m.Observe(Run{Project: "p", FeatureView: "v", At: at, Duration: 300 * time.Millisecond, Results: []checks.Result{
+		{Check: "freshness", Project: "p", FeatureView: "v", Status: checks.Warn, Value: v(7300),
+			Threshold: &checks.Threshold{Warn: v(7200), Crit: v(86400)},
+			Details:   map[string]any{"online_newest_seconds": 1763798300.0, "offline_newest_seconds": 1763805000.0}},
+		{Check: "null_rate", Project: "p", FeatureView: "v", Feature: "f", Store: "online", Status: checks.OK, Value: v(0.002), SampleSize: ptr(500),
+			Details: map[string]any{"invalid": 3}},
+		{Check: "skew", Project: "p", FeatureView: "v", Feature: "f", Status: checks.Crit, Value: v(0.31),
+			Tests: []checks.Test{{Test: "ks", Statistic: 0.31, PValue: v(1e-40), PValueAdjusted: v(3e-40)}, {Test: "wasserstein", Statistic: 0.08, Normalized: v(0.35)}}},
+		{Check: "coverage", Project: "p", FeatureView: "v", Status: checks.Error, Error: "online store: refused"},
+		{Check: "consistency", Project: "p", FeatureView: "v", Feature: "f", Status: checks.OK, Details: map[string]any{"skipped": true}},
+	}})
+	want := `
+# HELP fsmon_check_status Status of a check's last result: 0 ok, 1 warn, 2 crit, 3 error.
+# TYPE fsmon_check_status gauge
+fsmon_check_status{check="coverage",feature="",feature_view="v",project="p",store=""} 3
+fsmon_check_status{check="freshness",feature="",feature_view="v",project="p",store=""} 1
+fsmon_check_status{check="null_rate",feature="f",feature_view="v",project="p",store="online"} 0
+fsmon_check_status{check="skew",feature="f",feature_view="v",project="p",store=""} 2
+# HELP fsmon_check_runs_total Runs of a check kind, by whether the check ran to a verdict (success, whatever the verdict) or could not run (error).
+# TYPE fsmon_check_runs_total counter
+fsmon_check_runs_total{check="consistency",result="error"} 0
+fsmon_check_runs_total{check="consistency",result="success"} 0
+fsmon_check_runs_total{check="coverage",result="error"} 1
+fsmon_check_runs_total{check="coverage",result="success"} 0
+fsmon_check_runs_total{check="freshness",result="error"} 0
+fsmon_check_runs_total{check="freshness",result="success"} 1
+fsmon_check_runs_total{check="null_rate",result="error"} 0
+fsmon_check_runs_total{check="null_rate",result="success"} 1
+fsmon_check_runs_total{check="skew",result="error"} 0
+fsmon_check_runs_total{check="skew",result="success"} 1
+# HELP fsmon_feature_skew_p_value Benjamini-Hochberg adjusted p-value of a feature's skew test.
+# TYPE fsmon_feature_skew_p_value gauge
+fsmon_feature_skew_p_value{feature="f",feature_view="v",project="p",test="ks"} 3e-40
+# HELP fsmon_feature_skew_statistic Training-serving skew statistic of a feature (online sample vs the offline window).
+# TYPE fsmon_feature_skew_statistic gauge
+fsmon_feature_skew_statistic{feature="f",feature_view="v",project="p",test="ks"} 0.31
+fsmon_feature_skew_statistic{feature="f",feature_view="v",project="p",test="wasserstein"} 0.08
+fsmon_feature_skew_statistic{feature="f",feature_view="v",project="p",test="wasserstein_normalized"} 0.35
+# HELP fsmon_feature_view_last_event_timestamp_seconds Newest event timestamp seen for the view in a store (unix seconds).
+# TYPE fsmon_feature_view_last_event_timestamp_seconds gauge
+fsmon_feature_view_last_event_timestamp_seconds{feature_view="v",project="p",store="offline"} 1.763805e+09
+fsmon_feature_view_last_event_timestamp_seconds{feature_view="v",project="p",store="online"} 1.7637983e+09
+# HELP fsmon_feature_view_freshness_seconds Seconds since the newest online event of the view at its last check.
+# TYPE fsmon_feature_view_freshness_seconds gauge
+fsmon_feature_view_freshness_seconds{feature_view="v",project="p"} 7300
+# HELP fsmon_check_threshold Configured threshold of a check (seconds for freshness, ratios otherwise, PSI for skew).
+# TYPE fsmon_check_threshold gauge
+fsmon_check_threshold{check="freshness",feature="",feature_view="v",project="p",severity="crit",store=""} 86400
+fsmon_check_threshold{check="freshness",feature="",feature_view="v",project="p",severity="warn",store=""} 7200
+# HELP fsmon_feature_invalid_values Sampled values of a feature that do not parse as its declared type.
+# TYPE fsmon_feature_invalid_values gauge
+fsmon_feature_invalid_values{feature="f",feature_view="v",project="p",store="online"} 3
+# HELP fsmon_feature_view_sample_size Entities (online) or rows (offline) in the view's last sample.
+# TYPE fsmon_feature_view_sample_size gauge
+fsmon_feature_view_sample_size{feature_view="v",project="p",store="online"} 500
+# HELP fsmon_check_last_success_timestamp_seconds Unix time of the last run of a check kind on a view that ran to a verdict.
+# TYPE fsmon_check_last_success_timestamp_seconds gauge
+fsmon_check_last_success_timestamp_seconds{check="freshness",feature_view="v",project="p"} 1.7638056e+09
+fsmon_check_last_success_timestamp_seconds{check="null_rate",feature_view="v",project="p"} 1.7638056e+09
+fsmon_check_last_success_timestamp_seconds{check="skew",feature_view="v",project="p"} 1.7638056e+09
+# HELP fsmon_build_info A metric with a constant '1' value labeled by version, revision and goversion from which fsmon was built.
+# TYPE fsmon_build_info gauge
+fsmon_build_info{goversion="go1.26",revision="abc",version="0.1.0"} 1
+`
+	names := []string{CheckStatus, CheckRuns, SkewPValue, SkewStatistic, LastEventTimestamp, Freshness, ThresholdValue,
+		InvalidValues, SampleSize, CheckLastSuccess, BuildInfo, Consistency, Coverage}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err != nil {
+		t.Fatal(err)
+	}
+
+	// A view that is no longer monitored loses its series.
+	m.Forget("p", "v")
+	if n, err := testutil.GatherAndCount(reg, CheckStatus, CheckLastSuccess); err != nil || n != 0 {
+		t.Fatalf("after Forget: %d series, %v", n, err)
+	}
+}
+
+func ptr[T any](x T) *T { return &x }

@@ -1,0 +1,109 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fsmon/fsmon/checks"
+)
+
+func v(x float64) *float64 { return &x }
+
+func TestExitCodeAndOverall(t *testing.T) {
+	r := func(s checks.Status) checks.Result { return checks.Result{Status: s} }
+	for _, tc := range []struct {
+		name    string
+		rs      []checks.Result
+		failOn  checks.Status
+		code    int
+		overall checks.Status
+	}{
+		{"all ok", []checks.Result{r(checks.OK), r(checks.OK)}, checks.Crit, 0, checks.OK},
+		{"warn below crit gate", []checks.Result{r(checks.OK), r(checks.Warn)}, checks.Crit, 0, checks.Warn},
+		{"warn at warn gate", []checks.Result{r(checks.Warn)}, checks.Warn, 1, checks.Warn},
+		{"crit", []checks.Result{r(checks.Crit)}, checks.Crit, 1, checks.Crit},
+		{"error alone", []checks.Result{r(checks.OK), r(checks.Error)}, checks.Crit, 3, checks.Error},
+		{"gate failure wins over error", []checks.Result{r(checks.Error), r(checks.Crit)}, checks.Crit, 1, checks.Crit},
+		{"error outranks warn in status", []checks.Result{r(checks.Warn), r(checks.Error)}, checks.Crit, 3, checks.Error},
+		{"no results", nil, checks.Crit, 0, checks.OK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ExitCode(tc.rs, tc.failOn); got != tc.code {
+				t.Errorf("exit code %d, want %d", got, tc.code)
+			}
+			if got := Overall(tc.rs); got != tc.overall {
+				t.Errorf("overall %v, want %v", got, tc.overall)
+			}
+		})
+	}
+}
+
+func TestJSONShape(t *testing.T) {
+	start := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	rs := []checks.Result{
+		{Check: "skew", Project: "p", FeatureView: "v", Feature: "conv_rate", Status: checks.Crit, Value: v(0.31),
+			OnlineN: new(int), Tests: []checks.Test{{Test: "ks", Statistic: 0.31, PValue: v(1.2e-40), PValueAdjusted: v(3.6e-40)}}},
+		{Check: "freshness", Project: "p", FeatureView: "v", Status: checks.Error, Error: "online store: connection refused"},
+		{Check: "null_rate", Project: "p", FeatureView: "v", Feature: "conv_rate", Store: "online", Status: checks.OK, Value: v(0.002),
+			Threshold: &checks.Threshold{Warn: v(0.01), Crit: v(0.05)}},
+	}
+	var buf bytes.Buffer
+	if err := New("0.1.0", start, start.Add(2*time.Second), rs).WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got["status"] != "crit" || got["version"] != "0.1.0" || got["started_at"] != "2026-11-22T10:00:00Z" || got["finished_at"] != "2026-11-22T10:00:02Z" {
+		t.Fatalf("header: %v", got)
+	}
+	results := got["results"].([]any)
+	// Sorted by view, then check in contract order: freshness, null_rate, skew.
+	first := results[0].(map[string]any)
+	if first["check"] != "freshness" || first["status"] != "error" {
+		t.Fatalf("order: %v", results)
+	}
+	// View-level results omit feature fields rather than writing null, and
+	// an uncomputable value is omitted.
+	for _, k := range []string{"feature", "store", "value", "threshold", "tests"} {
+		if _, ok := first[k]; ok {
+			t.Errorf("freshness result has %q: %v", k, first)
+		}
+	}
+	skew := results[2].(map[string]any)
+	test := skew["tests"].([]any)[0].(map[string]any)
+	if test["p_value_adjusted"] != 3.6e-40 || skew["online_n"] != 0.0 {
+		t.Errorf("skew: %v", skew)
+	}
+	nr := results[1].(map[string]any)
+	if th := nr["threshold"].(map[string]any); th["warn"] != 0.01 || th["crit"] != 0.05 {
+		t.Errorf("threshold: %v", nr)
+	}
+}
+
+func TestTextReport(t *testing.T) {
+	start := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	rs := []checks.Result{
+		{Check: "freshness", Project: "p", FeatureView: "v", Status: checks.OK, Value: v(4500), Threshold: &checks.Threshold{Crit: v(86400)}},
+		{Check: "coverage", Project: "p", FeatureView: "v", Status: checks.Crit, Value: v(0.9), Threshold: &checks.Threshold{Warn: v(0.99), Crit: v(0.95)}, Message: "90.0% of 200 entities"},
+	}
+	var buf bytes.Buffer
+	if err := New("0.1.0", start, start.Add(1500*time.Millisecond), rs).WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if !strings.HasPrefix(lines[1], "CRIT") || !strings.Contains(lines[1], "90.0%") || !strings.Contains(lines[1], "warn 99.0% crit 95.0%") {
+		t.Errorf("worst first, formatted: %q", lines[1])
+	}
+	if !strings.Contains(lines[2], "1h 15m") || !strings.Contains(lines[2], "crit 1d") {
+		t.Errorf("durations humanised: %q", lines[2])
+	}
+	if !strings.HasSuffix(out, "CRIT: 2 results (1 crit, 0 error, 0 warn, 1 ok) in 1.5s\n") {
+		t.Errorf("summary: %q", out)
+	}
+}
