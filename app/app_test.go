@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -314,4 +316,54 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal("condition not met within 20s")
+}
+
+func TestServeAlertsToSlack(t *testing.T) {
+	var mu sync.Mutex
+	var bodies []string
+	slackSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		mu.Unlock()
+		fmt.Fprint(w, "ok") // what Slack's incoming webhooks answer
+	}))
+	defer slackSrv.Close()
+	dir := t.TempDir()
+	hook := filepath.Join(dir, "webhook")
+	if err := os.WriteFile(hook, []byte(slackSrv.URL+"/services/T000/B000/XXXX\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fx := newFixture(t, "")
+	fx.writeConfig(t, fmt.Sprintf("slack:\n  webhook_url_file: %s\nalerts:\n  state_file: %s\n", hook, filepath.Join(dir, "alerts.json")))
+	a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop(context.Background())
+	waitFor(t, func() bool {
+		return strings.Contains(get(t, "http://"+a.Addr()+"/metrics"), `fsmon_notifications_total{notifier="slack",result="success"} 1`)
+	})
+	// Several runs later there is still exactly one message: the view's
+	// problems (coverage and null rate) were grouped and not repeated.
+	time.Sleep(2500 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bodies) != 1 {
+		t.Fatalf("%d Slack messages, want 1", len(bodies))
+	}
+	for _, want := range []string{"driver_hourly_stats", "coverage", "null_rate"} {
+		if !strings.Contains(bodies[0], want) {
+			t.Errorf("message lacks %q: %s", want, bodies[0])
+		}
+	}
+	// No entity key or feature value reaches Slack.
+	for _, leak := range []string{"fs:driver:", `"sf"`, "0.5"} {
+		if strings.Contains(bodies[0], leak) {
+			t.Errorf("message contains %q: %s", leak, bodies[0])
+		}
+	}
 }
