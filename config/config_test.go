@@ -589,3 +589,39 @@ func BenchmarkParseExample(b *testing.B) {
 		}
 	}
 }
+
+// TestDerivedDefaults: max_scan follows the largest sample_size, and an
+// explicit null crit removes the ttl-derived freshness threshold.
+func TestDerivedDefaults(t *testing.T) {
+	src := []byte(`sample_size: 2000
+feature_views:
+  - name: a
+    ttl: 6h
+    sample_size: 50000
+    entities: [id]
+    online: {key: "a:{id}", timestamp_field: ts}
+    features: [{name: x, type: int64}]
+    checks: {freshness: {crit: ~}}
+  - name: b
+    ttl: 6h
+    entities: [id]
+    online: {key: "b:{id}", timestamp_field: ts}
+    features: [{name: x, type: int64}]
+`)
+	c, err := parse(src, "d.yaml", noDiscover)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Online.Redis.MaxScan != 500000 {
+		t.Errorf("max_scan = %d, want 10 x 50000", c.Online.Redis.MaxScan)
+	}
+	if f := c.Views[0].Checks.Freshness; f.Warn != nil || f.Crit != nil {
+		t.Errorf("a: freshness = %s, want no threshold", showChecks(c.Views[0].Checks))
+	}
+	if f := c.Views[1].Checks.Freshness; f.Warn != nil || f.Crit == nil || *f.Crit != 6*3600 {
+		t.Errorf("b: freshness = %s, want crit 21600 (the ttl)", showChecks(c.Views[1].Checks))
+	}
+	if c.Views[1].SampleSize != 2000 {
+		t.Errorf("b: sample_size = %d, want the top level's 2000", c.Views[1].SampleSize)
+	}
+}
