@@ -367,3 +367,55 @@ func TestServeAlertsToSlack(t *testing.T) {
 		}
 	}
 }
+
+func TestEmptyStoresAndAbsentFeature(t *testing.T) {
+	srv := redistest.Start(t)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "fsmon.yaml")
+	cfg := fmt.Sprintf(`online: {redis: {addr: %s, rate_limit: 0}}
+offline: {parquet: {root: %s}}
+feature_views:
+  - name: empty_view
+    project: demo
+    entities: [driver_id]
+    online: {layout: hash, key: "fs:driver:{driver_id}", timestamp_field: event_ts}
+    offline: {path: "nothing_here/*.parquet", timestamp_column: event_timestamp}
+    features: [{name: conv_rate, type: float64}]
+`, srv.Addr, dir)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := CheckOnce(context.Background(), c, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Nothing to judge is an error result with a reason, never a panic or
+	// a made-up value.
+	for _, r := range rs {
+		if r.Status != checks.Error || r.Error == "" || r.Value != nil {
+			t.Errorf("empty stores: %s %s/%s: %+v", r.Check, r.Feature, r.Store, r)
+		}
+	}
+	if f := find(t, rs, checks.KindFreshness, "", ""); !strings.Contains(f.Error, "no entity of the view holds an event timestamp online") {
+		t.Errorf("freshness error: %q", f.Error)
+	}
+
+	// A feature never written to Redis: every sampled entity lacks it.
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	for i := 0; i < 10; i++ {
+		rdb.HSet(context.Background(), fmt.Sprintf("fs:driver:%d", i), "event_ts", fmt.Sprint(time.Now().Unix()), "other", "1")
+	}
+	rs, err = CheckOnce(context.Background(), c, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nr := find(t, rs, checks.KindNullRate, "conv_rate", checks.StoreOnline)
+	if nr.Value == nil || *nr.Value != 1 || nr.Details["absent"] != 10 || nr.Status != checks.Crit {
+		t.Errorf("absent feature: %+v", nr)
+	}
+}
