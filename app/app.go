@@ -314,24 +314,22 @@ func (a *App) startLocked() {
 		st := a.results[k]
 		st.interval = interval
 		a.results[k] = st
-		first := firstDelay(k, interval, a.opts.FirstRunSpread)
-		s.every(first, interval, func(ctx context.Context) { a.runView(ctx, gen, v) })
+		offset := viewOffset(k, interval)
+		first := viewOffset(k, min(interval, a.opts.FirstRunSpread))
+		s.every(first, interval, offset, func(ctx context.Context) { a.runView(ctx, gen, v) })
 	}
 }
 
-// firstDelay spreads the first runs of views over [0, min(interval,
-// spread)) by a hash of their identity, so views do not all hit Redis at
-// once (later runs keep that phase).
-func firstDelay(k viewKey, interval, spread time.Duration) time.Duration {
-	h := fnv.New64a()
-	h.Write([]byte(k.project + "\x00" + k.name))
-	span := interval
-	if spread < span {
-		span = spread
-	}
+// viewOffset is a view's place in [0, span), from a hash of its identity:
+// views are spread over their interval so they do not all hit Redis at
+// once. The first run after a start or reload uses the same hash over a
+// short span (Options.FirstRunSpread) so results come quickly.
+func viewOffset(k viewKey, span time.Duration) time.Duration {
 	if span <= 0 {
 		return 0
 	}
+	h := fnv.New64a()
+	h.Write([]byte(k.project + "\x00" + k.name))
 	return time.Duration(h.Sum64() % uint64(span))
 }
 

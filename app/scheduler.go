@@ -24,15 +24,18 @@ func newScheduler() *scheduler {
 	return s
 }
 
-// every runs fn after first and then every interval. Each run gets a
-// context that ends at the run's timeout (the interval) or on abort.
-func (s *scheduler) every(first, interval time.Duration, fn func(ctx context.Context)) {
+// every runs fn after first, then at the slots offset + k·interval (k an
+// integer, times counted from the Unix epoch, as Prometheus aligns rule
+// groups), so that views with different offsets stay spread over the
+// interval. A run that outlasts its slot skips the slots it missed. Each
+// run gets a context that ends at the run's timeout (the interval) or on
+// abort.
+func (s *scheduler) every(first, interval, offset time.Duration, fn func(ctx context.Context)) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		t := time.NewTimer(first)
 		defer t.Stop()
-		next := time.Now().Add(first)
 		for {
 			select {
 			case <-s.sched.Done():
@@ -42,15 +45,19 @@ func (s *scheduler) every(first, interval time.Duration, fn func(ctx context.Con
 			ctx, cancel := context.WithTimeout(s.runs, interval)
 			fn(ctx)
 			cancel()
-			// Keep the phase: skip the slots a long run missed.
-			next = next.Add(interval)
 			now := time.Now()
-			for !next.After(now) {
-				next = next.Add(interval)
-			}
-			t.Reset(next.Sub(now))
+			t.Reset(nextSlot(now, interval, offset).Sub(now))
 		}
 	}()
+}
+
+// nextSlot is the first time after now of the form offset + k·interval.
+func nextSlot(now time.Time, interval, offset time.Duration) time.Time {
+	next := now.Truncate(interval).Add(offset % interval)
+	for !next.After(now) {
+		next = next.Add(interval)
+	}
+	return next
 }
 
 // stop ends scheduling; runs in flight go on.
