@@ -21,7 +21,9 @@
 // annotation. A plain integer is read by magnitude, value by value: below 1e11
 // it is unix seconds, below 1e14 milliseconds, below 1e17 microseconds, else
 // nanoseconds (the bands do not overlap for dates between 1973 and 5138).
-// Every time this package returns is in unix nanoseconds.
+// Timestamps not adjusted to UTC (isAdjustedToUTC=false, what DuckDB and
+// Spark write for TIMESTAMP without time zone) are read as UTC. Every time
+// this package returns is in unix nanoseconds.
 package parquetstore
 
 import (
@@ -46,7 +48,8 @@ import (
 // DefaultSeed is the seed of the row sampler when View.Seed is 0.
 const DefaultSeed int64 = 0x5eed_f5_a0
 
-// ErrNoFiles is returned (wrapped) when a view's path matches no file.
+// ErrNoFiles is returned (wrapped) when a view's path matches no file (or
+// does not exist): a view whose offline data has not been written yet.
 var ErrNoFiles = errors.New("no Parquet files match")
 
 // View describes the Parquet files of one feature view and the columns to
@@ -159,6 +162,9 @@ func (s *Store) resolve() ([]fileRef, []string, error) {
 			full = filepath.Join(base, full)
 		}
 		st, err := os.Stat(full)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("parquet view %q under %s: %w", s.v.Path, base, ErrNoFiles)
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("parquet view %q: %w", s.v.Path, err)
 		}

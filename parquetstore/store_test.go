@@ -354,9 +354,11 @@ func TestBadFiles(t *testing.T) {
 		t.Error("all bad: AsOf did not fail")
 	}
 	// No file at all.
-	none := newStore(t, root, "nothing/**/*.parquet")
-	if _, err := none.Footer(context.Background()); !errors.Is(err, ErrNoFiles) {
-		t.Errorf("no files: error %v, want ErrNoFiles", err)
+	for _, p := range []string{"nothing/**/*.parquet", "nothing", "v/*.csv"} {
+		none := newStore(t, root, p)
+		if _, err := none.Footer(context.Background()); !errors.Is(err, ErrNoFiles) {
+			t.Errorf("no files for %s: error %v, want ErrNoFiles", p, err)
+		}
 	}
 }
 
