@@ -22,6 +22,8 @@ type column struct {
 	kind     parquet.Kind
 	maxDef   byte
 	unsigned bool
+	decimal  bool    // DECIMAL logical type
+	div      float64 // 10^scale of an integer-backed DECIMAL, else 0
 }
 
 // errNested marks a column that is nested or repeated.
@@ -51,6 +53,12 @@ func lookupColumn(pf *parquet.File, name string) (c column, ok bool, err error) 
 		if it, ok := lt.Value.(*format.IntType); ok && !it.IsSigned {
 			c.unsigned = true
 		}
+		if d, ok := lt.Value.(*format.DecimalType); ok {
+			c.decimal = true
+			if c.kind == parquet.Int32 || c.kind == parquet.Int64 {
+				c.div = math.Pow10(int(d.Scale))
+			}
+		}
 	}
 	return c, true, nil
 }
@@ -63,6 +71,7 @@ type pageData struct {
 	maxDef   byte
 	kind     parquet.Kind
 	unsigned bool
+	div      float64 // integer DECIMAL: divide by this
 	idx      []int32 // dictionary indexes, nil for plain pages
 
 	i32   []int32
@@ -108,6 +117,13 @@ func (p *pageData) at(k int) int {
 
 // num returns non-null value k as a float64 (numeric kinds only).
 func (p *pageData) num(k int) float64 {
+	if p.div != 0 {
+		return p.rawNum(k) / p.div
+	}
+	return p.rawNum(k)
+}
+
+func (p *pageData) rawNum(k int) float64 {
 	i := p.at(k)
 	switch p.kind {
 	case parquet.Double:
@@ -200,7 +216,7 @@ func scanChunk(rg parquet.RowGroup, c column, rows []int32, fn scanFunc) error {
 		base     int
 		j        int
 	)
-	pd.kind, pd.unsigned, pd.maxDef = c.kind, c.unsigned, c.maxDef
+	pd.kind, pd.unsigned, pd.maxDef, pd.div = c.kind, c.unsigned, c.maxDef, c.div
 	for {
 		page, err := pages.ReadPage()
 		if err == io.EOF {

@@ -41,10 +41,12 @@ func fits(t sample.Type, c column) bool {
 	switch {
 	case t.Numeric():
 		switch c.kind {
-		case parquet.Int32, parquet.Int64, parquet.Float, parquet.Double:
+		case parquet.Int32, parquet.Int64:
+			return !c.decimal || c.div != 0
+		case parquet.Float, parquet.Double:
 			return true
 		}
-		return false
+		return false // byte-array decimals included
 	case t == sample.String:
 		return c.kind == parquet.ByteArray || c.kind == parquet.FixedLenByteArray
 	case t == sample.Bool:

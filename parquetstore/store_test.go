@@ -731,3 +731,36 @@ func TestCancelledContext(t *testing.T) {
 		t.Errorf("as-of: %v", err)
 	}
 }
+
+func TestDecimalAndUnsignedColumns(t *testing.T) {
+	type r struct {
+		TS    int64  `parquet:"ts,timestamp(millisecond)"`
+		Price int64  `parquet:"price,decimal(2:12)"`
+		Small int32  `parquet:"small,decimal(1:5)"`
+		Big   uint64 `parquet:"big"`
+	}
+	root := t.TempDir()
+	writeParquet(t, filepath.Join(root, "x.parquet"), []r{{t0.UnixMilli(), 12345, -15, 1 << 63}})
+	s, err := New(View{Root: root, Path: "x.parquet", TimestampColumn: "ts", Features: []sample.Feature{
+		{Name: "price", Type: sample.Float64}, {Name: "small", Type: sample.Float32}, {Name: "big", Type: sample.Float64}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Sample(context.Background(), sample.Window{From: t0, To: t0}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Len() != 1 {
+		t.Fatalf("%d rows, want 1", got.Len())
+	}
+	// 12345 at scale 2 is 123.45; -15 at scale 1 is -1.5; 2^63 unsigned.
+	if p := got.Columns["price"]; p.Nulls[0] != sample.Present || p.Num[0] != 123.45 {
+		t.Errorf("price %v (%d), want 123.45", p.Num[0], p.Nulls[0])
+	}
+	if p := got.Columns["small"]; p.Nulls[0] != sample.Present || p.Num[0] != -1.5 {
+		t.Errorf("small %v, want -1.5", p.Num[0])
+	}
+	if p := got.Columns["big"]; p.Nulls[0] != sample.Present || p.Num[0] != 9223372036854775808 {
+		t.Errorf("big %v, want 2^63", p.Num[0])
+	}
+}
