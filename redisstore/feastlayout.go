@@ -100,6 +100,8 @@ func (l *feastLayout) fetch(ctx context.Context, rdb redis.UniversalClient, ts [
 		return nil, err
 	}
 	recs := make([]record, len(ts))
+	nf := len(l.v.Features)
+	slab := make([]field, len(ts)*nf)
 	for i, c := range cmds {
 		r := &recs[i]
 		if err := c.Err(); err != nil {
@@ -117,7 +119,7 @@ func (l *feastLayout) fetch(ctx context.Context, rdb redis.UniversalClient, ts [
 				r.tsInvalid = true
 			}
 		}
-		r.fields = make([]field, len(l.v.Features))
+		r.fields = slab[i*nf : (i+1)*nf : (i+1)*nf]
 		for j, f := range l.v.Features {
 			s, ok := raw[1+j].(string)
 			if !ok {

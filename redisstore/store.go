@@ -46,9 +46,10 @@ type Options struct {
 	// A context deadline shorter than it wins.
 	Timeout time.Duration
 	// RateLimit paces reads in entities per second over the whole Store (all
-	// views together); 0 means unlimited. A SCAN call costs ScanCount/5
-	// entities. The application's default is 5000, which leaves other
-	// clients' p99 latency unchanged (perf-notes.md).
+	// views together), one batch in flight at a time; 0 means full speed,
+	// with two batches in flight on two connections. A SCAN call costs
+	// ScanCount/5 entities. The application's default is 5000, which leaves
+	// other clients' p99 latency unchanged (perf-notes.md).
 	RateLimit int
 	// BatchSize is the number of keys read per pipelined round trip
 	// (default 50).

@@ -114,6 +114,7 @@ func (l *textLayout) fetch(ctx context.Context, rdb redis.UniversalClient, ts []
 		return nil, err
 	}
 	recs := make([]record, len(ts))
+	slab := make([]field, len(ts)*len(l.v.Features))
 	raw := make([]any, 1+len(l.v.Features))
 	for i := range ts {
 		r := &recs[i]
@@ -149,6 +150,8 @@ func (l *textLayout) fetch(ctx context.Context, rdb redis.UniversalClient, ts []
 				continue
 			}
 		}
+		nf := len(l.v.Features)
+		r.fields = slab[i*nf : (i+1)*nf : (i+1)*nf]
 		l.decode(r, raw)
 	}
 	return recs, nil
@@ -157,7 +160,7 @@ func (l *textLayout) fetch(ctx context.Context, rdb redis.UniversalClient, ts []
 // wrongType marks a string-layout feature key holding another Redis type.
 type wrongType struct{}
 
-// decode fills r from the raw replies: raw[0] is the timestamp, raw[1:] the
+// decode fills r (whose fields are allocated) from the raw replies: raw[0] is the timestamp, raw[1:] the
 // features; nil is a missing field or key.
 func (l *textLayout) decode(r *record, raw []any) {
 	if s, ok := raw[0].(string); ok {
@@ -167,7 +170,6 @@ func (l *textLayout) decode(r *record, raw []any) {
 			r.tsInvalid = true
 		}
 	}
-	r.fields = make([]field, len(l.v.Features))
 	for j, f := range l.v.Features {
 		fl := &r.fields[j]
 		var s string

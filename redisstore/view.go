@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -269,8 +270,8 @@ func isLimiterDeadline(err error) bool {
 // false and a Problems note; a deadline before any row is an error wrapping
 // context.DeadlineExceeded. Cancellation is always an error.
 //
-// Scanned counts the keys SCAN returned (those matching the pattern, each
-// read once). View.MaxScan bounds the keys SCAN is asked to visit (COUNT per
+// Scanned counts the distinct keys SCAN returned (those matching the
+// pattern). View.MaxScan bounds the keys SCAN is asked to visit (COUNT per
 // call), so a pattern matching few keys of a large keyspace stops at the
 // budget instead of walking all of it; keys already returned are still read.
 //
@@ -305,25 +306,30 @@ func (vs *ViewSampler) Sample(ctx context.Context, n int) (*sample.Sample, error
 	// beyond n turns up.
 	flush := func(all bool) error {
 		for len(pending) > 0 && (all || len(pending) >= s.opts.BatchSize) {
-			k := min(len(pending), s.opts.BatchSize)
-			batch := pending[:k]
-			if err := s.wait(ctx, k); err != nil {
-				return err
+			nb := (len(pending) + s.opts.BatchSize - 1) / s.opts.BatchSize
+			if !all {
+				nb = len(pending) / s.opts.BatchSize
 			}
-			recs, err := vs.lay.fetch(ctx, s.rdb, batch)
+			batches := make([][]target, 0, min(nb, vs.par()))
+			for k := 0; len(batches) < cap(batches); k += s.opts.BatchSize {
+				batches = append(batches, pending[k:min(len(pending), k+s.opts.BatchSize)])
+			}
+			recs, err := vs.fetchBatches(ctx, batches)
 			if err != nil {
 				return err
 			}
-			pending = pending[k:]
-			for i := range recs {
-				r := &recs[i]
-				if r.hasTS && b.smp.Len() == n {
-					stop = stopFull
-					return nil
-				}
-				b.tally(r)
-				if r.hasTS {
-					b.add(batch[i].ent, r)
+			for bi, batch := range batches {
+				pending = pending[len(batch):]
+				for i := range recs[bi] {
+					r := &recs[bi][i]
+					if r.hasTS && b.smp.Len() == n {
+						stop = stopFull
+						return nil
+					}
+					b.tally(r)
+					if r.hasTS {
+						b.add(batch[i].ent, r)
+					}
 				}
 			}
 		}
@@ -353,12 +359,13 @@ scan:
 				break scan
 			}
 			calls++
-			b.smp.Scanned += len(keys)
 			for _, key := range keys {
+				// SCAN may return a key twice (while Redis rehashes).
 				if _, dup := seen[key]; dup {
 					continue
 				}
 				seen[key] = struct{}{}
+				b.smp.Scanned++
 				t, ok := vs.lay.fromKey(key)
 				if !ok {
 					badKeys++
@@ -430,46 +437,45 @@ func (vs *ViewSampler) Lookup(ctx context.Context, entities []sample.Entity) (*s
 	b := newBuilder(&vs.v, len(entities))
 	bad := 0
 	var badErr error
-	for start := 0; start < len(entities); start += s.opts.BatchSize {
-		chunk := entities[start:min(len(entities), start+s.opts.BatchSize)]
-		var ts []target
-		var idx []int
-		for i, e := range chunk {
-			t, err := vs.lay.fromEntity(e)
-			if err != nil {
-				bad++
-				badErr = err
-				continue
-			}
-			ts = append(ts, t)
-			idx = append(idx, i)
+	// Targets of the entities that form keys; row i of a bad one stays nil.
+	ts := make([]target, 0, len(entities))
+	idx := make([]int, 0, len(entities))
+	for i, e := range entities {
+		t, err := vs.lay.fromEntity(e)
+		if err != nil {
+			bad++
+			badErr = err
+			continue
 		}
-		recs := []record{}
-		if len(ts) > 0 {
-			if err := s.wait(ctx, len(ts)); err != nil {
-				return nil, fmt.Errorf("lookup %d entities of view %q on %s: %w", len(entities), vs.v.Name, s.opts.Addr, err)
-			}
-			var err error
-			recs, err = vs.lay.fetch(ctx, s.rdb, ts)
-			if err != nil {
-				return nil, fmt.Errorf("lookup %d entities of view %q on %s: %w", len(entities), vs.v.Name, s.opts.Addr, err)
-			}
-		}
-		k := 0
-		for i, e := range chunk {
-			if k < len(idx) && idx[k] == i {
-				r := &recs[k]
-				k++
-				if r.wrongType || r.tsInvalid {
-					b.tally(r)
-				}
-				b.add(e, r)
-				continue
-			}
-			b.add(e, nil)
-		}
-		b.smp.Scanned += len(ts)
+		ts = append(ts, t)
+		idx = append(idx, i)
 	}
+	recs := make([]*record, len(entities))
+	step := s.opts.BatchSize * vs.par()
+	for start := 0; start < len(ts); start += step {
+		var batches [][]target
+		for k := start; k < min(len(ts), start+step); k += s.opts.BatchSize {
+			batches = append(batches, ts[k:min(len(ts), k+s.opts.BatchSize)])
+		}
+		got, err := vs.fetchBatches(ctx, batches)
+		if err != nil {
+			return nil, fmt.Errorf("lookup %d entities of view %q on %s: %w", len(entities), vs.v.Name, s.opts.Addr, err)
+		}
+		k := start
+		for _, g := range got {
+			for i := range g {
+				recs[idx[k]] = &g[i]
+				k++
+			}
+		}
+	}
+	for i, e := range entities {
+		if r := recs[i]; r != nil && (r.wrongType || r.tsInvalid) {
+			b.tally(r)
+		}
+		b.add(e, recs[i])
+	}
+	b.smp.Scanned = len(ts)
 	smp := b.smp
 	smp.Complete = true
 	if bad > 0 {
@@ -477,4 +483,44 @@ func (vs *ViewSampler) Lookup(ctx context.Context, entities []sample.Entity) (*s
 	}
 	b.problems(vs.lay.typeName(), false)
 	return smp, nil
+}
+
+// par is the number of batches read at once: two on two connections at full
+// speed (the client decodes one batch while Redis serves the next), one when
+// paced so that other clients never queue behind more than one batch.
+func (vs *ViewSampler) par() int {
+	if vs.s.limiter == nil {
+		return 2
+	}
+	return 1
+}
+
+// fetchBatches reads the batches, concurrently when there are several, and
+// returns their records in order. Each batch first waits for the limiter.
+func (vs *ViewSampler) fetchBatches(ctx context.Context, batches [][]target) ([][]record, error) {
+	out := make([][]record, len(batches))
+	if len(batches) == 1 {
+		if err := vs.s.wait(ctx, len(batches[0])); err != nil {
+			return nil, err
+		}
+		r, err := vs.lay.fetch(ctx, vs.s.rdb, batches[0])
+		out[0] = r
+		return out, err
+	}
+	errs := make([]error, len(batches))
+	var wg sync.WaitGroup
+	for i, batch := range batches {
+		if err := vs.s.wait(ctx, len(batch)); err != nil {
+			errs[i] = err
+			break
+		}
+		wg.Go(func() {
+			out[i], errs[i] = vs.lay.fetch(ctx, vs.s.rdb, batch)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
