@@ -60,126 +60,143 @@ func fits(t sample.Type, c column) bool {
 // does not touch Times. Data problems (missing or ill-typed columns) are
 // appended to problems; the error is for unreadable data.
 func (s *Store) readRows(of *openFile, rg int, rows []int32, out *sample.Sample, off int, problems *[]string) error {
-	pf := of.pf
-	group := pf.RowGroups()[rg]
-	name := of.ref.name
-	// Entities.
-	if len(s.v.Entities) > 0 {
-		parts := make([][]string, 0, len(s.v.Entities))
-		for _, e := range s.v.Entities {
-			vals := make([]string, len(rows))
-			parts = append(parts, vals)
-			c, ok, err := lookupColumn(pf, e)
-			if err != nil || !ok {
-				if hv, hive := of.ref.hive[e]; hive && err == nil {
-					for j := range vals {
-						vals[j] = hv
-					}
-				} else if err != nil {
-					*problems = append(*problems, fmt.Sprintf("file %s: %v", name, err))
-				} else {
-					*problems = append(*problems, fmt.Sprintf("file %s has no entity column %s", name, e))
-				}
-				continue
-			}
-			var buf []byte
-			err = scanChunk(group, c, rows, func(j, _ int, p *pageData, k int, null bool) {
-				if !null {
-					buf = p.text(k, buf[:0])
-					vals[j] = string(buf)
-				}
-			})
-			if err != nil {
-				return fmt.Errorf("read %s column %s: %w", name, e, err)
-			}
-		}
-		if len(parts) == 1 {
-			for j, v := range parts[0] {
-				out.Entities[off+j] = sample.Entity(v)
-			}
-		} else {
-			vs := make([]string, len(parts))
-			for j := range rows {
-				for e := range parts {
-					vs[e] = parts[e][j]
-				}
-				out.Entities[off+j] = sample.JoinEntity(vs...)
-			}
+	parts := make([][]string, len(s.v.Entities))
+	for e := range s.v.Entities {
+		parts[e] = make([]string, len(rows))
+		if err := s.readEntity(of, rg, rows, e, parts[e], problems); err != nil {
+			return err
 		}
 	}
-	// Features.
+	joinEntities(out, off, parts)
 	for _, f := range s.v.Features {
-		col := out.Columns[f.Name]
-		c, ok, err := lookupColumn(pf, f.Name)
-		if err != nil || !ok {
-			if hv, hive := of.ref.hive[f.Name]; hive && err == nil {
-				for j := range rows {
-					setText(col, f.Type, off+j, hv)
-				}
-			} else if err != nil {
-				*problems = append(*problems, fmt.Sprintf("file %s: %v", name, err))
-				for j := range rows {
-					col.Nulls[off+j] = sample.Invalid
-				}
-			} else {
-				*problems = append(*problems, fmt.Sprintf("file %s has no column %s", name, f.Name))
-			}
-			continue
+		if err := s.readFeature(of, rg, rows, f, out, off, problems); err != nil {
+			return err
 		}
-		if !fits(f.Type, c) {
-			*problems = append(*problems, fmt.Sprintf("file %s column %s has type %s, which cannot hold %s values", name, f.Name, c.typ, f.Type))
+	}
+	return nil
+}
+
+// joinEntities builds out's entities from the values of each entity column.
+func joinEntities(out *sample.Sample, off int, parts [][]string) {
+	switch len(parts) {
+	case 0:
+	case 1:
+		for j, v := range parts[0] {
+			out.Entities[off+j] = sample.Entity(v)
+		}
+	default:
+		vs := make([]string, len(parts))
+		for j := range parts[0] {
+			for e := range parts {
+				vs[e] = parts[e][j]
+			}
+			out.Entities[off+j] = sample.JoinEntity(vs...)
+		}
+	}
+}
+
+// readEntity reads entity column number e at rows into vals, as text.
+func (s *Store) readEntity(of *openFile, rg int, rows []int32, e int, vals []string, problems *[]string) error {
+	name, col := of.ref.name, s.v.Entities[e]
+	c, ok, err := lookupColumn(of.pf, col)
+	if err != nil || !ok {
+		if hv, hive := of.ref.hive[col]; hive && err == nil {
+			for j := range vals {
+				vals[j] = hv
+			}
+		} else if err != nil {
+			*problems = append(*problems, fmt.Sprintf("file %s: %v", name, err))
+		} else {
+			*problems = append(*problems, fmt.Sprintf("file %s has no entity column %s", name, col))
+		}
+		return nil
+	}
+	var buf []byte
+	err = scanChunk(of.pf.RowGroups()[rg], c, rows, func(j, _ int, p *pageData, k int, null bool) {
+		if !null {
+			buf = p.text(k, buf[:0])
+			vals[j] = string(buf)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("read %s column %s: %w", name, col, err)
+	}
+	return nil
+}
+
+// readFeature reads feature f at rows into out rows off, off+1, ...
+func (s *Store) readFeature(of *openFile, rg int, rows []int32, f sample.Feature, out *sample.Sample, off int, problems *[]string) error {
+	name := of.ref.name
+	col := out.Columns[f.Name]
+	c, ok, err := lookupColumn(of.pf, f.Name)
+	if err != nil || !ok {
+		if hv, hive := of.ref.hive[f.Name]; hive && err == nil {
+			for j := range rows {
+				setText(col, f.Type, off+j, hv)
+			}
+		} else if err != nil {
+			*problems = append(*problems, fmt.Sprintf("file %s: %v", name, err))
 			for j := range rows {
 				col.Nulls[off+j] = sample.Invalid
 			}
-			continue
+		} else {
+			*problems = append(*problems, fmt.Sprintf("file %s has no column %s", name, f.Name))
 		}
-		var fn scanFunc
-		nulls := col.Nulls[off : off+len(rows)]
-		switch {
-		case f.Type.Numeric():
-			num := col.Num[off : off+len(rows)]
-			fn = func(j, _ int, p *pageData, k int, null bool) {
-				if null {
-					nulls[j] = sample.Empty
-					return
-				}
-				v := p.num(k)
-				if math.IsNaN(v) {
-					nulls[j] = sample.Empty
-					return
-				}
-				num[j], nulls[j] = v, sample.Present
+		return nil
+	}
+	if !fits(f.Type, c) {
+		*problems = append(*problems, fmt.Sprintf("file %s column %s has type %s, which cannot hold %s values", name, f.Name, c.typ, f.Type))
+		for j := range rows {
+			col.Nulls[off+j] = sample.Invalid
+		}
+		return nil
+	}
+	var fn scanFunc
+	nulls := col.Nulls[off : off+len(rows)]
+	switch {
+	case f.Type.Numeric():
+		num := col.Num[off : off+len(rows)]
+		fn = func(j, _ int, p *pageData, k int, null bool) {
+			if null {
+				nulls[j] = sample.Empty
+				return
 			}
-		case f.Type == sample.String:
-			str := col.Str[off : off+len(rows)]
-			fn = func(j, _ int, p *pageData, k int, null bool) {
-				if null {
-					nulls[j] = sample.Empty
-					return
-				}
-				str[j], nulls[j] = string(p.bytes(k)), sample.Present
+			v := p.num(k)
+			if math.IsNaN(v) {
+				nulls[j] = sample.Empty
+				return
 			}
-		case f.Type == sample.Bool:
-			str := col.Str[off : off+len(rows)]
-			fn = func(j, _ int, p *pageData, k int, null bool) {
-				if null {
-					nulls[j] = sample.Empty
-					return
-				}
-				str[j], nulls[j] = strconv.FormatBool(p.bool(k)), sample.Present
+			num[j], nulls[j] = v, sample.Present
+		}
+	case f.Type == sample.String:
+		str := col.Str[off : off+len(rows)]
+		fn = func(j, _ int, p *pageData, k int, null bool) {
+			if null {
+				nulls[j] = sample.Empty
+				return
 			}
-		default:
-			fn = func(j, _ int, p *pageData, k int, null bool) {
-				if null {
-					nulls[j] = sample.Empty
-				} else {
-					nulls[j] = sample.Present
-				}
+			str[j], nulls[j] = string(p.bytes(k)), sample.Present
+		}
+	case f.Type == sample.Bool:
+		str := col.Str[off : off+len(rows)]
+		fn = func(j, _ int, p *pageData, k int, null bool) {
+			if null {
+				nulls[j] = sample.Empty
+				return
+			}
+			str[j], nulls[j] = strconv.FormatBool(p.bool(k)), sample.Present
+		}
+	default:
+		fn = func(j, _ int, p *pageData, k int, null bool) {
+			if null {
+				nulls[j] = sample.Empty
+			} else {
+				nulls[j] = sample.Present
 			}
 		}
-		if err := scanChunk(group, c, rows, fn); err != nil {
-			return fmt.Errorf("read %s column %s: %w", name, f.Name, err)
-		}
+	}
+	if err := scanChunk(of.pf.RowGroups()[rg], c, rows, fn); err != nil {
+		return fmt.Errorf("read %s column %s: %w", name, f.Name, err)
 	}
 	return nil
 }

@@ -17,9 +17,11 @@ type rgCount struct {
 	count int  // rows in the window
 	all   bool // every row is in the window (known from statistics)
 	// filled by the selection step
-	picks []int32 // ordinals among the row group's in-window rows, ascending
-	off   int     // first output row
-	lost  bool    // the second pass failed
+	picks []int32    // ordinals among the row group's in-window rows, ascending
+	off   int        // first output row
+	rows  []int32    // row indexes of the picks (the picks when all)
+	parts [][]string // entity column values of the picks
+	lost  bool       // the second pass failed
 }
 
 // fileScan is the first pass over one file.
@@ -130,37 +132,99 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 
 	full := s.newSample(size)
 	full.Scanned, full.Population, full.Complete = out.Scanned, total, complete
-	// Second pass: one task per row group holding picks, so that a store
-	// of few large files still uses every worker.
-	type task struct{ file, rg int }
-	var tasks []task
+	// Second pass. Row groups whose window rows are not known from the
+	// statistics first map their picks to row indexes (reading timestamps);
+	// then there is one task per row group and column, so that every worker
+	// stays busy whatever the number and size of the files.
+	type group struct {
+		fs *fileScan
+		rc *rgCount
+	}
+	var groups []group
 	for i := range scans {
 		for r := range scans[i].rgs {
-			if len(scans[i].rgs[r].picks) > 0 {
-				tasks = append(tasks, task{i, r})
+			if rc := &scans[i].rgs[r]; len(rc.picks) > 0 {
+				groups = append(groups, group{&scans[i], rc})
+				rc.rows = rc.picks
+				rc.parts = make([][]string, len(s.v.Entities))
+				for e := range rc.parts {
+					rc.parts[e] = make([]string, len(rc.picks))
+				}
 			}
 		}
 	}
-	read := make([][]string, len(tasks))
-	failed2 := make([]bool, len(tasks))
+	lost := make([]bool, len(groups))
+	locProblems := make([]string, len(groups))
+	s.forEach(ctx, len(groups), func(g int) {
+		fs, rc := groups[g].fs, groups[g].rc
+		if rc.all {
+			return
+		}
+		if err := guard(fs.of.ref.name, func() error { return locate(fs, rc, full) }); err != nil {
+			locProblems[g], lost[g] = err.Error(), true
+		}
+	})
+	// Column tasks: kind 0 is the timestamp (row groups known from
+	// statistics only), 1 an entity column, 2 a feature.
+	type task struct{ g, kind, i int }
+	var tasks []task
+	for g, gr := range groups {
+		if lost[g] {
+			continue
+		}
+		if gr.rc.all {
+			tasks = append(tasks, task{g, 0, 0})
+		}
+		for e := range s.v.Entities {
+			tasks = append(tasks, task{g, 1, e})
+		}
+		for f := range s.v.Features {
+			tasks = append(tasks, task{g, 2, f})
+		}
+	}
+	taskProblems := make([][]string, len(tasks))
+	taskFailed := make([]bool, len(tasks))
 	s.forEach(ctx, len(tasks), func(i int) {
-		fs := &scans[tasks[i].file]
-		rc := &fs.rgs[tasks[i].rg]
-		err := guard(fs.of.ref.name, func() error { return s.readPicks(fs, rc, full, &read[i]) })
+		t := tasks[i]
+		fs, rc := groups[t.g].fs, groups[t.g].rc
+		err := guard(fs.of.ref.name, func() error {
+			switch t.kind {
+			case 0:
+				return readTimes(fs, rc, full)
+			case 1:
+				return s.readEntity(fs.of, rc.rg, rc.rows, t.i, rc.parts[t.i], &taskProblems[i])
+			}
+			return s.readFeature(fs.of, rc.rg, rc.rows, s.v.Features[t.i], full, rc.off, &taskProblems[i])
+		})
 		if err != nil {
-			read[i] = append(read[i], err.Error())
-			failed2[i] = true
-			rc.lost = true
+			taskProblems[i] = append(taskProblems[i], err.Error())
+			taskFailed[i] = true
 		}
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("parquet view %q: %w", s.v.Path, err)
 	}
-	for i := range tasks {
-		problems = appendNew(problems, read[i])
+	for g := range groups {
+		if locProblems[g] != "" {
+			problems = appendNew(problems, []string{locProblems[g]})
+		}
+	}
+	for i, t := range tasks {
+		problems = appendNew(problems, taskProblems[i])
+		if taskFailed[i] {
+			lost[t.g] = true
+		}
+	}
+	anyLost := false
+	for g, gr := range groups {
+		gr.rc.lost = lost[g]
+		anyLost = anyLost || lost[g]
+		if !lost[g] {
+			joinEntities(full, gr.rc.off, gr.rc.parts)
+		}
 	}
 	full.Problems = append(problems, failed...)
-	if slices.Contains(failed2, true) {
+	if anyLost {
 		full = s.dropLost(full, scans)
 	}
 	return full, nil
@@ -232,49 +296,53 @@ func (s *Store) countWindow(ctx context.Context, ref fileRef, from, to int64) (f
 	return fs
 }
 
-// readPicks decodes the chosen rows of one row group into out.
-func (s *Store) readPicks(fs *fileScan, rc *rgCount, out *sample.Sample, problems *[]string) error {
-	name := fs.of.ref.name
-	group := fs.of.pf.RowGroups()[rc.rg]
-	rows := rc.picks
-	times := out.Times[rc.off : rc.off+len(rows)]
-	has := out.HasTime[rc.off : rc.off+len(rows)]
-	if rc.all {
-		err := scanChunk(group, fs.ts, rows, func(j, _ int, p *pageData, k int, null bool) {
-			if !null {
-				times[j], has[j] = fs.conv.at(p, k), true
-			}
-		})
-		if err != nil {
-			return fmt.Errorf("read %s column %s: %w", name, fs.ts.name, err)
+// readTimes reads the event times of the picks of a row group whose rows
+// are all in the window (picks are row indexes).
+func readTimes(fs *fileScan, rc *rgCount, out *sample.Sample) error {
+	times := out.Times[rc.off : rc.off+len(rc.rows)]
+	has := out.HasTime[rc.off : rc.off+len(rc.rows)]
+	err := scanChunk(fs.of.pf.RowGroups()[rc.rg], fs.ts, rc.rows, func(j, _ int, p *pageData, k int, null bool) {
+		if !null {
+			times[j], has[j] = fs.conv.at(p, k), true
 		}
-	} else {
-		// Map in-window ordinals to row indexes, keeping the times.
-		rows = make([]int32, 0, len(rc.picks))
-		ord, j := int32(0), 0
-		err := scanChunk(group, fs.ts, nil, func(_, row int, p *pageData, k int, null bool) {
-			if null || j >= len(rc.picks) {
-				return
-			}
-			t := fs.conv.at(p, k)
-			if t < fs.from || t > fs.to {
-				return
-			}
-			if ord == rc.picks[j] {
-				rows = append(rows, int32(row))
-				times[j], has[j] = t, true
-				j++
-			}
-			ord++
-		})
-		if err != nil {
-			return fmt.Errorf("read %s column %s: %w", name, fs.ts.name, err)
-		}
-		if len(rows) != len(rc.picks) {
-			return fmt.Errorf("read %s: row group %d changed while it was read", name, rc.rg)
-		}
+	})
+	if err != nil {
+		return fmt.Errorf("read %s column %s: %w", fs.of.ref.name, fs.ts.name, err)
 	}
-	return s.readRows(fs.of, rc.rg, rows, out, rc.off, problems)
+	return nil
+}
+
+// locate maps the picks of a row group (ordinals among its in-window rows)
+// to row indexes in rc.rows, storing their event times in out.
+func locate(fs *fileScan, rc *rgCount, out *sample.Sample) error {
+	name := fs.of.ref.name
+	times := out.Times[rc.off : rc.off+len(rc.picks)]
+	has := out.HasTime[rc.off : rc.off+len(rc.picks)]
+	rows := make([]int32, 0, len(rc.picks))
+	ord, j := int32(0), 0
+	err := scanChunk(fs.of.pf.RowGroups()[rc.rg], fs.ts, nil, func(_, row int, p *pageData, k int, null bool) {
+		if null || j >= len(rc.picks) {
+			return
+		}
+		t := fs.conv.at(p, k)
+		if t < fs.from || t > fs.to {
+			return
+		}
+		if ord == rc.picks[j] {
+			rows = append(rows, int32(row))
+			times[j], has[j] = t, true
+			j++
+		}
+		ord++
+	})
+	if err != nil {
+		return fmt.Errorf("read %s column %s: %w", name, fs.ts.name, err)
+	}
+	if len(rows) != len(rc.picks) {
+		return fmt.Errorf("read %s: row group %d changed while it was read", name, rc.rg)
+	}
+	rc.rows = rows
+	return nil
 }
 
 // dropLost removes the rows of row groups that failed in the second pass.
