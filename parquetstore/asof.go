@@ -141,6 +141,8 @@ func (s *Store) AsOf(ctx context.Context, queries []sample.AsOf) (*sample.Sample
 		}
 	}
 	out.Problems = append(problems, failed...)
+	s.log.Debug("parquet as-of", "path", s.v.Path, "files", used, "failed_files", len(failed),
+		"queries", len(queries), "row_groups_read", len(keys), "scanned", out.Scanned)
 	return out, nil
 }
 

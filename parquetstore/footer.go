@@ -89,6 +89,7 @@ func (s *Store) footers(ctx context.Context, withNulls bool) (*footerResult, err
 	if f.Files == 0 {
 		return nil, allFailed(s.v.Path, failed)
 	}
+	s.log.Debug("parquet footer", "path", s.v.Path, "files", f.Files, "failed_files", len(failed), "rows", f.Rows)
 	return res, nil
 }
 

@@ -78,7 +78,7 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 		total  int
 		used   int
 	)
-	out := &sample.Sample{}
+	scanned := 0
 	for i := range scans {
 		fs := &scans[i]
 		if fs.err != nil {
@@ -86,7 +86,7 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 			continue
 		}
 		used++
-		out.Scanned += fs.scanned
+		scanned += fs.scanned
 		problems = append(problems, fs.problems...)
 		for _, r := range fs.rgs {
 			total += r.count
@@ -131,7 +131,7 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 	}
 
 	full := s.newSample(size)
-	full.Scanned, full.Population, full.Complete = out.Scanned, total, complete
+	full.Scanned, full.Population, full.Complete = scanned, total, complete
 	// Second pass. Row groups whose window rows are not known from the
 	// statistics first map their picks to row indexes (reading timestamps);
 	// then there is one task per row group and column, so that every worker
@@ -227,6 +227,8 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 	if anyLost {
 		full = s.dropLost(full, scans)
 	}
+	s.log.Debug("parquet sample", "path", s.v.Path, "files", used, "failed_files", len(failed),
+		"row_groups_read", len(groups), "scanned", full.Scanned, "population", full.Population, "rows", full.Len())
 	return full, nil
 }
 
