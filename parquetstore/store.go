@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -289,6 +290,9 @@ func hivePartitions(name string) map[string]string {
 		}
 		if m == nil {
 			m = map[string]string{}
+		}
+		if u, err := url.PathUnescape(v); err == nil { // Spark and Hive escape values
+			v = u
 		}
 		m[k] = v
 	}

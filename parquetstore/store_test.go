@@ -523,6 +523,14 @@ func TestResolveGlobsAndHive(t *testing.T) {
 	}
 }
 
+func TestHivePartitionValues(t *testing.T) {
+	got := hivePartitions("v/region=eu%2Fwest/date=2026-11-01/hour=__HIVE_DEFAULT_PARTITION__/plain/part-0.parquet")
+	want := map[string]string{"region": "eu/west", "date": "2026-11-01", "hour": "__HIVE_DEFAULT_PARTITION__"}
+	if !maps.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
 func TestNewFilesArePickedUp(t *testing.T) {
 	root := t.TempDir()
 	writeParquet(t, filepath.Join(root, "v/a.parquet"), rowsRange(0, 10, 5))
