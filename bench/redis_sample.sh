@@ -22,6 +22,7 @@ cd "$(dirname "$0")/.."
 ENTITIES=${ENTITIES:-1000000}
 LAT_N=${LAT_N:-60000}    # HGETALL calls per latency run (≈ 2-3 s at 26k/s)
 ROUNDS=${ROUNDS:-5}
+RATES=${RATES:-5000 2000}  # paced sampling rates compared (5000 = the app default)
 PORT=${PORT:-$((20000 + RANDOM % 20000))}
 DIR=$(mktemp -d)
 ADDR=127.0.0.1:$PORT
@@ -67,7 +68,7 @@ echo "fetch = $(echo "scale=1; 100 * $fetch / $ref" | bc)% of redis-benchmark (t
 
 echo
 echo "== (b) latency of another client's HGETALL (redis-benchmark -c 1, $LAT_N calls per run) =="
-echo "   $ROUNDS interleaved rounds of: no sampling, sampling at 5000/s (default pacing), unthrottled; medians"
+echo "   $ROUNDS interleaved rounds of: no sampling, sampling at each of RATES=\"$RATES\" entities/s (batches of 50, SCAN COUNT 100), unthrottled; medians"
 lat() { rb -c 1 -n "$LAT_N" -r "$ENTITIES" HGETALL fs:driver:__rand_int__; }
 loaded() { # $1 = rate limit (0 = unthrottled)
   FSMON_BENCH_RATE=$1 FSMON_BENCH_SECONDS=60 "$DIR/redisstore.test" -test.run '^$' -test.bench PacedLoad -test.benchtime 1x \
@@ -77,21 +78,22 @@ loaded() { # $1 = rate limit (0 = unthrottled)
   lat
   kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
 }
-: >"$DIR/none.csv"; : >"$DIR/paced.csv"; : >"$DIR/full.csv"
+: >"$DIR/none.csv"; : >"$DIR/full.csv"
+for rate in $RATES; do : >"$DIR/paced$rate.csv"; done
 for r in $(seq "$ROUNDS"); do
   lat >>"$DIR/none.csv"
-  loaded 5000 >>"$DIR/paced.csv"
+  for rate in $RATES; do loaded "$rate" >>"$DIR/paced$rate.csv"; done
   loaded 0 >>"$DIR/full.csv"
 done
 # median of column $2 of file $1
 med() { cut -d, -f"$2" "$1" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 show() { printf "%-22s %7.0f req/s  p50 %.3f ms  p95 %.3f ms  p99 %.3f ms   (p99 of each run: %s)\n" "$1" "$(med "$2" 2)" "$(med "$2" 5)" "$(med "$2" 6)" "$(med "$2" 7)" "$(cut -d, -f7 "$2" | paste -sd' ')"; }
 show "no sampling" "$DIR/none.csv"
-show "sampling at 5000/s" "$DIR/paced.csv"
+for rate in $RATES; do show "sampling at $rate/s" "$DIR/paced$rate.csv"; done
 show "sampling unthrottled" "$DIR/full.csv"
 # min of column $2 of file $1: the quietest run, least disturbed by other load
 mn() { cut -d, -f"$2" "$1" | sort -g | head -1; }
 rise() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%+.0f%%", 100 * (b - a) / a}'; }
-for m in paced full; do
+for m in $(for rate in $RATES; do echo "paced$rate"; done) full; do
   echo "p99 rise ($m): median $(rise "$(med "$DIR/none.csv" 7)" "$(med "$DIR/$m.csv" 7)"), quietest run $(rise "$(mn "$DIR/none.csv" 7)" "$(mn "$DIR/$m.csv" 7)")"
 done

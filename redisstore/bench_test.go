@@ -127,7 +127,8 @@ func BenchmarkScan100k(b *testing.B) {
 func BenchmarkPacedLoad(b *testing.B) {
 	addr := benchAddr(b)
 	rate := envInt("FSMON_BENCH_RATE", 5000)
-	s := newStore(b, Options{Addr: addr, RateLimit: rate})
+	s := newStore(b, Options{Addr: addr, RateLimit: rate,
+		BatchSize: envInt("FSMON_BENCH_BATCH", 0), ScanCount: envInt("FSMON_BENCH_SCANCOUNT", 0)})
 	vs := newView(b, s, benchView())
 	d := time.Duration(envInt("FSMON_BENCH_SECONDS", 10)) * time.Second
 	for b.Loop() {
