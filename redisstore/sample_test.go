@@ -422,11 +422,14 @@ func TestRedisStoppedMidRun(t *testing.T) {
 	// 200 entities/s: the sample would take 1.5 s; Redis dies after 0.3 s.
 	s := newStore(t, Options{Addr: srv.Addr, RateLimit: 200, BatchSize: 10, ScanCount: 20, Timeout: time.Second})
 	vs := newView(t, s, manyView())
+	stopped := make(chan struct{})
 	go func() {
+		defer close(stopped)
 		time.Sleep(300 * time.Millisecond)
 		srv.Stop()
 	}()
 	smp, err := vs.Sample(context.Background(), 300)
+	<-stopped
 	if err == nil {
 		t.Fatalf("Sample with Redis stopped mid-run returned %d rows and no error", smp.Len())
 	}
