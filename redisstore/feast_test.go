@@ -153,3 +153,36 @@ func TestFeastCompoundKey(t *testing.T) {
 }
 
 func rowsOf(t *testing.T, s *sample.Sample) []row { return rows(t, s, feastFeatures) }
+
+func TestFeastKeyVersion1(t *testing.T) {
+	srv := start(t)
+	c := writer(t, srv.Addr)
+	ctx := context.Background()
+	jk := []string{"driver_id"}
+	ts := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	written := []feasttest.Row{{Entity: []feast.EntityValue{i64(1001)}, Event: ts,
+		Values: []feasttest.Field{{Name: "conv_rate", Value: feasttest.Float(0.5)}}}}
+	if err := feasttest.WriteView(ctx, c, "feast_demo", 1, "driver_hourly_stats", jk, written); err != nil {
+		t.Fatal(err)
+	}
+	// A version 3 key of the same entity must not be read by a version 1 view.
+	if err := feasttest.WriteView(ctx, c, "feast_demo", 3, "driver_hourly_stats", jk, []feasttest.Row{
+		{Entity: []feast.EntityValue{i64(2002)}, Event: ts}}); err != nil {
+		t.Fatal(err)
+	}
+	feats := []sample.Feature{{Name: "conv_rate", Type: sample.Float32}}
+	s := newStore(t, Options{Addr: srv.Addr})
+	vs := newView(t, s, View{Name: "driver_hourly_stats", Layout: LayoutFeast, Entities: jk, Features: feats,
+		Project: "feast_demo", KeyVersion: 1, JoinKeyTypes: []feast.ValueType{feast.Int64}})
+	smp, err := vs.Sample(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []row{{Entity: "1001", HasTime: true, Time: ts.UnixNano(), Vals: map[string]cell{"conv_rate": {p, 0.5, ""}}}}
+	if got := rows(t, smp, feats); !reflect.DeepEqual(got, want) {
+		t.Errorf("rows = %+v, want %+v", got, want)
+	}
+	if lk, err := vs.Lookup(ctx, []sample.Entity{"1001"}); err != nil || !reflect.DeepEqual(rows(t, lk, feats), want) {
+		t.Errorf("lookup: %v", err)
+	}
+}

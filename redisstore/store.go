@@ -160,7 +160,8 @@ func (s *Store) Close() error {
 	return s.rdb.Close()
 }
 
-// Ping checks that Redis answers (every master's answer, in cluster mode).
+// Ping checks that Redis answers (every node, masters and replicas, in
+// cluster mode).
 func (s *Store) Ping(ctx context.Context) error {
 	if s.cluster != nil {
 		if err := s.cluster.ForEachShard(ctx, func(ctx context.Context, c *redis.Client) error {
