@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 ENTITIES=${ENTITIES:-1000000}
 LAT_N=${LAT_N:-60000}    # HGETALL calls per latency run (≈ 2-3 s at 26k/s)
 ROUNDS=${ROUNDS:-5}
-RATES=${RATES:-5000 2000}  # paced sampling rates compared (5000 = the app default)
+RATES=${RATES:-1000 2000}  # paced sampling rates compared (1000 = the app default)
 PORT=${PORT:-$((20000 + RANDOM % 20000))}
 DIR=$(mktemp -d)
 ADDR=127.0.0.1:$PORT

@@ -178,7 +178,7 @@ func TestDefaults(t *testing.T) {
 	if c.Interval != 5*time.Minute || c.SampleSize != 10000 {
 		t.Errorf("interval, sample_size = %v, %d; want 5m, 10000", c.Interval, c.SampleSize)
 	}
-	wantRedis := Redis{Addr: "127.0.0.1:6379", RateLimit: 5000, BatchSize: 50, ScanCount: 100, MaxScan: 100000, Timeout: 5 * time.Second}
+	wantRedis := Redis{Addr: "127.0.0.1:6379", RateLimit: 1000, BatchSize: 50, ScanCount: 100, MaxScan: 100000, Timeout: 5 * time.Second}
 	if c.Online.Redis != wantRedis {
 		t.Errorf("redis = %+v\nwant %+v", c.Online.Redis, wantRedis)
 	}

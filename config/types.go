@@ -42,7 +42,7 @@ type Redis struct {
 	DB           int
 	TLS          bool
 	// Sampling pace (keys under online.redis, defaults in brackets): at
-	// most RateLimit entities per second (rate_limit [5000]; 0 = unlimited,
+	// most RateLimit entities per second (rate_limit [1000]; 0 = unlimited,
 	// "full speed"), BatchSize keys per pipelined batch (batch_size [50]),
 	// ScanCount the COUNT hint of each SCAN (scan_count [100]), MaxScan the
 	// SCAN key budget of one sample (max_scan [10 x the largest sample_size

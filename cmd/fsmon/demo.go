@@ -26,7 +26,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer, sighu
 	if fs.Parse(args) != nil {
 		return report.ExitUsage
 	}
-	log := lf.logger(stderr)
+	log := useLogger(lf.logger(stderr))
 	env, err := demo.Start(time.Now(), *interval)
 	if err != nil {
 		fmt.Fprintf(stderr, "fsmon demo: %v\n", err)

@@ -171,7 +171,7 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	started := time.Now()
-	results, err := app.CheckOnce(ctx, cfg, names, lf.logger(stderr))
+	results, err := app.CheckOnce(ctx, cfg, names, useLogger(lf.logger(stderr)))
 	if err != nil {
 		fmt.Fprintf(stderr, "fsmon check: %v\n", err)
 		return report.ExitUsage
@@ -218,7 +218,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, sighup 
 	if fs.Parse(args) != nil {
 		return report.ExitUsage
 	}
-	log := lf.logger(stderr)
+	log := useLogger(lf.logger(stderr))
 	a, err := app.New(app.Options{ConfigFile: *file, ListenAddress: *wf.listen, WebConfigFile: *wf.webConfig, Logger: log, Version: appVersion()})
 	if err != nil {
 		printConfigErrors(stderr, err)
