@@ -383,4 +383,3 @@ func sameValue(t sample.Type, a *sample.Column, i int, b *sample.Column, j int) 
 	}
 	return a.Str[i] == b.Str[j]
 }
-

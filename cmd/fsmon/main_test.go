@@ -155,7 +155,9 @@ func TestServeReloadAndTerm(t *testing.T) {
 	hup := make(chan os.Signal, 1)
 	var o, e syncBuffer
 	done := make(chan int)
-	go func() { done <- run(ctx, []string{"serve", "--config", cfg, "--web.listen-address", "127.0.0.1:0"}, &o, &e, hup) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--config", cfg, "--web.listen-address", "127.0.0.1:0"}, &o, &e, hup)
+	}()
 	waitLog(t, &e, "checked view")
 	hup <- syscall.SIGHUP
 	waitLog(t, &e, "config reloaded")
