@@ -186,7 +186,7 @@ func Freshness(in *Input) []Result {
 	r.Value = ptr(age)
 	r.Status = judgeHigh(age, in.View.Checks.Freshness)
 	r.Message = fmt.Sprintf("newest online event of %s is %s old", in.View.Name, HumanDuration(age))
-	if lag, ok := r.Details["online_lag_seconds"].(float64); ok && lag > 0 {
+	if lag, ok := r.Details["online_lag_seconds"].(float64); ok && lag >= 1 {
 		r.Message += fmt.Sprintf(", %s behind the offline store", HumanDuration(lag))
 	}
 	return []Result{r}

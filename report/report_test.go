@@ -97,7 +97,7 @@ func TestTextReport(t *testing.T) {
 	}
 	out := buf.String()
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if !strings.HasPrefix(lines[1], "CRIT") || !strings.Contains(lines[1], "90.0%") || !strings.Contains(lines[1], "warn 99.0% crit 95.0%") {
+	if !strings.HasPrefix(lines[1], "CRIT") || !strings.Contains(lines[1], "90%") || !strings.Contains(lines[1], "warn 99% crit 95%") {
 		t.Errorf("worst first, formatted: %q", lines[1])
 	}
 	if !strings.Contains(lines[2], "1h 15m") || !strings.Contains(lines[2], "crit 1d") {

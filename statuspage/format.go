@@ -11,58 +11,6 @@ import (
 	"github.com/fsmon/fsmon/checks"
 )
 
-// humanDuration formats seconds as the two largest units: "45s", "3m 20s",
-// "2h 5m", "1d 3h". Negative values (timestamps in the future) keep their
-// sign.
-func humanDuration(sec float64) string {
-	if math.IsNaN(sec) || math.IsInf(sec, 0) {
-		return "n/a"
-	}
-	sign := ""
-	if sec < 0 {
-		sign, sec = "-", -sec
-	}
-	if sec < 10 && sec != math.Trunc(sec) {
-		return sign + strconv.FormatFloat(sec, 'f', 1, 64) + "s"
-	}
-	s := int64(math.Round(sec))
-	units := []struct {
-		n    int64
-		name string
-	}{{86400, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}}
-	for i, u := range units[:3] {
-		if s >= u.n {
-			big, rest := s/u.n, (s%u.n)/units[i+1].n
-			if rest == 0 {
-				return fmt.Sprintf("%s%d%s", sign, big, u.name)
-			}
-			return fmt.Sprintf("%s%d%s %d%s", sign, big, u.name, rest, units[i+1].name)
-		}
-	}
-	return fmt.Sprintf("%s%ds", sign, s)
-}
-
-// percent formats a ratio as a percentage with two decimals, more when two
-// would round a value that is not exactly 0 or 1 to "0%" or "100%".
-func percent(r float64) string {
-	if math.IsNaN(r) || math.IsInf(r, 0) {
-		return "n/a"
-	}
-	p := r * 100
-	var s string
-	for dec := 2; dec <= 6; dec++ {
-		s = strconv.FormatFloat(p, 'f', dec, 64)
-		if (r > 0 && r < 1) && (strings.Trim(s, "0.") == "" || strings.HasPrefix(s, "100.")) {
-			continue
-		}
-		break
-	}
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	return s + "%"
-}
-
 // num formats a statistic with three significant digits: 0.31, 0.421,
 // 1.2e-40, 1234.
 func num(x float64) string {
@@ -106,9 +54,9 @@ func valueText(r checks.Result) string {
 	v := *r.Value
 	switch r.Check {
 	case checks.KindFreshness:
-		return humanDuration(v)
+		return checks.HumanDuration(v)
 	case checks.KindNullRate, checks.KindCoverage, checks.KindConsistency:
-		return percent(v)
+		return checks.Percent(v)
 	case checks.KindSkew:
 		if isCategorical(r) {
 			return "L∞ " + num(v)
@@ -141,11 +89,11 @@ func thresholdText(r checks.Result) string {
 	op, f, prefix := "≥", num, ""
 	switch r.Check {
 	case checks.KindFreshness:
-		f = humanDuration
+		f = checks.HumanDuration
 	case checks.KindNullRate:
-		f = percent
+		f = checks.Percent
 	case checks.KindCoverage, checks.KindConsistency:
-		op, f = "≤", percent
+		op, f = "≤", checks.Percent
 	case checks.KindSkew:
 		prefix = "PSI "
 	}
@@ -239,7 +187,7 @@ func detailsText(d map[string]any) []string {
 		case time.Time:
 			s = v.UTC().Format(timeLayout)
 		case time.Duration:
-			s = humanDuration(v.Seconds())
+			s = checks.HumanDuration(v.Seconds())
 		case string:
 			s = v
 			if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
@@ -272,18 +220,18 @@ func ago(t, now time.Time) string {
 	}
 	d := now.Sub(t).Seconds()
 	if d < 0 {
-		return "in " + humanDuration(-d)
+		return "in " + checks.HumanDuration(-d)
 	}
-	return humanDuration(math.Floor(d)) + " ago"
+	return checks.HumanDuration(math.Floor(d)) + " ago"
 }
 
 // numDetail formats a numeric detail by its key's suffix.
 func numDetail(key string, v float64) string {
 	switch {
 	case strings.HasSuffix(key, "_seconds"):
-		return humanDuration(v)
+		return checks.HumanDuration(v)
 	case strings.HasSuffix(key, "_ratio"):
-		return percent(v)
+		return checks.Percent(v)
 	case v == math.Trunc(v) && math.Abs(v) < 1e15:
 		return count(int(v))
 	}

@@ -127,7 +127,7 @@ func buildPage(snap Snapshot, opts Options) page {
 		g := &groups[i]
 		g.LastRun = ago(v.LastRun, now)
 		if v.Interval > 0 {
-			g.Every = humanDuration(v.Interval.Seconds())
+			g.Every = checks.HumanDuration(v.Interval.Seconds())
 		}
 		g.Running = v.Running
 		g.Error = v.Error

@@ -450,7 +450,7 @@ func TestFormat(t *testing.T) {
 		{0, "0s"}, {1.25, "1.2s"}, {45, "45s"}, {60, "1m"}, {200, "3m 20s"}, {7200, "2h"},
 		{7500, "2h 5m"}, {90000, "1d 1h"}, {86400 * 12, "12d"}, {-5, "-5s"},
 	} {
-		if got := humanDuration(c.in); got != c.want {
+		if got := checks.HumanDuration(c.in); got != c.want {
 			t.Errorf("humanDuration(%v) = %q, want %q", c.in, got, c.want)
 		}
 	}
@@ -461,7 +461,7 @@ func TestFormat(t *testing.T) {
 		{0, "0%"}, {1, "100%"}, {0.002, "0.2%"}, {0.05, "5%"}, {0.9875, "98.75%"},
 		{0.99999, "99.999%"}, {0.0000123, "0.001%"}, {0.123456, "12.35%"},
 	} {
-		if got := percent(c.in); got != c.want {
+		if got := checks.Percent(c.in); got != c.want {
 			t.Errorf("percent(%v) = %q, want %q", c.in, got, c.want)
 		}
 	}

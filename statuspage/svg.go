@@ -121,7 +121,7 @@ func numericSVG(feature string, h *checks.Histogram) string {
 	for _, f := range []float64{0, 0.5, 1} {
 		yy := y(f * ymax)
 		fmt.Fprintf(&b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s"/>`, f1(left), f1(yy), f1(right), f1(yy), colorGrid)
-		fmt.Fprintf(&b, `<text x="%s" y="%s" text-anchor="end" font-size="9">%s</text>`, f1(left-4), f1(yy+3), esc(percent(f*ymax)))
+		fmt.Fprintf(&b, `<text x="%s" y="%s" text-anchor="end" font-size="9">%s</text>`, f1(left-4), f1(yy+3), esc(checks.Percent(f*ymax)))
 	}
 	// Offline bars.
 	for i := range n {
@@ -166,7 +166,7 @@ func binTitle(h *checks.Histogram, i int) string {
 		}
 		rng = fmt.Sprintf("bin %d [%s, %s)", i+1, lo, hi)
 	}
-	return fmt.Sprintf("%s: offline %s, online %s", rng, percent(prop(h.Offline[i])), percent(prop(h.Online[i])))
+	return fmt.Sprintf("%s: offline %s, online %s", rng, checks.Percent(prop(h.Offline[i])), checks.Percent(prop(h.Online[i])))
 }
 
 func uniqueInts(xs ...int) []int {
@@ -231,12 +231,12 @@ func categoricalSVG(feature string, h *checks.Histogram) string {
 		if r.other {
 			style = ` font-style="italic"`
 		}
-		fmt.Fprintf(&b, `<g><title>%s: offline %s, online %s</title>`, esc(truncate(r.label, 200)), percent(r.offline), percent(r.online))
+		fmt.Fprintf(&b, `<g><title>%s: offline %s, online %s</title>`, esc(truncate(r.label, 200)), checks.Percent(r.offline), checks.Percent(r.online))
 		fmt.Fprintf(&b, `<text x="%s" y="%s" text-anchor="end"%s>%s</text>`, f1(labelRight), f1(y0+13), style, esc(truncate(r.label, maxLabel)))
 		fmt.Fprintf(&b, `<rect x="%s" y="%s" width="%s" height="8" fill="%s" fill-opacity="0.6"/>`, f1(barLeft), f1(y0+2), f1(w(r.offline)), colorOffline)
 		fmt.Fprintf(&b, `<rect x="%s" y="%s" width="%s" height="8" fill="%s"/>`, f1(barLeft), f1(y0+11), f1(w(r.online)), colorOnline)
-		fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="8">%s</text>`, f1(barLeft+w(r.offline)+3), f1(y0+9), percent(r.offline))
-		fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="8">%s</text>`, f1(barLeft+w(r.online)+3), f1(y0+18), percent(r.online))
+		fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="8">%s</text>`, f1(barLeft+w(r.offline)+3), f1(y0+9), checks.Percent(r.offline))
+		fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="8">%s</text>`, f1(barLeft+w(r.online)+3), f1(y0+18), checks.Percent(r.online))
 		b.WriteString(`</g>`)
 	}
 	b.WriteString(`</svg>`)

@@ -2,7 +2,6 @@ package slack
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -129,9 +128,9 @@ func alertText(a alerts.Alert, at time.Time) string {
 	b.WriteString("\n" + describe(a))
 	since := fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", a.Since.Unix(), a.Since.UTC().Format("2006-01-02 15:04 UTC"))
 	if a.Resolved {
-		fmt.Fprintf(&b, "\nwas bad since %s, for %s", since, humanDuration(at.Sub(a.Since).Seconds()))
+		fmt.Fprintf(&b, "\nwas bad since %s, for %s", since, checks.HumanDuration(at.Sub(a.Since).Seconds()))
 	} else {
-		fmt.Fprintf(&b, "\nsince %s (%s)", since, humanDuration(at.Sub(a.Since).Seconds()))
+		fmt.Fprintf(&b, "\nsince %s (%s)", since, checks.HumanDuration(at.Sub(a.Since).Seconds()))
 	}
 	return b.String()
 }
@@ -146,13 +145,13 @@ func describe(a alerts.Alert) string {
 	format := plain
 	switch a.Check {
 	case checks.KindFreshness:
-		format, op, value = humanDuration, "≥", "newest event %s old"
+		format, op, value = checks.HumanDuration, "≥", "newest event %s old"
 	case checks.KindNullRate:
-		format, op, value = percent, "≥", "%s null"
+		format, op, value = checks.Percent, "≥", "%s null"
 	case checks.KindCoverage:
-		format, op, value = percent, "≤", "%s of recent offline entities online"
+		format, op, value = checks.Percent, "≤", "%s of recent offline entities online"
 	case checks.KindConsistency:
-		format, op, value = percent, "≤", "%s consistent with offline"
+		format, op, value = checks.Percent, "≤", "%s consistent with offline"
 	case checks.KindSkew:
 		value = "effect size %s"
 	default:
@@ -178,41 +177,6 @@ func describe(a alerts.Alert) string {
 }
 
 func plain(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
-
-// percent writes a ratio as a percent with up to three decimals.
-func percent(v float64) string {
-	p := math.Round(v*100*1000) / 1000
-	return strconv.FormatFloat(p, 'f', -1, 64) + "%"
-}
-
-// humanDuration writes seconds as the two largest units: "3h 12m", "1d 1h",
-// "45s".
-func humanDuration(sec float64) string {
-	if math.IsNaN(sec) || math.IsInf(sec, 0) {
-		return plain(sec) + "s"
-	}
-	neg := sec < 0
-	s := int64(math.Round(math.Abs(sec)))
-	units := []struct {
-		n    int64
-		name string
-	}{{86400, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}}
-	i := 0
-	for i < len(units)-1 && s < units[i].n {
-		i++
-	}
-	parts := []string{strconv.FormatInt(s/units[i].n, 10) + units[i].name}
-	if i+1 < len(units) {
-		if rest := s % units[i].n / units[i+1].n; rest > 0 {
-			parts = append(parts, strconv.FormatInt(rest, 10)+units[i+1].name)
-		}
-	}
-	out := strings.Join(parts, " ")
-	if neg {
-		out = "-" + out
-	}
-	return out
-}
 
 // esc escapes the characters Slack's mrkdwn treats as control characters.
 func esc(s string) string {

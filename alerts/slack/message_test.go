@@ -136,15 +136,15 @@ func TestFormats(t *testing.T) {
 		sec  float64
 		want string
 	}{{0, "0s"}, {45, "45s"}, {90, "1m 30s"}, {7200, "2h"}, {10805, "3h"}, {11520, "3h 12m"}, {90000, "1d 1h"}, {-120, "-2m"}} {
-		if got := humanDuration(c.sec); got != c.want {
+		if got := checks.HumanDuration(c.sec); got != c.want {
 			t.Errorf("humanDuration(%v) = %q, want %q", c.sec, got, c.want)
 		}
 	}
 	for _, c := range []struct {
 		v    float64
 		want string
-	}{{0.0423, "4.23%"}, {0.99, "99%"}, {0.999, "99.9%"}, {0.12345678, "12.346%"}, {1, "100%"}, {0, "0%"}} {
-		if got := percent(c.v); got != c.want {
+	}{{0.0423, "4.23%"}, {0.99, "99%"}, {0.999, "99.9%"}, {0.12345678, "12.35%"}, {1, "100%"}, {0, "0%"}} {
+		if got := checks.Percent(c.v); got != c.want {
 			t.Errorf("percent(%v) = %q, want %q", c.v, got, c.want)
 		}
 	}

@@ -85,7 +85,7 @@ func TestCheckExitCodes(t *testing.T) {
 		t.Fatalf("healthy view: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, _ := runCLI("check", "--config", cfg)
-	if code != 1 || !strings.Contains(out, "CRIT") || !strings.Contains(out, "30.0% of 100 sampled entities have no conv_rate online") {
+	if code != 1 || !strings.Contains(out, "CRIT") || !strings.Contains(out, "30% of 100 sampled entities have no conv_rate online") {
 		t.Fatalf("null view: exit %d\n%s", code, out)
 	}
 	report := filepath.Join(dir, "report.json")
