@@ -58,4 +58,3 @@ func Percent(r float64) string {
 	}
 	return s + "%"
 }
-

@@ -167,16 +167,9 @@ func (s *Store) asofFile(ctx context.Context, fi int, ref fileRef, byEnt map[str
 	sc.of = of
 	sc.err = guard(ref.name, func() error {
 		pf := of.pf
-		tc, ok, err := lookupColumn(pf, s.v.TimestampColumn)
+		tc, conv, err := s.timestampColumn(pf, ref.name)
 		if err != nil {
-			return fmt.Errorf("read %s: %w", ref.name, err)
-		}
-		if !ok {
-			return fmt.Errorf("file %s has no timestamp column %s", ref.name, s.v.TimestampColumn)
-		}
-		conv, err := timestampConv(tc)
-		if err != nil {
-			return fmt.Errorf("read %s: %w", ref.name, err)
+			return err
 		}
 		// Entity columns, or constant partition values.
 		ents := make([]column, len(s.v.Entities))

@@ -478,3 +478,20 @@ func nullCount(pf *parquet.File, rg int, c column) (int64, bool) {
 	// chunk is empty.
 	return 0, md.RowGroups[rg].NumRows == 0
 }
+
+// timestampColumn finds the view's event-time column in pf (the file
+// named name) and the conversion of its values to unix nanoseconds.
+func (s *Store) timestampColumn(pf *parquet.File, name string) (column, tsConv, error) {
+	tc, ok, err := lookupColumn(pf, s.v.TimestampColumn)
+	if err != nil {
+		return column{}, tsConv{}, fmt.Errorf("read %s: %w", name, err)
+	}
+	if !ok {
+		return column{}, tsConv{}, fmt.Errorf("file %s has no timestamp column %s", name, s.v.TimestampColumn)
+	}
+	conv, err := timestampConv(tc)
+	if err != nil {
+		return column{}, tsConv{}, fmt.Errorf("read %s: %w", name, err)
+	}
+	return tc, conv, nil
+}

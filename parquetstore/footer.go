@@ -103,16 +103,9 @@ func (s *Store) fileFooter(ctx context.Context, ref fileRef, withNulls bool) (ff
 	ff.err = guard(ref.name, func() error {
 		pf := of.pf
 		ff.rows = pf.NumRows()
-		tc, ok, err := lookupColumn(pf, s.v.TimestampColumn)
+		tc, conv, err := s.timestampColumn(pf, ref.name)
 		if err != nil {
-			return fmt.Errorf("read %s: %w", ref.name, err)
-		}
-		if !ok {
-			return fmt.Errorf("file %s has no timestamp column %s", ref.name, s.v.TimestampColumn)
-		}
-		conv, err := timestampConv(tc)
-		if err != nil {
-			return fmt.Errorf("read %s: %w", ref.name, err)
+			return err
 		}
 		for i, rg := range pf.RowGroups() {
 			if rg.NumRows() == 0 {

@@ -243,16 +243,9 @@ func (s *Store) countWindow(ctx context.Context, ref fileRef, from, to int64) (f
 	fs.of = of
 	fs.err = guard(ref.name, func() error {
 		pf := of.pf
-		tc, ok, err := lookupColumn(pf, s.v.TimestampColumn)
+		tc, conv, err := s.timestampColumn(pf, ref.name)
 		if err != nil {
-			return fmt.Errorf("read %s: %w", ref.name, err)
-		}
-		if !ok {
-			return fmt.Errorf("file %s has no timestamp column %s", ref.name, s.v.TimestampColumn)
-		}
-		conv, err := timestampConv(tc)
-		if err != nil {
-			return fmt.Errorf("read %s: %w", ref.name, err)
+			return err
 		}
 		fs.ts, fs.conv = tc, conv
 		for i, rg := range pf.RowGroups() {
