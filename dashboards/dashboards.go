@@ -24,6 +24,7 @@ import (
 
 	"github.com/grafana-tools/sdk"
 
+	"github.com/fsmon/fsmon/checks"
 	"github.com/fsmon/fsmon/config"
 	"github.com/fsmon/fsmon/metrics"
 )
@@ -283,19 +284,19 @@ func view(cfg *config.Config) *sdk.Board {
 		l.place(timeseries("Freshness", "Seconds since the newest event per store, against the view's thresholds, and since Feast's last materialization.", "s",
 			target("A", fmt.Sprintf("time() - %s%s", metrics.LastEventTimestamp, v), "{{store}}"),
 			target("B", fmt.Sprintf("time() - %s%s", metrics.FeastLastMaterialized, v), "since Feast materialization"),
-			thresholdTarget("C", "freshness")), 12, 8),
+			thresholdTarget("C", checks.KindFreshness)), 12, 8),
 		l.place(timeseries("Null ratio", "Fraction of sampled entities (online) or rows (offline) where the feature is null or absent.", "percentunit",
 			target("A", metrics.NullRatio+f, "{{feature}} {{store}}"),
-			thresholdTarget("B", "null_rate")), 12, 8),
+			thresholdTarget("B", checks.KindNullRate)), 12, 8),
 		l.place(timeseries("Coverage", "Fraction of recent offline entities present online.", "percentunit",
 			target("A", metrics.Coverage+v, "coverage"),
-			thresholdTarget("B", "coverage")), 12, 8),
+			thresholdTarget("B", checks.KindCoverage)), 12, 8),
 		l.place(timeseries("Consistency", "Fraction of sampled online values equal to the point-in-time offline value.", "percentunit",
 			target("A", metrics.Consistency+f, "{{feature}}"),
-			thresholdTarget("B", "consistency")), 12, 8),
+			thresholdTarget("B", checks.KindConsistency)), 12, 8),
 		l.place(timeseries("Skew statistics", "KS D, L-infinity, PSI, Jensen-Shannon distance and Wasserstein distance of the online sample against the offline window.", "none",
 			target("A", metrics.SkewStatistic+f, "{{feature}} {{test}}"),
-			thresholdTarget("B", "skew")), 12, 8),
+			thresholdTarget("B", checks.KindSkew)), 12, 8),
 		l.place(pvalues, 12, 8),
 		l.place(timeseries("Sample sizes", "Entities (online) or rows (offline) in the last sample.", "short",
 			target("A", metrics.SampleSize+v, "{{store}}")), 12, 8),

@@ -25,6 +25,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/fsmon/fsmon/checks"
 	"github.com/fsmon/fsmon/config"
 	"github.com/fsmon/fsmon/metrics"
 )
@@ -78,16 +79,6 @@ const JobRegex = "fsmon.*"
 // ViewDashboardUID is the UID of the per-view Grafana dashboard that
 // annotations link to when the config sets web.grafana_url.
 const ViewDashboardUID = "fsmon-view"
-
-// The check kinds, as in checks.Kind* (not imported: the rules only need
-// the label values, and promrules stays independent of the checks' code).
-const (
-	kindFreshness   = "freshness"
-	kindNullRate    = "null_rate"
-	kindCoverage    = "coverage"
-	kindConsistency = "consistency"
-	kindSkew        = "skew"
-)
 
 const (
 	checkFailingWindow    = "15m"
@@ -306,7 +297,7 @@ func (g generator) annotations(summary, description string) map[string]string {
 func (g generator) freshness() ([]Rule, error) {
 	return g.thresholdRules(thresholdSpec{
 		alert:       AlertStale,
-		check:       kindFreshness,
+		check:       checks.KindFreshness,
 		expr:        "time() - " + withStore(metrics.LastEventTimestamp),
 		op:          ">=",
 		get:         func(v config.View) config.Thresholds { return v.Checks.Freshness },
@@ -318,7 +309,7 @@ func (g generator) freshness() ([]Rule, error) {
 func (g generator) nullRate() ([]Rule, error) {
 	return g.thresholdRules(thresholdSpec{
 		alert:       AlertNullRate,
-		check:       kindNullRate,
+		check:       checks.KindNullRate,
 		expr:        metrics.NullRatio + "{SEL}",
 		op:          ">=",
 		get:         func(v config.View) config.Thresholds { return v.Checks.NullRate },
@@ -330,7 +321,7 @@ func (g generator) nullRate() ([]Rule, error) {
 func (g generator) coverage() ([]Rule, error) {
 	return g.thresholdRules(thresholdSpec{
 		alert:       AlertCoverage,
-		check:       kindCoverage,
+		check:       checks.KindCoverage,
 		expr:        metrics.Coverage + "{SEL}",
 		op:          "<=",
 		get:         func(v config.View) config.Thresholds { return v.Checks.Coverage },
@@ -342,7 +333,7 @@ func (g generator) coverage() ([]Rule, error) {
 func (g generator) consistency() ([]Rule, error) {
 	return g.thresholdRules(thresholdSpec{
 		alert:       AlertConsistency,
-		check:       kindConsistency,
+		check:       checks.KindConsistency,
 		expr:        metrics.Consistency + "{SEL}",
 		op:          "<=",
 		get:         func(v config.View) config.Thresholds { return v.Checks.Consistency },
@@ -407,7 +398,7 @@ func (g generator) skew() ([]Rule, error) {
 			For:   g.forDuration(),
 			Labels: map[string]string{
 				"severity":         SeverityCritical,
-				metrics.LabelCheck: kindSkew,
+				metrics.LabelCheck: checks.KindSkew,
 			},
 			Annotations: g.annotations(
 				"{{ $labels.feature }} of {{ $labels.feature_view }} is skewed online",
@@ -416,7 +407,7 @@ func (g generator) skew() ([]Rule, error) {
 	}
 	psi, err := g.thresholdRules(thresholdSpec{
 		alert:       AlertPSI,
-		check:       kindSkew,
+		check:       checks.KindSkew,
 		expr:        metrics.SkewStatistic + `{SEL, test="psi"}`,
 		op:          ">=",
 		get:         func(v config.View) config.Thresholds { return v.Checks.Skew.PSI },
