@@ -252,7 +252,7 @@ func overview(cfg *config.Config) *sdk.Board {
 		l.place(stat("Views warning", "Feature views whose worst check result is warn.", countStatus(1)), 6, 4),
 		l.place(stat("Views with errors", "Feature views with a check that could not run (status error).", countStatus(3)), 6, 4),
 		l.place(stat("Checks failing to run", "Check runs that ended in an error over the dashboard's range.",
-			fmt.Sprintf(`sum(increase(%s{result="error"}[$__range])) or vector(0)`, metrics.CheckRuns)), 6, 4),
+			fmt.Sprintf(`sum(increase(%s{%s="%s"}[$__range])) or vector(0)`, metrics.CheckRuns, metrics.LabelResult, metrics.RunError)), 6, 4),
 		l.place(table("Worst status per view", "The worst status of every check of each feature view (0 ok, 1 warn, 2 crit, 3 error).",
 			instant("A", worst)), 12, 9),
 		l.place(table("Failing features", "Feature-level results that are not ok: null rate per store, consistency and skew.",

@@ -55,7 +55,7 @@ func New(reg prometheus.Registerer, version, revision, goVersion string) *Metric
 	}, []string{"version", "revision", "goversion"})
 	build.WithLabelValues(version, revision, goVersion).Set(1)
 	for _, k := range checks.Kinds() {
-		for _, r := range []string{"success", "error"} {
+		for _, r := range []string{RunSuccess, RunError} {
 			m.runs.WithLabelValues(k, r)
 		}
 	}
@@ -83,10 +83,10 @@ func (m *Metrics) Observe(run Run) {
 		}
 		m.duration.WithLabelValues(k).Observe(run.Duration.Seconds())
 		if errs[k] {
-			m.runs.WithLabelValues(k, "error").Inc()
+			m.runs.WithLabelValues(k, RunError).Inc()
 			continue
 		}
-		m.runs.WithLabelValues(k, "success").Inc()
+		m.runs.WithLabelValues(k, RunSuccess).Inc()
 		m.lastSuccess.WithLabelValues(k, run.Project, run.FeatureView).Set(float64(run.At.UnixNano()) / 1e9)
 	}
 	m.mu.Lock()

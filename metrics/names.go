@@ -43,3 +43,9 @@ const (
 	LabelNotifier    = "notifier"
 	LabelSeverity    = "severity"
 )
+
+// Values of the result label of fsmon_check_runs_total.
+const (
+	RunSuccess = "success" // the check ran to a verdict, whatever the verdict
+	RunError   = "error"   // the check could not run
+)

@@ -170,7 +170,7 @@ func (g generator) health() ([]Rule, error) {
 		},
 		{
 			Alert:  AlertCheckFailing,
-			Expr:   fmt.Sprintf(`increase(%s{%s="error"}[%s]) > 0`, metrics.CheckRuns, metrics.LabelResult, checkFailingWindow),
+			Expr:   fmt.Sprintf(`increase(%s{%s="%s"}[%s]) > 0`, metrics.CheckRuns, metrics.LabelResult, metrics.RunError, checkFailingWindow),
 			For:    checkFailingFor,
 			Labels: map[string]string{"severity": SeverityWarning},
 			Annotations: map[string]string{
