@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -168,4 +169,48 @@ func keys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestFeastRegistryRefresh adds a view to the registry of a running daemon
+// (as `feast apply` would) and expects it monitored without a restart.
+func TestFeastRegistryRefresh(t *testing.T) {
+	srv := redistest.Start(t)
+	repo := t.TempDir()
+	view := func(name string) feasttest.RegistryView {
+		return feasttest.RegistryView{View: feast.View{Name: name, Project: "ride", JoinKeys: []string{"driver_id"},
+			JoinKeyTypes: []feast.ValueType{feast.Int64}, Features: []feast.FeatureSpec{{Name: "trips", Type: feast.Int64}}}}
+	}
+	reg := filepath.Join(repo, "data", "registry.db")
+	if err := os.MkdirAll(filepath.Dir(reg), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := feasttest.WriteRegistry(reg, view("first")); err != nil {
+		t.Fatal(err)
+	}
+	fsy := fmt.Sprintf("project: ride\nregistry: data/registry.db\nonline_store:\n  type: redis\n  connection_string: \"%s\"\n", srv.Addr)
+	if err := os.WriteFile(filepath.Join(repo, "feature_store.yaml"), []byte(fsy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := filepath.Join(t.TempDir(), "fsmon.yaml")
+	if err := os.WriteFile(cfgPath, []byte("interval: 1s\nfeast: {repo: "+repo+", refresh: 1s}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(Options{ConfigFile: cfgPath, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop(context.Background())
+	if n := len(a.Config().Views); n != 1 {
+		t.Fatalf("%d views at start, want 1", n)
+	}
+	if err := feasttest.WriteRegistry(reg, view("first"), view("second")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return len(a.Config().Views) == 2 })
+	waitFor(t, func() bool {
+		return strings.Contains(get(t, "http://"+a.Addr()+"/metrics"), `feature_view="second"`)
+	})
 }

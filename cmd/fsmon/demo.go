@@ -39,7 +39,9 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer, sighu
 		return 1
 	}
 	// One pass first, so the newcomer sees the findings right away.
+	started := time.Now()
 	results, err := app.CheckOnce(ctx, cfg, nil, log)
+	finished := time.Now()
 	if err != nil {
 		fmt.Fprintf(stderr, "fsmon demo: %v\n", err)
 		return 1
@@ -63,7 +65,7 @@ Feature views:
 		fmt.Fprintf(stdout, "  %-22s %s\n", v.Name, v.Shows)
 	}
 	fmt.Fprintf(stdout, "\nWhat the first check found:\n\n")
-	rep := report.New(fsmonVersion, time.Now(), time.Now(), problems(results))
+	rep := report.New(fsmonVersion, started, finished, problems(results))
 	_ = rep.WriteText(stdout)
 	fmt.Fprintf(stdout, `
 Look at:
