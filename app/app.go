@@ -114,17 +114,26 @@ func New(opts Options) (*App, error) {
 	a.reload = prometheus.NewGauge(prometheus.GaugeOpts{Name: metrics.ConfigReloadSuccess, Help: "Whether the last configuration reload attempt was successful."})
 	a.reg.MustRegister(a.reload)
 	a.reload.Set(1)
-	stores, err := NewStores(cfg, a.log)
+	stores, al, err := a.prepare(cfg)
 	if err != nil {
-		return nil, err
-	}
-	al, err := newAlerter(cfg, a.reg, a.log)
-	if err != nil {
-		stores.Close()
 		return nil, err
 	}
 	a.cfg, a.stores, a.alerts = cfg, stores, al
 	return a, nil
+}
+
+// prepare builds the stores and the alert pipeline of cfg.
+func (a *App) prepare(cfg *config.Config) (*Stores, *alerter, error) {
+	stores, err := NewStores(cfg, a.log)
+	if err != nil {
+		return nil, nil, err
+	}
+	al, err := newAlerter(cfg, a.reg, a.log)
+	if err != nil {
+		stores.Close()
+		return nil, nil, err
+	}
+	return stores, al, nil
 }
 
 // Registry is the registry /metrics serves.
@@ -216,24 +225,17 @@ func (a *App) Reload() error {
 		return errors.New("no config file to reload")
 	}
 	cfg, err := config.Load(a.opts.ConfigFile)
+	var stores *Stores
+	var al *alerter
 	if err == nil {
-		var stores *Stores
-		stores, err = NewStores(cfg, a.log)
-		if err == nil {
-			var al *alerter
-			al, err = newAlerter(cfg, a.reg, a.log)
-			if err != nil {
-				stores.Close()
-			} else {
-				a.swap(cfg, stores, al)
-			}
-		}
+		stores, al, err = a.prepare(cfg)
 	}
 	if err != nil {
 		a.reload.Set(0)
 		a.log.Error("config reload failed; keeping the running config", "file", a.opts.ConfigFile, "err", err)
 		return fmt.Errorf("reload %s: %w", a.opts.ConfigFile, err)
 	}
+	a.swap(cfg, stores, al)
 	a.reload.Set(1)
 	a.log.Info("config reloaded", "file", a.opts.ConfigFile, "views", len(cfg.Views))
 	return nil
