@@ -3,6 +3,7 @@ package checks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -376,5 +377,24 @@ func TestSkewLeavesOutInfinities(t *testing.T) {
 	r := only(t, Skew(in), "conv_rate", "")
 	if r.Status == Error || *r.OnlineN != 98 || len(r.Warnings) == 0 || !strings.Contains(r.Warnings[0], "2 infinite values") {
 		t.Fatalf("got %+v", r)
+	}
+}
+
+func TestNullRateInvalidValuesWarn(t *testing.T) {
+	// No nulls at all, but 1 of 200 values does not parse: the rate stays 0
+	// and the result is lifted to warn so that someone looks.
+	var rows []row
+	for i := 0; i < 200; i++ {
+		r := row{entity: fmt.Sprint(i), ts: time.Hour, num: 1, str: "x"}
+		if i == 7 {
+			r.null = sample.Invalid
+		}
+		rows = append(rows, r)
+	}
+	v := testView()
+	v.Offline = nil
+	r := only(t, NullRate(&Input{View: v, Now: now, Online: build(rows)}), "conv_rate", StoreOnline)
+	if *r.Value != 0 || r.Status != Warn || r.Details["invalid"] != 1 {
+		t.Fatalf("got value %v status %v details %v", *r.Value, r.Status, r.Details)
 	}
 }
