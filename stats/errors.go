@@ -28,6 +28,9 @@ var (
 	ErrMethod = errors.New("unknown method")
 	// ErrBase reports a logarithm base that is not > 0 and ≠ 1.
 	ErrBase = errors.New("invalid logarithm base")
+	// ErrRange is an argument outside its domain (a count above its total,
+	// a non-positive quantile, a reservoir size below 1).
+	ErrRange = errors.New("argument out of range")
 )
 
 // Warnings are statistical caveats, returned in a result's Warnings field
