@@ -96,7 +96,7 @@ func (l *feastLayout) fetch(ctx context.Context, rdb redis.UniversalClient, ts [
 	for i, t := range ts {
 		cmds[i] = pipe.HMGet(ctx, t.key, l.fields...)
 	}
-	if _, err := pipe.Exec(ctx); err != nil && !isRedisError(err) {
+	if _, err := pipe.Exec(ctx); batchFailed(err) {
 		return nil, err
 	}
 	recs := make([]record, len(ts))
@@ -112,6 +112,9 @@ func (l *feastLayout) fetch(ctx context.Context, rdb redis.UniversalClient, ts [
 			continue
 		}
 		raw := c.Val()
+		if len(raw) != 1+nf {
+			return nil, fmt.Errorf("reply for one key has %d values, want %d", len(raw), 1+nf)
+		}
 		if s, ok := raw[0].(string); ok {
 			if t, err := feast.DecodeTimestamp([]byte(s)); err == nil {
 				r.hasTS, r.ts = true, t.UnixNano()

@@ -110,7 +110,7 @@ func (l *textLayout) fetch(ctx context.Context, rdb redis.UniversalClient, ts []
 			gets[i] = g
 		}
 	}
-	if _, err := pipe.Exec(ctx); err != nil && !isRedisError(err) {
+	if _, err := pipe.Exec(ctx); batchFailed(err) {
 		return nil, err
 	}
 	recs := make([]record, len(ts))
@@ -127,6 +127,9 @@ func (l *textLayout) fetch(ctx context.Context, rdb redis.UniversalClient, ts []
 				continue
 			}
 			raw = hm[i].Val()
+			if len(raw) != 1+len(l.v.Features) {
+				return nil, fmt.Errorf("reply for one key has %d values, want %d", len(raw), 1+len(l.v.Features))
+			}
 		} else {
 			for j, g := range gets[i] {
 				v, err := g.Result()
@@ -185,6 +188,17 @@ func (l *textLayout) decode(r *record, raw []any) {
 		}
 		fl.null, fl.num, fl.str = parseText(f.Type, s)
 	}
+}
+
+// batchFailed reports whether the error of a pipeline's Exec fails the
+// whole batch. Exec returns the first failed command's error. A connection
+// that cannot be set up (AUTH or SELECT refused: WRONGPASS, NOAUTH, a db out
+// of range) fails with a Redis reply too, but go-redis then leaves the
+// commands with neither replies nor errors, so every error other than the
+// per-key replies the layouts handle (WRONGTYPE, and the nil reply of GET)
+// fails the batch.
+func batchFailed(err error) bool {
+	return err != nil && !isWrongType(err) && !errors.Is(err, redis.Nil)
 }
 
 // isRedisError reports whether err is a reply from Redis (including a nil
