@@ -53,7 +53,7 @@ func (s *Store) AsOf(ctx context.Context, queries []sample.AsOf) (*sample.Sample
 		qt[i] = q.Time.UnixNano()
 		maxT = max(maxT, qt[i])
 	}
-	refs, problems, err := s.resolve()
+	refs, problems, err := s.resolve(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +159,7 @@ func appendNew(list, add []string) []string {
 // asofFile finds, in one file, the newest row of each query's entity at or
 // before its time.
 func (s *Store) asofFile(ctx context.Context, fi int, ref fileRef, byEnt map[string][]int, qt []int64, maxT int64) (sc asofScan) {
-	of, err := open(ref)
+	of, err := s.open(ctx, ref)
 	if err != nil {
 		sc.err = err
 		return sc

@@ -50,7 +50,7 @@ type footerResult struct {
 }
 
 func (s *Store) footers(ctx context.Context, withNulls bool) (*footerResult, error) {
-	refs, problems, err := s.resolve()
+	refs, problems, err := s.resolve(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (s *Store) footers(ctx context.Context, withNulls bool) (*footerResult, err
 }
 
 func (s *Store) fileFooter(ctx context.Context, ref fileRef, withNulls bool) (ff fileFooter) {
-	of, err := open(ref)
+	of, err := s.open(ctx, ref)
 	if err != nil {
 		ff.err = err
 		return ff

@@ -57,7 +57,7 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 	if !w.To.IsZero() {
 		to = w.To.UnixNano()
 	}
-	refs, problems, err := s.resolve()
+	refs, problems, err := s.resolve(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +235,7 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 // countWindow opens a file and counts the window's rows per row group.
 func (s *Store) countWindow(ctx context.Context, ref fileRef, from, to int64) (fs fileScan) {
 	fs.from, fs.to = from, to
-	of, err := open(ref)
+	of, err := s.open(ctx, ref)
 	if err != nil {
 		fs.err = err
 		return fs

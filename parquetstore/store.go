@@ -1,6 +1,8 @@
 // Package parquetstore is fsmon's offline sampler: it reads the Parquet files
 // of a feature view (a file, a directory or a glob under a store root, hive
-// partition folders allowed) and implements sample.Offline.
+// partition folders allowed) and implements sample.Offline. The files are
+// read through internal/blob, so the same code serves local directories and
+// object storage.
 //
 // It reads as little as it can: the newest event time and the row count come
 // from the footer statistics (with a scan of the timestamp column only where
@@ -30,10 +32,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
-	"os"
 	"path"
 	"path/filepath"
 	"runtime"
@@ -43,6 +43,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/fsmon/fsmon/internal/blob"
 	"github.com/fsmon/fsmon/sample"
 )
 
@@ -56,12 +57,17 @@ var ErrNoFiles = errors.New("no Parquet files match")
 // View describes the Parquet files of one feature view and the columns to
 // read from them.
 type View struct {
-	// Root is the store root; Path is relative to it.
+	// Bucket holds the files (S3, GCS, a local directory); nil means the
+	// local file system, with Root a local directory.
+	Bucket blob.Bucket
+	// Root is the store root: a local directory, or a key prefix in
+	// Bucket. Path is relative to it.
 	Root string
 	// Path is a file, a directory (every file below it whose name does not
-	// start with "." or "_") or a glob relative to Root. Globs use path.Match
-	// syntax per path segment plus "**", which matches any number of folders
-	// (zero included). Hive-style partition folders (key=value) are allowed.
+	// start with "." or "_") or a glob relative to Root (an absolute local
+	// path when Bucket is nil). Globs use path.Match syntax per path
+	// segment plus "**", which matches any number of folders (zero
+	// included). Hive-style partition folders (key=value) are allowed.
 	Path string
 	// TimestampColumn is the event timestamp column.
 	TimestampColumn string
@@ -86,7 +92,10 @@ type Store struct {
 	log     *slog.Logger
 	seed    uint64
 	workers int
-	pattern []string // glob segments; nil when Path has no glob
+	bucket  blob.Bucket
+	base    string   // key prefix of Root in bucket, no slash at either end
+	key     string   // key of Path when it has no glob
+	pattern []string // glob segments of Path's key; nil when Path has no glob
 }
 
 var _ sample.Offline = (*Store)(nil)
@@ -115,7 +124,7 @@ func New(v View) (*Store, error) {
 		}
 		seen[f.Name] = true
 	}
-	s := &Store{v: v, log: v.Logger, seed: uint64(v.Seed), workers: v.Workers}
+	s := &Store{v: v, log: v.Logger, seed: uint64(v.Seed), workers: v.Workers, bucket: v.Bucket}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -125,19 +134,43 @@ func New(v View) (*Store, error) {
 	if s.workers <= 0 {
 		s.workers = runtime.GOMAXPROCS(0)
 	}
-	p := filepath.ToSlash(v.Path)
-	if hasMeta(p) {
-		segs := strings.Split(strings.Trim(p, "/"), "/")
-		for _, seg := range segs {
-			if seg == "**" {
-				continue
-			}
-			if _, err := path.Match(seg, ""); err != nil {
-				return nil, fmt.Errorf("parquet view: bad glob %q: %w", v.Path, err)
-			}
+	var full string
+	if s.bucket == nil {
+		// The whole file system is the bucket; keys are absolute paths
+		// without their leading slash.
+		d, err := blob.NewDir("/")
+		if err != nil {
+			return nil, err
 		}
-		s.pattern = segs
+		s.bucket = d
+		root, err := filepath.Abs(v.Root)
+		if err != nil {
+			return nil, fmt.Errorf("parquet view %q: root %q: %w", v.Path, v.Root, err)
+		}
+		s.base = strings.Trim(filepath.ToSlash(root), "/")
+		full = filepath.ToSlash(v.Path)
+		if !filepath.IsAbs(v.Path) {
+			full = path.Join(s.base, full)
+		}
+	} else {
+		s.base = strings.Trim(v.Root, "/")
+		full = path.Join(s.base, v.Path)
 	}
+	full = strings.Trim(path.Clean("/"+full), "/")
+	if !hasMeta(full) {
+		s.key = full
+		return s, nil
+	}
+	segs := strings.Split(full, "/")
+	for _, seg := range segs {
+		if seg == "**" {
+			continue
+		}
+		if _, err := path.Match(seg, ""); err != nil {
+			return nil, fmt.Errorf("parquet view: bad glob %q: %w", v.Path, err)
+		}
+	}
+	s.pattern = segs
 	return s, nil
 }
 
@@ -145,115 +178,92 @@ func hasMeta(p string) bool { return strings.ContainsAny(p, `*?[\`) }
 
 // fileRef is one resolved data file.
 type fileRef struct {
-	abs  string
-	name string            // path relative to Root, slash-separated, for messages
+	obj  blob.Attrs
+	name string            // key relative to Root, for messages
 	hive map[string]string // partition values from key=value folders
 }
 
-// resolve lists the view's files, sorted by name.
-func (s *Store) resolve() ([]fileRef, []string, error) {
-	var (
-		abs      []string
-		problems []string
-	)
-	base := s.v.Root
+// resolve lists the view's files, sorted by name: one listing of the
+// longest literal prefix of Path.
+func (s *Store) resolve(ctx context.Context) ([]fileRef, []string, error) {
+	var objs []blob.Attrs
+	var problems []string
 	if s.pattern == nil {
-		full := s.v.Path
-		if !filepath.IsAbs(full) {
-			full = filepath.Join(base, full)
-		}
-		st, err := os.Stat(full)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, fmt.Errorf("parquet view %q under %s: %w", s.v.Path, base, ErrNoFiles)
-		}
+		l, err := s.bucket.List(ctx, s.key)
 		if err != nil {
 			return nil, nil, fmt.Errorf("parquet view %q: %w", s.v.Path, err)
 		}
-		if !st.IsDir() {
-			abs = []string{full}
-		} else {
-			err := filepath.WalkDir(full, func(p string, d fs.DirEntry, err error) error {
-				if err != nil {
-					problems = append(problems, fmt.Sprintf("cannot list %s: %v", s.rel(p), bare(err)))
-					if d != nil && d.IsDir() {
-						return fs.SkipDir
-					}
-					return nil
-				}
-				n := d.Name()
-				if p != full && (strings.HasPrefix(n, ".") || strings.HasPrefix(n, "_")) {
-					if d.IsDir() {
-						return fs.SkipDir
-					}
-					return nil
-				}
-				if d.Type().IsRegular() || (!d.IsDir() && d.Type()&fs.ModeSymlink != 0) {
-					abs = append(abs, p)
-				}
-				return nil
-			})
-			if err != nil {
-				return nil, nil, fmt.Errorf("parquet view %q: %w", s.v.Path, err)
+		problems = l.Problems
+		for _, o := range l.Objects {
+			if o.Key == s.key {
+				objs = []blob.Attrs{o}
+				break
+			}
+			below, ok := strings.CutPrefix(o.Key, s.key+"/")
+			if s.key == "" {
+				below, ok = o.Key, true
+			}
+			if ok && !hidden(below) {
+				objs = append(objs, o)
 			}
 		}
 	} else {
-		// Walk from the longest literal prefix of the pattern.
 		pat := s.pattern
 		i := 0
 		for i < len(pat) && !hasMeta(pat[i]) && pat[i] != "**" {
 			i++
 		}
-		start := filepath.Join(append([]string{base}, pat[:i]...)...)
-		rest := pat[i:]
-		if filepath.IsAbs(filepath.FromSlash(s.v.Path)) {
-			start = filepath.Join(append([]string{"/"}, pat[:i]...)...)
+		prefix := strings.Join(pat[:i], "/")
+		if prefix != "" {
+			prefix += "/"
 		}
-		err := filepath.WalkDir(start, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if p == start {
-					return err
-				}
-				problems = append(problems, fmt.Sprintf("cannot list %s: %v", s.rel(p), bare(err)))
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() {
-				return nil
-			}
-			r, err := filepath.Rel(start, p)
-			if err != nil {
-				return nil
-			}
-			if matchSegs(rest, strings.Split(filepath.ToSlash(r), "/")) {
-				abs = append(abs, p)
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		rest := pat[i:]
+		l, err := s.bucket.List(ctx, prefix)
+		if err != nil {
 			return nil, nil, fmt.Errorf("parquet view %q: %w", s.v.Path, err)
 		}
+		problems = l.Problems
+		for _, o := range l.Objects {
+			if matchSegs(rest, strings.Split(strings.TrimPrefix(o.Key, prefix), "/")) {
+				objs = append(objs, o)
+			}
+		}
 	}
-	slices.Sort(abs)
-	if len(abs) == 0 {
-		return nil, problems, fmt.Errorf("parquet view %q under %s: %w", s.v.Path, base, ErrNoFiles)
+	if len(objs) == 0 {
+		return nil, problems, fmt.Errorf("parquet view %q under %s: %w", s.v.Path, s.v.Root, ErrNoFiles)
 	}
-	refs := make([]fileRef, len(abs))
-	for i, a := range abs {
-		name := s.rel(a)
-		refs[i] = fileRef{abs: a, name: name, hive: hivePartitions(name)}
+	refs := make([]fileRef, len(objs))
+	for i, o := range objs {
+		name := s.rel(o.Key)
+		refs[i] = fileRef{obj: o, name: name, hive: hivePartitions(name)}
 	}
+	slices.SortFunc(refs, func(a, b fileRef) int { return strings.Compare(a.name, b.name) })
 	return refs, problems, nil
 }
 
-func (s *Store) rel(p string) string {
-	if s.v.Root != "" {
-		if r, err := filepath.Rel(s.v.Root, p); err == nil && !strings.HasPrefix(r, "..") {
-			return filepath.ToSlash(r)
+// hidden reports whether a relative key has a segment starting with "." or
+// "_" (Spark's _SUCCESS, checksum files, temporary folders).
+func hidden(rel string) bool {
+	for seg := range strings.SplitSeq(rel, "/") {
+		if strings.HasPrefix(seg, ".") || strings.HasPrefix(seg, "_") {
+			return true
 		}
 	}
-	return filepath.ToSlash(p)
+	return false
+}
+
+// rel names a key for messages: relative to Root when below it.
+func (s *Store) rel(key string) string {
+	if s.base == "" {
+		if s.v.Bucket == nil {
+			return s.bucket.URL(key)
+		}
+		return key
+	}
+	if r, ok := strings.CutPrefix(key, s.base+"/"); ok {
+		return r
+	}
+	return s.bucket.URL(key)
 }
 
 // matchSegs matches path segments against glob segments, "**" matching zero
@@ -302,37 +312,33 @@ func hivePartitions(name string) map[string]string {
 // openFile is one open Parquet file.
 type openFile struct {
 	ref fileRef
-	osf *os.File
+	r   blob.Reader
 	pf  *parquet.File
 }
 
 func (o *openFile) Close() {
-	if o != nil && o.osf != nil {
-		o.osf.Close()
+	if o != nil && o.r != nil {
+		o.r.Close()
 	}
 }
 
 // open opens a file read-only and parses its footer. Panics of the Parquet
 // reader become errors naming the file.
-func open(ref fileRef) (of *openFile, err error) {
-	f, err := os.Open(ref.abs)
+func (s *Store) open(ctx context.Context, ref fileRef) (of *openFile, err error) {
+	r, err := s.bucket.Open(ctx, ref.obj)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", ref.name, bare(err))
+		return nil, err
 	}
 	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("read %s: parquet reader failed: %v", ref.name, r)
+		if rec := recover(); rec != nil {
+			err = fmt.Errorf("read %s: parquet reader failed: %v", ref.name, rec)
 		}
 		if err != nil {
-			f.Close()
+			r.Close()
 			of = nil
 		}
 	}()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("stat %s: %w", ref.name, err)
-	}
-	pf, err := parquet.OpenFile(f, st.Size(),
+	pf, err := parquet.OpenFile(r, ref.obj.Size,
 		parquet.SkipBloomFilters(true),
 		parquet.SkipPageIndex(true),
 		parquet.ReadBufferSize(256<<10),
@@ -340,7 +346,7 @@ func open(ref fileRef) (of *openFile, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", ref.name, err)
 	}
-	return &openFile{ref: ref, osf: f, pf: pf}, nil
+	return &openFile{ref: ref, r: r, pf: pf}, nil
 }
 
 // guard runs fn, turning a panic into an error naming the file.
@@ -390,14 +396,4 @@ func (s *Store) forEach(ctx context.Context, n int, fn func(i int)) {
 // allFailed builds the error returned when no file could be used.
 func allFailed(path string, problems []string) error {
 	return fmt.Errorf("parquet view %q: every file failed: %s", path, strings.Join(problems, "; "))
-}
-
-// bare strips the path from a *fs.PathError so that messages name files by
-// their path relative to the root only.
-func bare(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

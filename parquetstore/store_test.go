@@ -60,7 +60,12 @@ func TestFooterScanFallback(t *testing.T) {
 	p := filepath.Join(root, "b.parquet")
 	writeParquet(t, p, rowsRange(500, 1000, 100), parquet.SkipPageBounds("event_timestamp"), parquet.MaxRowsPerRowGroup(300))
 	// The test is only meaningful if the writer really left the bounds out.
-	of, err := open(fileRef{abs: p, name: "b.parquet"})
+	bs := newStore(t, root, "b.parquet")
+	refs, _, err := bs.resolve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	of, err := bs.open(context.Background(), refs[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -485,7 +490,7 @@ func TestResolveGlobsAndHive(t *testing.T) {
 	}
 	for _, c := range cases {
 		s := newStore(t, root, c.path)
-		refs, problems, err := s.resolve()
+		refs, problems, err := s.resolve(context.Background())
 		if err != nil {
 			t.Fatalf("%s: %v", c.path, err)
 		}
