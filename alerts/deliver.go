@@ -130,6 +130,7 @@ func (d *Dispatcher) Deliver(ctx context.Context, notes []Notification) error {
 	for _, n := range notes {
 		ref, err := d.deliver(ctx, n)
 		if err != nil {
+			d.State.MarkFailed(n)
 			d.sent.WithLabelValues(d.Notifier.Name(), ResultFailure).Inc()
 			d.Logger.Warn("notification not delivered", "notifier", d.Notifier.Name(),
 				"project", n.Project, "feature_view", n.FeatureView, "err", err)

@@ -29,7 +29,18 @@
 //     failed) is forgotten silently.
 //
 // A key with no result in a cycle (its view was not checked, or the store
-// was skipped) keeps its state: absence never resolves an alert.
+// was skipped) keeps its state: absence never resolves an alert. A key
+// whose check no longer exists (its view, feature or offline store was
+// removed from the config or the Feast registry) is resolved by
+// State.Retire, which the daemon calls at start and after every reload:
+// one "resolved" message with Alert.Removed set, or nothing when the
+// alert was never delivered.
+//
+// Deciding and delivering are apart. Update and Retire mark the alerts of
+// the notifications they return as in flight; until MarkSent or
+// MarkFailed, no other Update lists them, so two runs of one view (an old
+// config generation finishing while the new one starts, or a delivery
+// queue) never deliver one alert twice.
 //
 // Results with status error (the check could not run) alert like warn: they
 // say "check could not run" and are grouped with the view's other problems.

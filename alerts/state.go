@@ -63,8 +63,17 @@ type Alert struct {
 	// the alert is forgotten once the resolution is delivered.
 	Resolved bool `json:"resolved,omitempty"`
 	// Ref is the notifier's reference of the last message that included
-	// the alert (Slack: channel and ts), for updating it on resolution.
+	// the alert (Slack: channel and ts), for updating it on escalation and
+	// resolution.
 	Ref string `json:"ref,omitempty"`
+	// Removed is set when the alert's check no longer exists (its view,
+	// feature or store was removed from the config or the Feast
+	// registry): the alert resolves with that reason.
+	Removed bool `json:"removed,omitempty"`
+
+	// inflight is set while a notification including the alert is being
+	// delivered: a concurrent Update does not produce it again.
+	inflight bool
 }
 
 // Notification is what one feature view has to say in one cycle: its new,
@@ -142,7 +151,19 @@ func Open(path string, opts Options) (*State, error) {
 }
 
 // Path returns the file the state is saved to ("" for memory only).
-func (s *State) Path() string { return s.path }
+func (s *State) Path() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.path
+}
+
+// Reconfigure changes the options and the file of a running state (a config
+// reload). The alerts are kept: the next Save writes them to the new path.
+func (s *State) Reconfigure(path string, opts Options) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.path, s.opts = path, opts
+}
 
 // Alerts returns a copy of every alert, sorted by key.
 func (s *State) Alerts() []Alert {
@@ -169,10 +190,13 @@ func rank(s checks.Status) int {
 
 // Update applies one cycle's results at now and returns one Notification per
 // feature view that has something to say (see the package documentation).
-// Only views with at least one result in results are considered. Update
+// Only views with at least one result in results are considered, and views
+// with removed alerts whose resolution is still to be delivered. Update
 // changes what is known about the keys; what was delivered is recorded by
-// MarkSent, so a notification that fails to send is produced again by the
-// next Update.
+// MarkSent, so a notification that fails to send (MarkFailed) is produced
+// again by the next Update. Alerts of a returned notification are in flight
+// until MarkSent or MarkFailed: a concurrent Update does not list them, so
+// two runs of one view never deliver the same alert twice.
 func (s *State) Update(results []checks.Result, now time.Time) []Notification {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -185,7 +209,7 @@ func (s *State) Update(results []checks.Result, now time.Time) []Notification {
 		if r.Status == checks.OK {
 			switch {
 			case a == nil:
-			case a.SentStatus == checks.OK:
+			case a.SentStatus == checks.OK && !a.inflight:
 				delete(s.alerts, k) // never delivered: nothing to resolve
 			default:
 				a.Resolved = true
@@ -199,7 +223,7 @@ func (s *State) Update(results []checks.Result, now time.Time) []Notification {
 			s.alerts[k] = a
 		}
 		if a.Resolved { // bad again before the resolution went out
-			a.Resolved = false
+			a.Resolved, a.Removed = false, false
 		}
 		a.Status = r.Status
 		a.Value, a.Threshold, a.Message = r.Value, r.Threshold, r.Message
@@ -207,10 +231,51 @@ func (s *State) Update(results []checks.Result, now time.Time) []Notification {
 			a.Value, a.Threshold = nil, nil
 		}
 	}
+	for k, a := range s.alerts {
+		if a.Removed && !a.inflight {
+			views[k.view()] = true // a removal whose resolution is not delivered yet
+		}
+	}
+	return s.notifyLocked(views, now)
+}
 
+// Retire resolves the alerts whose check no longer exists (exists reports
+// false for their key: the view, feature or store was removed from the
+// config). An alert that was delivered resolves with Removed set, and is
+// listed in the returned notifications (one per view) until the resolution
+// is delivered; one that never was is forgotten silently.
+func (s *State) Retire(exists func(Key) bool, now time.Time) []Notification {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	views := map[viewKey]bool{}
+	for k, a := range s.alerts {
+		if exists(k) {
+			continue
+		}
+		if a.SentStatus == checks.OK && !a.inflight {
+			delete(s.alerts, k)
+			continue
+		}
+		if a.Removed {
+			if !a.inflight {
+				views[k.view()] = true
+			}
+			continue
+		}
+		a.Resolved, a.Removed = true, true
+		a.Status = checks.OK
+		a.Message = "no longer checked: removed from the config"
+		views[k.view()] = true
+	}
+	return s.notifyLocked(views, now)
+}
+
+// notifyLocked builds the notifications of views at now and marks their
+// alerts in flight; s.mu is held.
+func (s *State) notifyLocked(views map[viewKey]bool, now time.Time) []Notification {
 	byView := map[viewKey][]*Alert{}
 	for k, a := range s.alerts {
-		if views[k.view()] {
+		if views[k.view()] && !a.inflight {
 			byView[k.view()] = append(byView[k.view()], a)
 		}
 	}
@@ -243,6 +308,11 @@ func (s *State) Update(results []checks.Result, now time.Time) []Notification {
 			continue
 		}
 		n.Severity = severity(n)
+		for _, l := range [][]Alert{n.Firing, n.Escalated, n.Repeated, n.Resolved} {
+			for _, a := range l {
+				s.alerts[a.Key].inflight = true
+			}
+		}
 		notes = append(notes, n)
 	}
 	slices.SortFunc(notes, func(a, b Notification) int {
@@ -281,6 +351,7 @@ func (n Notification) Active() bool {
 func (s *State) MarkSent(n Notification, ref string, now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.landedLocked(n)
 	for _, l := range [][]Alert{n.Firing, n.Escalated, n.Repeated} {
 		for _, sent := range l {
 			a := s.alerts[sent.Key]
@@ -303,37 +374,76 @@ func (s *State) MarkSent(n Notification, ref string, now time.Time) {
 	}
 }
 
+// MarkFailed records that n could not be delivered: its alerts are no
+// longer in flight, so the next Update produces them again.
+func (s *State) MarkFailed(n Notification) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.landedLocked(n)
+}
+
+// landedLocked ends the flight of n's alerts; s.mu is held.
+func (s *State) landedLocked(n Notification) {
+	for _, l := range [][]Alert{n.Firing, n.Escalated, n.Repeated, n.Resolved} {
+		for _, sent := range l {
+			if a := s.alerts[sent.Key]; a != nil {
+				a.inflight = false
+			}
+		}
+	}
+}
+
 // Save writes the state to its file atomically (a temporary file in the
 // same directory, then rename). It does nothing for a memory-only state.
 func (s *State) Save() error {
-	if s.path == "" {
-		return nil
-	}
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
+	path := s.Path()
+	if path == "" {
+		return nil
+	}
 	b, err := json.MarshalIndent(stateFile{Version: stateVersion, Alerts: s.Alerts()}, "", "  ")
 	if err != nil {
-		return fmt.Errorf("encode alert state %s: %w", s.path, err)
+		return fmt.Errorf("encode alert state %s: %w", path, err)
 	}
-	dir := filepath.Dir(s.path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(s.path)+".tmp*")
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("save alert state %s: %w", s.path, err)
+		return fmt.Errorf("save alert state %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name()) // no-op after a successful rename
 	if _, err := tmp.Write(append(b, '\n')); err != nil {
 		tmp.Close()
-		return fmt.Errorf("save alert state %s: %w", s.path, err)
+		return fmt.Errorf("save alert state %s: %w", path, err)
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("save alert state %s: %w", s.path, err)
+		return fmt.Errorf("save alert state %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save alert state %s: %w", s.path, err)
+		return fmt.Errorf("save alert state %s: %w", path, err)
 	}
-	if err := os.Rename(tmp.Name(), s.path); err != nil {
-		return fmt.Errorf("save alert state %s: %w", s.path, err)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("save alert state %s: %w", path, err)
+	}
+	return nil
+}
+
+// CheckWritable reports whether the state can be saved to path: its
+// directory exists and a file can be created in it. An empty path (memory
+// only) is writable.
+func CheckWritable(path string) error {
+	if path == "" {
+		return nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".check*")
+	if err != nil {
+		return fmt.Errorf("alert state %s is not writable: %w", path, err)
+	}
+	name := tmp.Name()
+	tmp.Close()
+	if err := os.Remove(name); err != nil {
+		return fmt.Errorf("alert state %s: remove probe file: %w", path, err)
 	}
 	return nil
 }

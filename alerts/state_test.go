@@ -85,7 +85,11 @@ func runSteps(t *testing.T, o Options, steps []step) {
 		if got := summary(notes); got != st.want {
 			t.Errorf("step %d (+%s): got\n%s\nwant\n%s", i, st.after, got, st.want)
 		}
-		if !st.unsent {
+		if st.unsent {
+			for _, n := range notes {
+				s.MarkFailed(n)
+			}
+		} else {
 			sendAll(s, notes, now)
 		}
 	}
@@ -330,5 +334,108 @@ func TestConcurrentViews(t *testing.T) {
 	// every view ended on ok after a delivered warn: everything resolved and forgotten
 	if a := s.Alerts(); len(a) != 0 {
 		t.Errorf("alerts left: %+v", a)
+	}
+}
+
+// Two runs of one view (an old config generation still delivering and the
+// new one) never produce the same alert twice while it is in flight.
+func TestInFlightAlertIsNotProducedTwice(t *testing.T) {
+	s := mustOpen(t, "", Options{RepeatInterval: time.Hour})
+	warn := []checks.Result{res("coverage", "v", "", checks.Warn)}
+	first := s.Update(warn, t0)
+	if got, want := summary(first), "v warn: firing=coverage/@warn\n"; got != want {
+		t.Fatalf("first: got %q, want %q", got, want)
+	}
+	if got := summary(s.Update(warn, t0.Add(time.Second))); got != "" {
+		t.Errorf("second run while the first delivers: got %q, want nothing", got)
+	}
+	s.MarkSent(first[0], "ts1", t0)
+	if got := summary(s.Update(warn, t0.Add(2*time.Second))); got != "" {
+		t.Errorf("after delivery: got %q, want nothing", got)
+	}
+	// a failed delivery is produced again by the next Update
+	crit := []checks.Result{res("coverage", "v", "", checks.Crit)}
+	esc := s.Update(crit, t0.Add(3*time.Second))
+	s.MarkFailed(esc[0])
+	if got, want := summary(s.Update(crit, t0.Add(4*time.Second))), "v crit: escalated=coverage/@crit\n"; got != want {
+		t.Errorf("after a failure: got %q, want %q", got, want)
+	}
+}
+
+func TestRetireRemovedChecks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	s := mustOpen(t, path, Options{RepeatInterval: time.Hour})
+	sendAll(s, s.Update([]checks.Result{
+		res("null_rate", "kept", "gone", checks.Crit),
+		res("null_rate", "kept", "stays", checks.Warn),
+		res("freshness", "removed", "", checks.Warn),
+	}, t0), t0)
+	// never delivered (pending under For would be the same): dropped silently
+	s.MarkFailed(s.Update([]checks.Result{res("coverage", "removed2", "", checks.Crit)}, t0)[0])
+
+	exists := func(k Key) bool {
+		return k.FeatureView == "kept" && k.Feature != "gone"
+	}
+	notes := s.Retire(exists, t0.Add(time.Minute))
+	want := "kept warn: repeated=null_rate/stays@warn resolved=null_rate/gone@ok\n" +
+		"removed ok: resolved=freshness/@ok\n"
+	if got := summary(notes); got != want {
+		t.Fatalf("retire: got\n%s\nwant\n%s", got, want)
+	}
+	for _, n := range notes {
+		for _, a := range n.Resolved {
+			if !a.Removed || a.Message == "" {
+				t.Errorf("retired alert %+v: want Removed and a message", a)
+			}
+		}
+	}
+	// While the resolutions are in flight, nothing produces them again.
+	if got := summary(s.Retire(exists, t0.Add(2*time.Minute))); got != "" {
+		t.Errorf("retire again while in flight: %q", got)
+	}
+	// The delivery of "removed" fails: the next Update of any view, or
+	// Retire, produces it again, and only once.
+	s.MarkSent(notes[0], "ts-kept", t0.Add(time.Minute))
+	s.MarkFailed(notes[1])
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	s = mustOpen(t, path, Options{RepeatInterval: time.Hour}) // survives a restart
+	again := s.Update([]checks.Result{res("null_rate", "kept", "stays", checks.Warn)}, t0.Add(3*time.Minute))
+	if got, want := summary(again), "removed ok: resolved=freshness/@ok\n"; got != want {
+		t.Fatalf("after failure: got %q, want %q", got, want)
+	}
+	sendAll(s, again, t0.Add(3*time.Minute))
+	if got := summary(s.Retire(exists, t0.Add(4*time.Minute))); got != "" {
+		t.Errorf("after delivery: %q", got)
+	}
+	var keys []string
+	for _, a := range s.Alerts() {
+		keys = append(keys, a.FeatureView+"/"+a.Feature)
+	}
+	if got := strings.Join(keys, ","); got != "kept/stays" {
+		t.Errorf("alerts left: %s, want kept/stays", got)
+	}
+}
+
+func TestCheckWritable(t *testing.T) {
+	dir := t.TempDir()
+	if err := CheckWritable(filepath.Join(dir, "alerts.json")); err != nil {
+		t.Errorf("writable dir: %v", err)
+	}
+	if err := CheckWritable(filepath.Join(dir, "missing", "alerts.json")); err == nil {
+		t.Error("missing directory: no error")
+	}
+	ro := filepath.Join(dir, "ro")
+	if err := os.Mkdir(ro, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() != 0 { // root writes anywhere; the missing directory case covers it
+		if err := CheckWritable(filepath.Join(ro, "alerts.json")); err == nil {
+			t.Error("read-only directory: no error")
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("probe files left behind: %v", entries)
 	}
 }

@@ -14,30 +14,48 @@ import (
 	"github.com/fsmon/fsmon/config"
 )
 
-// alerter turns each view's results into notifications. It is nil-safe:
-// without a notifier configured it does nothing.
+// alerter is one config generation's alert pipeline: the notifier of that
+// config over the App's one alert State. It is nil-safe: without a
+// notifier configured it does nothing.
+//
+// Decisions and delivery are apart: decide (State.Update or Retire) is
+// fast and in memory, and the App calls it under its lock together with
+// the generation check, so a run of a replaced config never decides;
+// deliver sends, records and saves outside the lock.
 type alerter struct {
 	d   *alerts.Dispatcher
 	log *slog.Logger
 }
 
-// newAlerter builds the alert pipeline of cfg; on reload the state is read
-// back from the state file the previous pipeline saved after every cycle.
-func newAlerter(cfg *config.Config, reg prometheus.Registerer, log *slog.Logger) (*alerter, error) {
+// statePath is where cfg keeps its alert state.
+func statePath(cfg *config.Config) string {
+	if cfg.Alerts.StateFile != "" {
+		return cfg.Alerts.StateFile
+	}
+	return alerts.DefaultStatePath(cfg.File)
+}
+
+func stateOptions(cfg *config.Config) alerts.Options {
+	return alerts.Options{For: cfg.Alerts.For, RepeatInterval: cfg.Alerts.RepeatInterval}
+}
+
+// openState opens the App's alert state: once, at New. A corrupt state
+// file must not stop monitoring: it starts with no alerts (one may be sent
+// again) and says so.
+func openState(cfg *config.Config, log *slog.Logger) *alerts.State {
+	path := statePath(cfg)
+	st, err := alerts.Open(path, stateOptions(cfg))
+	if err != nil {
+		log.Error("alert state unreadable; starting with no alerts", "file", path, "err", err)
+	}
+	return st
+}
+
+// newAlerter builds the alert pipeline of cfg over the shared state st.
+func newAlerter(cfg *config.Config, st *alerts.State, reg prometheus.Registerer, log *slog.Logger) (*alerter, error) {
 	n, err := newNotifier(cfg, log)
 	if err != nil || n == nil {
 		return nil, err
-	}
-	path := cfg.Alerts.StateFile
-	if path == "" {
-		path = alerts.DefaultStatePath(cfg.File)
-	}
-	opts := alerts.Options{For: cfg.Alerts.For, RepeatInterval: cfg.Alerts.RepeatInterval}
-	st, err := alerts.Open(path, opts)
-	if err != nil {
-		// A corrupt state file must not stop monitoring: start with no
-		// alerts (one may be sent again) and say so.
-		log.Error("alert state unreadable; starting with no alerts", "file", path, "err", err)
 	}
 	d, err := alerts.NewDispatcher(st, n, reg, log)
 	if err != nil {
@@ -46,17 +64,68 @@ func newAlerter(cfg *config.Config, reg prometheus.Registerer, log *slog.Logger)
 	return &alerter{d: d, log: log}, nil
 }
 
-// observe feeds one view's results to the alert pipeline.
-func (a *alerter) observe(ctx context.Context, results []checks.Result, now time.Time) {
+// decide applies one view's results to the state and returns what is to
+// be delivered.
+func (a *alerter) decide(results []checks.Result, now time.Time) []alerts.Notification {
 	if a == nil {
+		return nil
+	}
+	return a.d.State.Update(results, now)
+}
+
+// retire resolves the alerts of checks that no longer exist in cfg.
+func (a *alerter) retire(cfg *config.Config, now time.Time) []alerts.Notification {
+	if a == nil {
+		return nil
+	}
+	return a.d.State.Retire(checkExists(cfg), now)
+}
+
+// deliver sends notes, records what was delivered and saves the state.
+func (a *alerter) deliver(ctx context.Context, notes []alerts.Notification) {
+	if a == nil || len(notes) == 0 {
 		return
 	}
 	// Delivery must not be cut short by the end of the check run's
 	// context; it has its own deadline.
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
-	if err := a.d.Process(dctx, results, now); err != nil {
+	err := a.d.Deliver(dctx, notes)
+	if serr := a.d.State.Save(); serr != nil {
+		a.log.Error("alert state not saved", "err", serr)
+	}
+	if err != nil {
 		a.log.Warn("alerts", "err", err)
+	}
+}
+
+// checkExists reports whether the check an alert follows still exists in
+// cfg: its view is configured (same project and name), its feature is one
+// of the view's features, and an offline store result has an offline
+// store to come from.
+func checkExists(cfg *config.Config) func(alerts.Key) bool {
+	views := map[viewKey]*config.View{}
+	for i := range cfg.Views {
+		v := &cfg.Views[i]
+		views[viewKey{v.Project, v.Name}] = v
+	}
+	return func(k alerts.Key) bool {
+		v := views[viewKey{k.Project, k.FeatureView}]
+		if v == nil {
+			return false
+		}
+		if k.Store == checks.StoreOffline && v.Offline == nil {
+			return false
+		}
+		if k.Feature == "" {
+			return true
+		}
+		for _, f := range v.Features {
+			if f.Name == k.Feature {
+				return true
+			}
+		}
+		return false
 	}
 }
 

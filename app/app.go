@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/exporter-toolkit/web"
 
+	"github.com/fsmon/fsmon/alerts"
 	"github.com/fsmon/fsmon/checks"
 	"github.com/fsmon/fsmon/config"
 	"github.com/fsmon/fsmon/metrics"
@@ -74,7 +75,13 @@ type App struct {
 	ln     net.Listener
 	srv    *http.Server
 	served chan error
-	alerts *alerter
+	// alertState is the one alert state of the daemon, opened at New and
+	// handed to every config generation's alerter.
+	alertState *alerts.State
+	alerts     *alerter
+	// background holds deliveries not tied to a view's run (resolutions
+	// of removed checks); Stop waits for them.
+	background sync.WaitGroup
 
 	stopRefresh context.CancelFunc
 	refreshDone chan struct{}
@@ -114,6 +121,7 @@ func New(opts Options) (*App, error) {
 	a.reload = prometheus.NewGauge(prometheus.GaugeOpts{Name: metrics.ConfigReloadSuccess, Help: "Whether the last configuration reload attempt was successful."})
 	a.reg.MustRegister(a.reload)
 	a.reload.Set(1)
+	a.alertState = openState(cfg, a.log)
 	stores, al, err := a.prepare(cfg)
 	if err != nil {
 		return nil, err
@@ -128,7 +136,7 @@ func (a *App) prepare(cfg *config.Config) (*Stores, *alerter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	al, err := newAlerter(cfg, a.reg, a.log)
+	al, err := newAlerter(cfg, a.alertState, a.reg, a.log)
 	if err != nil {
 		stores.Close()
 		return nil, nil, err
@@ -162,6 +170,8 @@ func (a *App) Start() error {
 	}()
 	a.mu.Lock()
 	a.startLocked()
+	// Alerts of checks removed while fsmon was down resolve now.
+	a.retireLocked()
 	refresh := time.Duration(0)
 	if a.cfg.Feast != nil && a.opts.ConfigFile != "" {
 		refresh = a.cfg.Feast.Refresh
@@ -246,6 +256,7 @@ func (a *App) swap(cfg *config.Config, stores *Stores, al *alerter) {
 	old := a.sched
 	oldStores := a.stores
 	a.cfg, a.stores, a.alerts = cfg, stores, al
+	a.alertState.Reconfigure(statePath(cfg), stateOptions(cfg))
 	keep := map[viewKey]bool{}
 	for _, v := range cfg.Views {
 		keep[viewKey{v.Project, v.Name}] = true
@@ -257,6 +268,10 @@ func (a *App) swap(cfg *config.Config, stores *Stores, al *alerter) {
 		}
 	}
 	a.startLocked()
+	// The new generation owns the alerts from here on: runs of the old
+	// one no longer decide (runView checks the generation under a.mu), and
+	// alerts of checks the new config lacks resolve once.
+	a.retireLocked()
 	a.mu.Unlock()
 	// Runs of the old config are aborted; their results are dropped.
 	old.abort()
@@ -286,6 +301,12 @@ func (a *App) Stop(ctx context.Context) error {
 			s.abort()
 			<-done
 		}
+	}
+	bg := make(chan struct{})
+	go func() { a.background.Wait(); close(bg) }()
+	select {
+	case <-bg:
+	case <-ctx.Done():
 	}
 	var err error
 	if a.srv != nil {
@@ -367,6 +388,7 @@ func (a *App) runView(ctx context.Context, gen int, v config.View) {
 	st.results, st.lastRun, st.running = results, now, false
 	a.results[k] = st
 	al := a.alerts
+	notes := al.decide(results, now)
 	a.mu.Unlock()
 
 	a.metrics.Observe(metrics.Run{Project: v.Project, FeatureView: v.Name, Results: results, At: now, Duration: dur})
@@ -380,7 +402,22 @@ func (a *App) runView(ctx context.Context, gen int, v config.View) {
 		}
 	}
 	a.log.Info("checked view", "project", v.Project, "feature_view", v.Name, "status", worst.String(), "results", len(results), "duration", dur)
-	al.observe(ctx, results, now)
+	al.deliver(ctx, notes)
+}
+
+// retireLocked resolves the alerts of checks the current config lacks and
+// delivers the resolutions in the background; a.mu is held.
+func (a *App) retireLocked() {
+	al := a.alerts
+	notes := al.retire(a.cfg, a.opts.Now())
+	if len(notes) == 0 {
+		return
+	}
+	a.background.Add(1)
+	go func() {
+		defer a.background.Done()
+		al.deliver(context.Background(), notes)
+	}()
 }
 
 // RunView samples a view's stores and runs every check on it.

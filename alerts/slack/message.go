@@ -120,9 +120,12 @@ func alertText(a alerts.Alert, at time.Time) string {
 	if a.Store != "" {
 		b.WriteString(" (" + esc(a.Store) + ")")
 	}
-	if a.Resolved {
+	switch {
+	case a.Removed:
+		b.WriteString(" — no longer checked (removed from the config)")
+	case a.Resolved:
 		b.WriteString(" — back to ok")
-	} else {
+	default:
 		b.WriteString(" — *" + a.Status.String() + "*")
 	}
 	b.WriteString("\n" + describe(a))
