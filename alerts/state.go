@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fsmon/fsmon/checks"
+	"github.com/fsmon/fsmon/config"
 )
 
 // Key is the identity of one alert: the identity of the result it follows.
@@ -446,6 +447,15 @@ func CheckWritable(path string) error {
 		return fmt.Errorf("alert state %s: remove probe file: %w", path, err)
 	}
 	return nil
+}
+
+// StatePath returns the state file of cfg: alerts.state_file, or the
+// default beside the config file.
+func StatePath(cfg *config.Config) string {
+	if cfg.Alerts.StateFile != "" {
+		return cfg.Alerts.StateFile
+	}
+	return DefaultStatePath(cfg.File)
 }
 
 // DefaultStatePath returns where the state is kept when the config does not

@@ -27,14 +27,6 @@ type alerter struct {
 	log *slog.Logger
 }
 
-// statePath is where cfg keeps its alert state.
-func statePath(cfg *config.Config) string {
-	if cfg.Alerts.StateFile != "" {
-		return cfg.Alerts.StateFile
-	}
-	return alerts.DefaultStatePath(cfg.File)
-}
-
 func stateOptions(cfg *config.Config) alerts.Options {
 	return alerts.Options{For: cfg.Alerts.For, RepeatInterval: cfg.Alerts.RepeatInterval}
 }
@@ -43,7 +35,7 @@ func stateOptions(cfg *config.Config) alerts.Options {
 // file must not stop monitoring: it starts with no alerts (one may be sent
 // again) and says so.
 func openState(cfg *config.Config, log *slog.Logger) *alerts.State {
-	path := statePath(cfg)
+	path := alerts.StatePath(cfg)
 	st, err := alerts.Open(path, stateOptions(cfg))
 	if err != nil {
 		log.Error("alert state unreadable; starting with no alerts", "file", path, "err", err)

@@ -256,7 +256,7 @@ func (a *App) swap(cfg *config.Config, stores *Stores, al *alerter) {
 	old := a.sched
 	oldStores := a.stores
 	a.cfg, a.stores, a.alerts = cfg, stores, al
-	a.alertState.Reconfigure(statePath(cfg), stateOptions(cfg))
+	a.alertState.Reconfigure(alerts.StatePath(cfg), stateOptions(cfg))
 	keep := map[viewKey]bool{}
 	for _, v := range cfg.Views {
 		keep[viewKey{v.Project, v.Name}] = true

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/common/promslog"
 	"github.com/prometheus/common/version"
 
+	"github.com/fsmon/fsmon/alerts"
 	"github.com/fsmon/fsmon/app"
 	"github.com/fsmon/fsmon/checks"
 	"github.com/fsmon/fsmon/config"
@@ -128,6 +129,14 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		printConfigErrors(stderr, err)
 		return report.ExitUsage
+	}
+	if cfg.Slack != nil {
+		// The daemon records delivered alerts there; a state it cannot
+		// save repeats or loses alerts after a restart.
+		if err := alerts.CheckWritable(alerts.StatePath(cfg)); err != nil {
+			fmt.Fprintf(stderr, "%s: alerts.state_file: %v\n", *file, err)
+			return report.ExitUsage
+		}
 	}
 	fmt.Fprintf(stdout, "%s: OK (%d feature views)\n", *file, len(cfg.Views))
 	return 0
