@@ -26,14 +26,13 @@ import (
 	"github.com/fsmon/fsmon/alerts"
 	"github.com/fsmon/fsmon/checks"
 	"github.com/fsmon/fsmon/config"
+	"github.com/fsmon/fsmon/internal/buildinfo"
 	"github.com/fsmon/fsmon/metrics"
 	"github.com/fsmon/fsmon/statuspage"
 )
 
 // Version describes the build, for fsmon_build_info and the status page.
-type Version struct {
-	Version, Revision, GoVersion string
-}
+type Version = buildinfo.Info
 
 // Options configure an App.
 type Options struct {
@@ -117,7 +116,7 @@ func New(opts Options) (*App, error) {
 	}
 	a := &App{opts: opts, log: opts.Logger, reg: prometheus.NewRegistry(), results: map[viewKey]viewState{}}
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.metrics = metrics.New(a.reg, opts.Version.Version, opts.Version.Revision, opts.Version.GoVersion)
+	a.metrics = metrics.New(a.reg, opts.Version)
 	a.reload = prometheus.NewGauge(prometheus.GaugeOpts{Name: metrics.ConfigReloadSuccess, Help: "Whether the last configuration reload attempt was successful."})
 	a.reg.MustRegister(a.reload)
 	a.reload.Set(1)

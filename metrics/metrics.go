@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/fsmon/fsmon/checks"
+	"github.com/fsmon/fsmon/internal/buildinfo"
 )
 
 // Run is one finished run of a feature view's checks.
@@ -31,8 +32,8 @@ type Metrics struct {
 	latest map[[2]string]Run
 }
 
-// New registers fsmon's metrics with reg.
-func New(reg prometheus.Registerer, version, revision, goVersion string) *Metrics {
+// New registers fsmon's metrics with reg; build labels fsmon_build_info.
+func New(reg prometheus.Registerer, build buildinfo.Info) *Metrics {
 	m := &Metrics{
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: CheckRuns,
@@ -49,17 +50,17 @@ func New(reg prometheus.Registerer, version, revision, goVersion string) *Metric
 		}, []string{LabelCheck, LabelProject, LabelFeatureView}),
 		latest: map[[2]string]Run{},
 	}
-	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+	buildGauge := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: BuildInfo,
-		Help: "A metric with a constant '1' value labeled by version, revision and goversion from which fsmon was built.",
-	}, []string{"version", "revision", "goversion"})
-	build.WithLabelValues(version, revision, goVersion).Set(1)
+		Help: "A metric with a constant '1' value labeled by version, revision, builddate and goversion from which fsmon was built.",
+	}, []string{"version", "revision", "builddate", "goversion"})
+	buildGauge.WithLabelValues(build.Version, build.Revision, build.BuildDate, build.GoVersion).Set(1)
 	for _, k := range checks.Kinds() {
 		for _, r := range []string{RunSuccess, RunError} {
 			m.runs.WithLabelValues(k, r)
 		}
 	}
-	reg.MustRegister(m.runs, m.duration, m.lastSuccess, build, (*resultCollector)(m))
+	reg.MustRegister(m.runs, m.duration, m.lastSuccess, buildGauge, (*resultCollector)(m))
 	return m
 }
 

@@ -9,13 +9,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/fsmon/fsmon/checks"
+	"github.com/fsmon/fsmon/internal/buildinfo"
 )
 
 func v(x float64) *float64 { return &x }
 
 func TestRenderResults(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	m := New(reg, "0.1.0", "abc", "go1.26")
+	m := New(reg, buildinfo.Info{Version: "0.1.0", Revision: "abc", BuildDate: "2026-11-22T10:00:00Z", GoVersion: "go1.26"})
 	at := time.Unix(1763805600, 0)
 	m.Observe(Run{Project: "p", FeatureView: "v", At: at, Duration: 300 * time.Millisecond, Results: []checks.Result{
 		{Check: "freshness", Project: "p", FeatureView: "v", Status: checks.Warn, Value: v(7300),
@@ -77,9 +78,9 @@ fsmon_feature_view_sample_size{feature_view="v",project="p",store="online"} 500
 fsmon_check_last_success_timestamp_seconds{check="freshness",feature_view="v",project="p"} 1.7638056e+09
 fsmon_check_last_success_timestamp_seconds{check="null_rate",feature_view="v",project="p"} 1.7638056e+09
 fsmon_check_last_success_timestamp_seconds{check="skew",feature_view="v",project="p"} 1.7638056e+09
-# HELP fsmon_build_info A metric with a constant '1' value labeled by version, revision and goversion from which fsmon was built.
+# HELP fsmon_build_info A metric with a constant '1' value labeled by version, revision, builddate and goversion from which fsmon was built.
 # TYPE fsmon_build_info gauge
-fsmon_build_info{goversion="go1.26",revision="abc",version="0.1.0"} 1
+fsmon_build_info{builddate="2026-11-22T10:00:00Z",goversion="go1.26",revision="abc",version="0.1.0"} 1
 `
 	names := []string{CheckStatus, CheckRuns, SkewPValue, SkewStatistic, LastEventTimestamp, Freshness, ThresholdValue,
 		InvalidValues, SampleSize, CheckLastSuccess, BuildInfo, Consistency, Coverage}

@@ -13,6 +13,7 @@ import (
 	"github.com/fsmon/fsmon/checks"
 	"github.com/fsmon/fsmon/config"
 	"github.com/fsmon/fsmon/demo"
+	"github.com/fsmon/fsmon/internal/buildinfo"
 	"github.com/fsmon/fsmon/report"
 )
 
@@ -46,7 +47,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer, sighu
 		fmt.Fprintf(stderr, "fsmon demo: %v\n", err)
 		return 1
 	}
-	a, err := app.New(app.Options{ConfigFile: env.ConfigFile, ListenAddress: *wf.listen, WebConfigFile: *wf.webConfig, Logger: log, Version: appVersion()})
+	a, err := app.New(app.Options{ConfigFile: env.ConfigFile, ListenAddress: *wf.listen, WebConfigFile: *wf.webConfig, Logger: log, Version: buildinfo.Get()})
 	if err != nil {
 		printConfigErrors(stderr, err)
 		return 1
@@ -65,7 +66,7 @@ Feature views:
 		fmt.Fprintf(stdout, "  %-22s %s\n", v.Name, v.Shows)
 	}
 	fmt.Fprintf(stdout, "\nWhat the first check found:\n\n")
-	rep := report.New(fsmonVersion, started, finished, problems(results))
+	rep := report.New(buildinfo.Get().Version, started, finished, problems(results))
 	_ = rep.WriteText(stdout)
 	fmt.Fprintf(stdout, `
 Look at:

@@ -8,23 +8,18 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime"
 	"strings"
 	"time"
 
 	"github.com/prometheus/common/promslog"
-	"github.com/prometheus/common/version"
 
 	"github.com/fsmon/fsmon/alerts"
 	"github.com/fsmon/fsmon/app"
 	"github.com/fsmon/fsmon/checks"
 	"github.com/fsmon/fsmon/config"
+	"github.com/fsmon/fsmon/internal/buildinfo"
 	"github.com/fsmon/fsmon/report"
 )
-
-// fsmonVersion is the release; set at build time with
-// -ldflags "-X main.fsmonVersion=…" or left at the source default.
-var fsmonVersion = "0.1.0"
 
 const usage = `usage: fsmon <command> [flags]
 
@@ -62,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, sighup <-
 	case "rules":
 		return rulesCmd(args, stdout, stderr)
 	case "version", "--version", "-version":
-		fmt.Fprintf(stdout, "fsmon, version %s (revision: %s)\n  go version: %s\n", fsmonVersion, revision(), runtime.Version())
+		printVersion(stdout, buildinfo.Get())
 		return 0
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -72,15 +67,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, sighup <-
 	return report.ExitUsage
 }
 
-func revision() string {
-	if r := version.GetRevision(); r != "" {
-		return r
-	}
-	return "unknown"
-}
-
-func appVersion() app.Version {
-	return app.Version{Version: fsmonVersion, Revision: revision(), GoVersion: runtime.Version()}
+// printVersion prints what `fsmon version` shows, in the layout of the
+// Prometheus exporters' --version.
+func printVersion(w io.Writer, b buildinfo.Info) {
+	fmt.Fprintf(w, "fsmon, version %s (revision: %s)\n", b.Version, b.Revision)
+	fmt.Fprintf(w, "  build date:  %s\n", b.BuildDate)
+	fmt.Fprintf(w, "  go version:  %s\n", b.GoVersion)
+	fmt.Fprintf(w, "  platform:    %s\n", b.Platform)
 }
 
 // logFlags are the Prometheus-style --log.level and --log.format.
@@ -185,7 +178,7 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "fsmon check: %v\n", err)
 		return report.ExitUsage
 	}
-	rep := report.New(fsmonVersion, started, time.Now(), results)
+	rep := report.New(buildinfo.Get().Version, started, time.Now(), results)
 	out := stdout
 	if *output != "" {
 		f, err := os.Create(*output)
@@ -228,7 +221,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, sighup 
 		return report.ExitUsage
 	}
 	log := useLogger(lf.logger(stderr))
-	a, err := app.New(app.Options{ConfigFile: *file, ListenAddress: *wf.listen, WebConfigFile: *wf.webConfig, Logger: log, Version: appVersion()})
+	a, err := app.New(app.Options{ConfigFile: *file, ListenAddress: *wf.listen, WebConfigFile: *wf.webConfig, Logger: log, Version: buildinfo.Get()})
 	if err != nil {
 		printConfigErrors(stderr, err)
 		return report.ExitUsage
@@ -243,7 +236,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, sighup 
 // runDaemon runs the started a, reloads it on SIGHUP and stops it
 // gracefully when ctx ends.
 func runDaemon(ctx context.Context, a *app.App, log *slog.Logger, sighup <-chan os.Signal) int {
-	log.Info("fsmon started", "address", a.Addr(), "version", fsmonVersion)
+	log.Info("fsmon started", "address", a.Addr(), "version", buildinfo.Get().Version, "revision", buildinfo.Get().Revision)
 	for {
 		select {
 		case <-sighup:
