@@ -422,7 +422,7 @@ func (a *App) retireLocked() {
 // RunView samples a view's stores and runs every check on it.
 func RunView(ctx context.Context, s *Stores, v config.View, now time.Time) []checks.Result {
 	on, off := s.ForView(v)
-	in := checks.Collect(ctx, v, on, off, now)
+	in := Collect(ctx, v, on, off, now)
 	return checks.Run(in)
 }
 

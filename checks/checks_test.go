@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -152,10 +151,7 @@ func TestCoverage(t *testing.T) {
 	// Offline: entities a..e fresh (within the 24h ttl), f stale (30h).
 	off := build([]row{{entity: "a", ts: time.Hour}, {entity: "a", ts: 40 * time.Hour}, {entity: "b", ts: 2 * time.Hour},
 		{entity: "c", ts: time.Hour}, {entity: "d", ts: time.Hour}, {entity: "e", ts: time.Hour}, {entity: "f", ts: 30 * time.Hour}})
-	q := freshEntities(off, 24*time.Hour, now)
-	if strings.Join(entitiesText(q), ",") != "a,b,c,d,e" {
-		t.Fatalf("fresh entities %v", q)
-	}
+	q := []sample.Entity{"a", "b", "c", "d", "e"}
 	// Online: a, b, c, d found; e has no timestamp (not in the population).
 	covered := build([]row{{entity: "a", ts: time.Hour}, {entity: "b", ts: time.Hour}, {entity: "c", ts: time.Hour}, {entity: "d", ts: time.Hour}, {entity: "e", ts: -1}})
 	in := &Input{View: testView(), Now: now, Online: build(nil), Offline: off, CoverageQuery: q, Covered: covered}
@@ -168,14 +164,6 @@ func TestCoverage(t *testing.T) {
 	if r := Coverage(&Input{View: v, Now: now}); !IsSkipped(r[0]) {
 		t.Fatalf("no offline store: want skipped, got %+v", r[0])
 	}
-}
-
-func entitiesText(es []sample.Entity) []string {
-	var out []string
-	for _, e := range es {
-		out = append(out, string(e))
-	}
-	return out
 }
 
 func TestConsistency(t *testing.T) {
@@ -286,82 +274,6 @@ func TestSkewIdenticalSamplesOK(t *testing.T) {
 		if r.Status != OK || *r.Value != 0 {
 			t.Errorf("%s: identical samples gave %v value %v: %+v", r.Feature, r.Status, *r.Value, r.Tests)
 		}
-	}
-}
-
-// fakeOnline and fakeOffline are function-field fakes of the sample
-// interfaces, for testing Collect's wiring.
-type fakeOnline struct {
-	sampleFn func(n int) (*sample.Sample, error)
-	lookupFn func(es []sample.Entity) (*sample.Sample, error)
-}
-
-func (f fakeOnline) Sample(_ context.Context, n int) (*sample.Sample, error) { return f.sampleFn(n) }
-func (f fakeOnline) Lookup(_ context.Context, es []sample.Entity) (*sample.Sample, error) {
-	return f.lookupFn(es)
-}
-
-type fakeOffline struct {
-	footer   *sample.Footer
-	sampleFn func(w sample.Window, n int) (*sample.Sample, error)
-	asofFn   func(qs []sample.AsOf) (*sample.Sample, error)
-}
-
-func (f fakeOffline) Footer(context.Context) (*sample.Footer, error) { return f.footer, nil }
-func (f fakeOffline) Sample(_ context.Context, w sample.Window, n int) (*sample.Sample, error) {
-	return f.sampleFn(w, n)
-}
-func (f fakeOffline) AsOf(_ context.Context, qs []sample.AsOf) (*sample.Sample, error) {
-	return f.asofFn(qs)
-}
-
-func TestCollectOnlineDownKeepsOfflineChecks(t *testing.T) {
-	v := testView()
-	v.SampleSize = 100
-	down := errors.New("dial tcp 127.0.0.1:6379: connection refused")
-	var gotWindow sample.Window
-	on := fakeOnline{
-		sampleFn: func(int) (*sample.Sample, error) { return nil, down },
-		lookupFn: func([]sample.Entity) (*sample.Sample, error) { return nil, down },
-	}
-	off := fakeOffline{
-		footer: &sample.Footer{},
-		sampleFn: func(w sample.Window, n int) (*sample.Sample, error) {
-			gotWindow = w
-			return build([]row{{entity: "a", ts: time.Hour, num: 1, str: "x"}}), nil
-		},
-		asofFn: func([]sample.AsOf) (*sample.Sample, error) {
-			t.Fatal("as-of lookup without an online sample")
-			return nil, nil
-		},
-	}
-	in := Collect(context.Background(), v, on, off, now)
-	if !gotWindow.From.Equal(now.Add(-7*24*time.Hour)) || !gotWindow.To.Equal(now) {
-		t.Errorf("window %v", gotWindow)
-	}
-	rs := Run(in)
-	var offlineOK, onlineErr int
-	for _, r := range rs {
-		if r.Check == KindNullRate && r.Store == StoreOffline && r.Status == OK {
-			offlineOK++
-		}
-		if r.Status == Error && strings.Contains(r.Error, "connection refused") {
-			onlineErr++
-		}
-	}
-	if offlineOK != 2 || onlineErr == 0 {
-		t.Fatalf("offline null rates ok: %d (want 2), online errors: %d: %+v", offlineOK, onlineErr, rs)
-	}
-}
-
-func TestAsOfTimeToleratesWholeSeconds(t *testing.T) {
-	sec := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-	if got := asOfTime(sec.UnixNano()); !got.Equal(sec.Add(time.Second - 1)) {
-		t.Errorf("whole second: %v", got)
-	}
-	micro := sec.Add(123456 * time.Microsecond)
-	if got := asOfTime(micro.UnixNano()); !got.Equal(micro) {
-		t.Errorf("sub-second time changed: %v", got)
 	}
 }
 

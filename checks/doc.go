@@ -1,9 +1,10 @@
 // Package checks turns samples of a feature view's online and offline stores
 // into verdicts: freshness, null_rate, coverage, consistency and skew
 // (CONTRACT section 3). Each kind is one function with one signature, kept
-// in Kinds. Checks are pure: the data arrives in an Input gathered by
-// Collect through the sample interfaces, "now" is passed in, and nothing
-// here logs, exports metrics or talks to a network.
+// in Kinds. Checks are pure: the data arrives in an Input that the caller
+// gathered from the stores (app.Collect is the sampling protocol), "now" is
+// passed in, and nothing here does I/O, logs, exports metrics or talks to a
+// network (internal/archtest keeps it so).
 //
 // A Result is plain data; the metrics, the report, the status page and the
 // alerts are renderings of it. Results never carry entity keys or single

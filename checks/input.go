@@ -1,18 +1,15 @@
 package checks
 
 import (
-	"context"
-	"fmt"
-	"sort"
 	"time"
 
 	"github.com/fsmon/fsmon/config"
 	"github.com/fsmon/fsmon/sample"
 )
 
-// Input is everything one run of a view's checks reads. Each part has its
-// own error so that one unreachable store leaves the checks of the other
-// running.
+// Input is everything one run of a view's checks reads, gathered by the
+// caller (app.Collect drives the stores). Each part has its own error so
+// that one unreachable store leaves the checks of the other running.
 type Input struct {
 	View config.View
 	Now  time.Time
@@ -36,88 +33,4 @@ type Input struct {
 	AsOfRows []int
 	AsOf     *sample.Sample
 	AsOfErr  error
-}
-
-// Collect gathers the Input of one view from its stores. off may be nil when
-// the view has no offline store. Errors are recorded in the Input, never
-// returned: Collect always returns something the checks can judge.
-func Collect(ctx context.Context, v config.View, on sample.Online, off sample.Offline, now time.Time) *Input {
-	in := &Input{View: v, Now: now}
-	n := v.SampleSize
-	if n <= 0 {
-		n = 10000
-	}
-	if on != nil {
-		in.Online, in.OnlineErr = on.Sample(ctx, n)
-	} else {
-		in.OnlineErr = sample.ErrNotConfigured
-	}
-	if off == nil || v.Offline == nil {
-		return in
-	}
-	in.Footer, in.FooterErr = off.Footer(ctx)
-	w := sample.Window{From: now.Add(-v.Offline.Window), To: now}
-	in.Offline, in.OfflineErr = off.Sample(ctx, w, n)
-
-	if in.OfflineErr == nil && on != nil && len(v.Entities) > 0 {
-		in.CoverageQuery = freshEntities(in.Offline, v.TTL, now)
-		if len(in.CoverageQuery) > 0 {
-			in.Covered, in.CoveredErr = on.Lookup(ctx, in.CoverageQuery)
-			if in.CoveredErr == nil && in.Covered.Len() != len(in.CoverageQuery) {
-				in.CoveredErr = fmt.Errorf("online lookup returned %d rows for %d entities", in.Covered.Len(), len(in.CoverageQuery))
-			}
-		}
-	}
-	if in.OnlineErr == nil && len(v.Entities) > 0 {
-		var qs []sample.AsOf
-		for i := 0; i < in.Online.Len(); i++ {
-			if !in.Online.HasTime[i] {
-				continue
-			}
-			in.AsOfRows = append(in.AsOfRows, i)
-			qs = append(qs, sample.AsOf{Entity: in.Online.Entities[i], Time: asOfTime(in.Online.Times[i])})
-		}
-		if len(qs) > 0 {
-			in.AsOf, in.AsOfErr = off.AsOf(ctx, qs)
-			if in.AsOfErr == nil && in.AsOf.Len() != len(qs) {
-				in.AsOfErr = fmt.Errorf("offline as-of lookup returned %d rows for %d entities", in.AsOf.Len(), len(qs))
-			}
-		}
-	}
-	return in
-}
-
-// asOfTime is the point-in-time bound for an online event time. Online
-// stores often keep whole seconds (unix seconds in the hash and string
-// layouts, Feast before 0.59) while the offline row has micro- or
-// nanoseconds: a whole-second online time matches offline rows up to the
-// end of that second.
-func asOfTime(ns int64) time.Time {
-	if ns%int64(time.Second) == 0 {
-		return time.Unix(0, ns+int64(time.Second)-1)
-	}
-	return time.Unix(0, ns)
-}
-
-// freshEntities returns the distinct entities of s whose newest event is
-// within ttl of now (all of them when ttl is 0), sorted for repeatability.
-func freshEntities(s *sample.Sample, ttl time.Duration, now time.Time) []sample.Entity {
-	newest := make(map[sample.Entity]int64, s.Len())
-	for i, e := range s.Entities {
-		if e == "" || !s.HasTime[i] {
-			continue
-		}
-		if t, ok := newest[e]; !ok || s.Times[i] > t {
-			newest[e] = s.Times[i]
-		}
-	}
-	out := make([]sample.Entity, 0, len(newest))
-	for e, t := range newest {
-		if ttl > 0 && now.UnixNano()-t > int64(ttl) {
-			continue
-		}
-		out = append(out, e)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
 }

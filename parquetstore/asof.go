@@ -26,7 +26,7 @@ type asofScan struct {
 	of       *openFile
 	best     []hit
 	scanned  int
-	problems []string
+	problems []sample.Problem
 	err      error
 }
 
@@ -69,13 +69,13 @@ func (s *Store) AsOf(ctx context.Context, queries []sample.AsOf) (*sample.Sample
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("parquet view %q: %w", s.v.Path, err)
 	}
-	var failed []string
+	var failed []sample.Problem
 	used := 0
 	best := make([]hit, len(queries))
 	for i := range scans {
 		sc := &scans[i]
 		if sc.err != nil {
-			failed = append(failed, sc.err.Error())
+			failed = append(failed, badFile(sc.err))
 			continue
 		}
 		used++
@@ -118,12 +118,14 @@ func (s *Store) AsOf(ctx context.Context, queries []sample.AsOf) (*sample.Sample
 		rows = slices.Compact(rows)
 		tmp := s.newSample(len(rows))
 		sc := &scans[k.file]
-		var probs []string
+		var probs []sample.Problem
 		err := guard(sc.of.ref.name, func() error { return s.readRows(sc.of, k.rg, rows, tmp, 0, &probs) })
 		if err != nil {
-			problems = append(problems, err.Error())
+			problems = append(problems, *badRowGroup(err))
+			out.Reads.RowGroupsSkipped++
 			continue
 		}
+		out.Reads.RowGroups++
 		problems = appendNew(problems, probs)
 		for _, q := range qs {
 			j, _ := slices.BinarySearch(rows, best[q].row)
@@ -141,13 +143,14 @@ func (s *Store) AsOf(ctx context.Context, queries []sample.AsOf) (*sample.Sample
 		}
 	}
 	out.Problems = append(problems, failed...)
+	out.Reads.Files, out.Reads.FilesSkipped = used, len(failed)
 	s.log.Debug("parquet as-of", "path", s.v.Path, "files", used, "failed_files", len(failed),
 		"queries", len(queries), "row_groups_read", len(keys), "scanned", out.Scanned)
 	return out, nil
 }
 
-// appendNew appends the messages of add not already in list.
-func appendNew(list, add []string) []string {
+// appendNew appends the problems of add not already in list.
+func appendNew(list, add []sample.Problem) []sample.Problem {
 	for _, a := range add {
 		if !slices.Contains(list, a) {
 			list = append(list, a)

@@ -14,8 +14,9 @@ type fileFooter struct {
 	newest    int64
 	hasNewest bool
 	scanned   int // row groups whose timestamps were scanned
+	rowGroups int
 	nulls     map[string]int64
-	problems  []string
+	problems  []sample.Problem
 	err       error
 }
 
@@ -68,15 +69,16 @@ func (s *Store) footers(ctx context.Context, withNulls bool) (*footerResult, err
 			res.nulls[f.Name] = 0
 		}
 	}
-	var failed []string
+	var failed []sample.Problem
 	f := res.footer
 	for _, ff := range out {
 		if ff.err != nil {
-			failed = append(failed, ff.err.Error())
+			failed = append(failed, badFile(ff.err))
 			continue
 		}
 		f.Files++
 		f.Rows += ff.rows
+		f.Reads.RowGroups += ff.rowGroups
 		f.Problems = append(f.Problems, ff.problems...)
 		if ff.hasNewest && (!f.HasNewest || ff.newest > f.Newest) {
 			f.Newest, f.HasNewest = ff.newest, true
@@ -86,6 +88,7 @@ func (s *Store) footers(ctx context.Context, withNulls bool) (*footerResult, err
 		}
 	}
 	f.Problems = append(f.Problems, failed...)
+	f.Reads.Files, f.Reads.FilesSkipped = f.Files, len(failed)
 	if f.Files == 0 {
 		return nil, allFailed(s.v.Path, failed)
 	}
@@ -103,6 +106,7 @@ func (s *Store) fileFooter(ctx context.Context, ref fileRef, withNulls bool) (ff
 	ff.err = guard(ref.name, func() error {
 		pf := of.pf
 		ff.rows = pf.NumRows()
+		ff.rowGroups = len(pf.RowGroups())
 		tc, conv, err := s.timestampColumn(pf, ref.name)
 		if err != nil {
 			return err
@@ -148,11 +152,11 @@ func (s *Store) fileFooter(ctx context.Context, ref fileRef, withNulls bool) (ff
 			c, ok, err := lookupColumn(pf, f.Name)
 			if err != nil || !ok {
 				if err != nil {
-					ff.problems = append(ff.problems, fmt.Sprintf("file %s: %v", ref.name, err))
+					ff.problems = append(ff.problems, sample.Problemf(sample.ColumnType, 1, "file %s: %v", ref.name, err))
 				} else if _, hive := ref.hive[f.Name]; hive {
 					continue // a partition value is never null
 				} else {
-					ff.problems = append(ff.problems, fmt.Sprintf("file %s has no column %s", ref.name, f.Name))
+					ff.problems = append(ff.problems, sample.Problemf(sample.MissingColumn, 1, "file %s has no column %s", ref.name, f.Name))
 				}
 				ff.nulls[f.Name] += ff.rows
 				continue

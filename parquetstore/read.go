@@ -59,7 +59,7 @@ func fits(t sample.Type, c column) bool {
 // indexes into row group rg of file of) into out rows off, off+1, ... It
 // does not touch Times. Data problems (missing or ill-typed columns) are
 // appended to problems; the error is for unreadable data.
-func (s *Store) readRows(of *openFile, rg int, rows []int32, out *sample.Sample, off int, problems *[]string) error {
+func (s *Store) readRows(of *openFile, rg int, rows []int32, out *sample.Sample, off int, problems *[]sample.Problem) error {
 	parts := make([][]string, len(s.v.Entities))
 	for e := range s.v.Entities {
 		parts[e] = make([]string, len(rows))
@@ -96,7 +96,7 @@ func joinEntities(out *sample.Sample, off int, parts [][]string) {
 }
 
 // readEntity reads entity column number e at rows into vals, as text.
-func (s *Store) readEntity(of *openFile, rg int, rows []int32, e int, vals []string, problems *[]string) error {
+func (s *Store) readEntity(of *openFile, rg int, rows []int32, e int, vals []string, problems *[]sample.Problem) error {
 	name, col := of.ref.name, s.v.Entities[e]
 	c, ok, err := lookupColumn(of.pf, col)
 	if err != nil || !ok {
@@ -105,9 +105,9 @@ func (s *Store) readEntity(of *openFile, rg int, rows []int32, e int, vals []str
 				vals[j] = hv
 			}
 		} else if err != nil {
-			*problems = append(*problems, fmt.Sprintf("file %s: %v", name, err))
+			*problems = append(*problems, sample.Problemf(sample.ColumnType, 1, "file %s: %v", name, err))
 		} else {
-			*problems = append(*problems, fmt.Sprintf("file %s has no entity column %s", name, col))
+			*problems = append(*problems, sample.Problemf(sample.MissingColumn, 1, "file %s has no entity column %s", name, col))
 		}
 		return nil
 	}
@@ -125,7 +125,7 @@ func (s *Store) readEntity(of *openFile, rg int, rows []int32, e int, vals []str
 }
 
 // readFeature reads feature f at rows into out rows off, off+1, ...
-func (s *Store) readFeature(of *openFile, rg int, rows []int32, f sample.Feature, out *sample.Sample, off int, problems *[]string) error {
+func (s *Store) readFeature(of *openFile, rg int, rows []int32, f sample.Feature, out *sample.Sample, off int, problems *[]sample.Problem) error {
 	name := of.ref.name
 	col := out.Columns[f.Name]
 	c, ok, err := lookupColumn(of.pf, f.Name)
@@ -135,17 +135,17 @@ func (s *Store) readFeature(of *openFile, rg int, rows []int32, f sample.Feature
 				setText(col, f.Type, off+j, hv)
 			}
 		} else if err != nil {
-			*problems = append(*problems, fmt.Sprintf("file %s: %v", name, err))
+			*problems = append(*problems, sample.Problemf(sample.ColumnType, 1, "file %s: %v", name, err))
 			for j := range rows {
 				col.Nulls[off+j] = sample.Invalid
 			}
 		} else {
-			*problems = append(*problems, fmt.Sprintf("file %s has no column %s", name, f.Name))
+			*problems = append(*problems, sample.Problemf(sample.MissingColumn, 1, "file %s has no column %s", name, f.Name))
 		}
 		return nil
 	}
 	if !fits(f.Type, c) {
-		*problems = append(*problems, fmt.Sprintf("file %s column %s has type %s, which cannot hold %s values", name, f.Name, c.typ, f.Type))
+		*problems = append(*problems, sample.Problemf(sample.ColumnType, 1, "file %s column %s has type %s, which cannot hold %s values", name, f.Name, c.typ, f.Type))
 		for j := range rows {
 			col.Nulls[off+j] = sample.Invalid
 		}

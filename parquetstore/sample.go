@@ -32,7 +32,8 @@ type fileScan struct {
 	rgs      []rgCount
 	from, to int64
 	scanned  int
-	problems []string
+	pruned   int
+	problems []sample.Problem
 	err      error
 }
 
@@ -74,19 +75,21 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 		return nil, fmt.Errorf("parquet view %q: %w", s.v.Path, err)
 	}
 	var (
-		failed []string
+		failed []sample.Problem
 		total  int
 		used   int
+		reads  sample.Reads
 	)
 	scanned := 0
 	for i := range scans {
 		fs := &scans[i]
 		if fs.err != nil {
-			failed = append(failed, fs.err.Error())
+			failed = append(failed, badFile(fs.err))
 			continue
 		}
 		used++
 		scanned += fs.scanned
+		reads.RowGroupsPruned += fs.pruned
 		problems = append(problems, fs.problems...)
 		for _, r := range fs.rgs {
 			total += r.count
@@ -154,14 +157,14 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 		}
 	}
 	lost := make([]bool, len(groups))
-	locProblems := make([]string, len(groups))
+	locProblems := make([]*sample.Problem, len(groups))
 	s.forEach(ctx, len(groups), func(g int) {
 		fs, rc := groups[g].fs, groups[g].rc
 		if rc.all {
 			return
 		}
 		if err := guard(fs.of.ref.name, func() error { return locate(fs, rc, full) }); err != nil {
-			locProblems[g], lost[g] = err.Error(), true
+			locProblems[g], lost[g] = badRowGroup(err), true
 		}
 	})
 	// Column tasks: kind 0 is the timestamp (row groups known from
@@ -182,7 +185,7 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 			tasks = append(tasks, task{g, 2, f})
 		}
 	}
-	taskProblems := make([][]string, len(tasks))
+	taskProblems := make([][]sample.Problem, len(tasks))
 	taskFailed := make([]bool, len(tasks))
 	s.forEach(ctx, len(tasks), func(i int) {
 		t := tasks[i]
@@ -197,7 +200,7 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 			return s.readFeature(fs.of, rc.rg, rc.rows, s.v.Features[t.i], full, rc.off, &taskProblems[i])
 		})
 		if err != nil {
-			taskProblems[i] = append(taskProblems[i], err.Error())
+			taskProblems[i] = append(taskProblems[i], *badRowGroup(err))
 			taskFailed[i] = true
 		}
 	})
@@ -205,8 +208,8 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 		return nil, fmt.Errorf("parquet view %q: %w", s.v.Path, err)
 	}
 	for g := range groups {
-		if locProblems[g] != "" {
-			problems = appendNew(problems, []string{locProblems[g]})
+		if locProblems[g] != nil {
+			problems = appendNew(problems, []sample.Problem{*locProblems[g]})
 		}
 	}
 	for i, t := range tasks {
@@ -219,11 +222,17 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 	for g, gr := range groups {
 		gr.rc.lost = lost[g]
 		anyLost = anyLost || lost[g]
+		if lost[g] {
+			reads.RowGroupsSkipped++
+		}
 		if !lost[g] {
 			joinEntities(full, gr.rc.off, gr.rc.parts)
 		}
 	}
 	full.Problems = append(problems, failed...)
+	reads.Files, reads.FilesSkipped = used, len(failed)
+	reads.RowGroups = len(groups) - reads.RowGroupsSkipped
+	full.Reads = reads
 	if anyLost {
 		full = s.dropLost(full, scans)
 	}
@@ -255,6 +264,7 @@ func (s *Store) countWindow(ctx context.Context, ref fileRef, from, to int64) (f
 			}
 			if lo, hi, ok := chunkBounds(pf, i, tc.idx, tc, conv); ok {
 				if hi < from || lo > to {
+					fs.pruned++
 					continue
 				}
 				if nulls, known := nullCount(pf, i, tc); lo >= from && hi <= to && known && nulls == 0 {
@@ -361,7 +371,7 @@ func (s *Store) dropLost(in *sample.Sample, scans []fileScan) *sample.Sample {
 		}
 	}
 	out := s.newSample(n)
-	out.Scanned, out.Population, out.Complete, out.Problems = in.Scanned, pop, in.Complete, in.Problems
+	out.Scanned, out.Population, out.Complete, out.Problems, out.Reads = in.Scanned, pop, in.Complete, in.Problems, in.Reads
 	o := 0
 	for i, k := range keep {
 		if !k {

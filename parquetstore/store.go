@@ -185,15 +185,15 @@ type fileRef struct {
 
 // resolve lists the view's files, sorted by name: one listing of the
 // longest literal prefix of Path.
-func (s *Store) resolve(ctx context.Context) ([]fileRef, []string, error) {
+func (s *Store) resolve(ctx context.Context) ([]fileRef, []sample.Problem, error) {
 	var objs []blob.Attrs
-	var problems []string
+	var problems []sample.Problem
 	if s.pattern == nil {
 		l, err := s.bucket.List(ctx, s.key)
 		if err != nil {
 			return nil, nil, fmt.Errorf("parquet view %q: %w", s.v.Path, err)
 		}
-		problems = l.Problems
+		problems = unlistable(l.Problems)
 		for _, o := range l.Objects {
 			if o.Key == s.key {
 				objs = []blob.Attrs{o}
@@ -222,7 +222,7 @@ func (s *Store) resolve(ctx context.Context) ([]fileRef, []string, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("parquet view %q: %w", s.v.Path, err)
 		}
-		problems = l.Problems
+		problems = unlistable(l.Problems)
 		for _, o := range l.Objects {
 			if matchSegs(rest, strings.Split(strings.TrimPrefix(o.Key, prefix), "/")) {
 				objs = append(objs, o)
@@ -394,6 +394,30 @@ func (s *Store) forEach(ctx context.Context, n int, fn func(i int)) {
 }
 
 // allFailed builds the error returned when no file could be used.
-func allFailed(path string, problems []string) error {
-	return fmt.Errorf("parquet view %q: every file failed: %s", path, strings.Join(problems, "; "))
+func allFailed(path string, problems []sample.Problem) error {
+	msgs := make([]string, len(problems))
+	for i, p := range problems {
+		msgs[i] = p.Message
+	}
+	return fmt.Errorf("parquet view %q: every file failed: %s", path, strings.Join(msgs, "; "))
+}
+
+// unlistable turns the parts of a listing that could not be read into
+// problems.
+func unlistable(msgs []string) []sample.Problem {
+	out := make([]sample.Problem, len(msgs))
+	for i, m := range msgs {
+		out[i] = sample.Problem{Kind: sample.Unlistable, Count: 1, Message: m}
+	}
+	return out
+}
+
+// badFile is the problem of a file that was skipped because of err.
+func badFile(err error) sample.Problem {
+	return sample.Problem{Kind: sample.BadFile, Count: 1, Message: err.Error()}
+}
+
+// badRowGroup is the problem of a row group left out because of err.
+func badRowGroup(err error) *sample.Problem {
+	return &sample.Problem{Kind: sample.BadRowGroup, Count: 1, Message: err.Error()}
 }

@@ -328,7 +328,7 @@ func TestBadFiles(t *testing.T) {
 		t.Errorf("rows = %d, want the good file's 300 at least", f.Rows)
 	}
 	for _, name := range []string{"v/truncated.parquet", "v/notparquet.parquet", "v/empty.parquet"} {
-		if !mentions(f.Problems, name) {
+		if !mentionsKind(f.Problems, sample.BadFile, name) {
 			t.Errorf("footer problems %q do not name %s", f.Problems, name)
 		}
 	}
@@ -336,10 +336,20 @@ func TestBadFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"v/truncated.parquet", "v/notparquet.parquet", "v/garbled.parquet"} {
-		if !mentions(got.Problems, name) {
+	for _, name := range []string{"v/truncated.parquet", "v/notparquet.parquet"} {
+		if !mentionsKind(got.Problems, sample.BadFile, name) {
 			t.Errorf("sample problems %q do not name %s", got.Problems, name)
 		}
+	}
+	if !mentions(got.Problems, "v/garbled.parquet") {
+		t.Errorf("sample problems %q do not name v/garbled.parquet", got.Problems)
+	}
+	// good, garbled (footer readable) and the others skipped.
+	if got.Reads.FilesSkipped < 2 || got.Reads.Files < 1 || got.Reads.Files+got.Reads.FilesSkipped != 5 {
+		t.Errorf("Reads = %+v, want 5 files in all, 2 or more skipped", got.Reads)
+	}
+	if f.Reads.FilesSkipped != 3 || f.Reads.Files != 2 {
+		t.Errorf("footer Reads = %+v, want 2 files read, 3 skipped", f.Reads)
 	}
 	if got.Len() != 300 {
 		t.Errorf("sample has %d rows, want the good file's 300", got.Len())
@@ -367,9 +377,15 @@ func TestBadFiles(t *testing.T) {
 	}
 }
 
-func mentions(problems []string, name string) bool {
+func mentions(problems []sample.Problem, name string) bool {
+	return mentionsKind(problems, "", name)
+}
+
+// mentionsKind reports whether a problem of kind k (any kind when empty)
+// has name in its message.
+func mentionsKind(problems []sample.Problem, k sample.ProblemKind, name string) bool {
 	for _, p := range problems {
-		if strings.Contains(p, name) {
+		if (k == "" || p.Kind == k) && strings.Contains(p.Message, name) {
 			return true
 		}
 	}
@@ -403,10 +419,10 @@ func TestMissingColumnAndWrongType(t *testing.T) {
 	if got.Len() != 80 {
 		t.Fatalf("%d rows, want 80", got.Len())
 	}
-	if !mentions(got.Problems, "file b.parquet has no column conv_rate") {
+	if !mentionsKind(got.Problems, sample.MissingColumn, "file b.parquet has no column conv_rate") {
 		t.Errorf("problems %q lack the missing column", got.Problems)
 	}
-	if !mentions(got.Problems, "b.parquet column city") {
+	if !mentionsKind(got.Problems, sample.ColumnType, "b.parquet column city") {
 		t.Errorf("problems %q lack the wrong type", got.Problems)
 	}
 	for j := range got.Len() {

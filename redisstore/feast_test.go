@@ -90,14 +90,17 @@ func TestFeastSample(t *testing.T) {
 	if smp.Scanned != 6 || !smp.Complete || smp.Population != 3 {
 		t.Errorf("Scanned=%d Complete=%v Population=%d, want 6 true 3", smp.Scanned, smp.Complete, smp.Population)
 	}
-	wantProblems := []string{
-		"1 keys matched the SCAN pattern but not the view's key layout",
-		"1 entities have an event timestamp that does not parse",
-		"feature conv_rate: 1 values do not parse as float32",
-		"feature active: 1 values do not parse as bool",
+	wantProblems := []sample.Problem{
+		{Kind: sample.KeyLayout, Count: 1, Message: "1 keys matched the SCAN pattern but not the view's key layout"},
+		{Kind: sample.BadTimestamp, Count: 1, Message: "1 entities have an event timestamp that does not parse"},
+		{Kind: sample.InvalidValue, Count: 1, Message: "feature conv_rate: 1 values do not parse as float32"},
+		{Kind: sample.InvalidValue, Count: 1, Message: "feature active: 1 values do not parse as bool"},
 	}
 	if !reflect.DeepEqual(smp.Problems, wantProblems) {
 		t.Errorf("Problems:\n got %q\nwant %q", smp.Problems, wantProblems)
+	}
+	if want := (sample.Reads{Keys: 6, KeysSkipped: 1}); smp.Reads != want {
+		t.Errorf("Reads = %+v, want %+v", smp.Reads, want)
 	}
 
 	lk, err := vs.Lookup(ctx, []sample.Entity{"1002", "1004", "9999", "abc", "1001"})
@@ -113,7 +116,7 @@ func TestFeastSample(t *testing.T) {
 	if want := []row{want1002, n4, n9, nabc, want1001}; !reflect.DeepEqual(rowsOf(t, lk), want) {
 		t.Errorf("lookup rows:\n got %+v\nwant %+v", rowsOf(t, lk), want)
 	}
-	if len(lk.Problems) != 1 || !strings.Contains(lk.Problems[0], `join key "driver_id" does not parse as INT64`) || strings.Contains(lk.Problems[0], "abc") {
+	if len(lk.Problems) != 1 || lk.Problems[0].Kind != sample.KeyLayout || !strings.Contains(lk.Problems[0].Message, `join key "driver_id" does not parse as INT64`) || strings.Contains(lk.Problems[0].Message, "abc") {
 		t.Errorf("lookup problems = %q", lk.Problems)
 	}
 }

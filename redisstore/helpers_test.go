@@ -124,7 +124,7 @@ func start(t *testing.T, extra ...string) *redistest.Server {
 	return redistest.Start(t, extra...)
 }
 
-func hasProblem(s *sample.Sample, want string) bool {
+func hasProblem(s *sample.Sample, want sample.Problem) bool {
 	for _, p := range s.Problems {
 		if p == want {
 			return true

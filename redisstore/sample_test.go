@@ -73,15 +73,19 @@ func TestHashSample(t *testing.T) {
 	if smp.Scanned != 7 {
 		t.Errorf("Scanned = %d, want 7", smp.Scanned)
 	}
-	wantProblems := []string{
-		"1 keys matching the key template are not hashes",
-		"1 entities have an event timestamp that does not parse",
-		"1 entities have no event timestamp (not in the view's online population)",
-		"feature trips: 1 values do not parse as int64",
-		"feature active: 1 values do not parse as bool",
+	wantProblems := []sample.Problem{
+		{Kind: sample.WrongRedisType, Count: 1, Message: "1 keys matching the key template are not hashes"},
+		{Kind: sample.BadTimestamp, Count: 1, Message: "1 entities have an event timestamp that does not parse"},
+		{Kind: sample.NoTimestamp, Count: 1, Message: "1 entities have no event timestamp (not in the view's online population)"},
+		{Kind: sample.InvalidValue, Count: 1, Message: "feature trips: 1 values do not parse as int64"},
+		{Kind: sample.InvalidValue, Count: 1, Message: "feature active: 1 values do not parse as bool"},
 	}
 	if !reflect.DeepEqual(smp.Problems, wantProblems) {
 		t.Errorf("Problems:\n got %q\nwant %q", smp.Problems, wantProblems)
+	}
+	// 7 keys match the pattern; fs:driver:[7] holds a string, not a hash.
+	if want := (sample.Reads{Keys: 7, KeysSkipped: 1}); smp.Reads != want {
+		t.Errorf("Reads = %+v, want %+v", smp.Reads, want)
 	}
 }
 
@@ -126,7 +130,7 @@ func TestHashSampleCompoundKey(t *testing.T) {
 	if !reflect.DeepEqual(gotL, wantL) {
 		t.Errorf("lookup rows:\n got %+v\nwant %+v", gotL, wantL)
 	}
-	if len(lk.Problems) != 1 || !strings.HasPrefix(lk.Problems[0], "1 entities could not be turned into keys") {
+	if len(lk.Problems) != 1 || lk.Problems[0].Kind != sample.KeyLayout || !strings.HasPrefix(lk.Problems[0].Message, "1 entities could not be turned into keys") {
 		t.Errorf("lookup problems = %q", lk.Problems)
 	}
 }
@@ -296,7 +300,7 @@ func TestSampleKeyBudget(t *testing.T) {
 	if smp.Scanned < 150 || smp.Scanned > 400 || smp.Len() != smp.Scanned {
 		t.Errorf("Scanned=%d Len=%d, want ≈200 and equal", smp.Scanned, smp.Len())
 	}
-	want := fmt.Sprintf("key budget of 200 reached after %d matching keys: the sample holds %d of the 1000 entities asked for", smp.Scanned, smp.Len())
+	want := sample.Problemf(sample.ScanBudget, 1, "key budget of 200 reached after %d matching keys: the sample holds %d of the 1000 entities asked for", smp.Scanned, smp.Len())
 	if !hasProblem(smp, want) {
 		t.Errorf("Problems = %q, want %q", smp.Problems, want)
 	}
@@ -321,7 +325,7 @@ func TestSampleDeadlineWhilePaced(t *testing.T) {
 	if smp.Complete || smp.Len() == 0 || smp.Len() >= 300 {
 		t.Errorf("Len=%d Complete=%v, want a partial sample", smp.Len(), smp.Complete)
 	}
-	if len(smp.Problems) != 1 || !strings.HasPrefix(smp.Problems[0], "deadline passed after") {
+	if len(smp.Problems) != 1 || smp.Problems[0].Kind != sample.Deadline || !strings.HasPrefix(smp.Problems[0].Message, "deadline passed after") {
 		t.Errorf("Problems = %q", smp.Problems)
 	}
 }
@@ -369,7 +373,7 @@ func TestSampleSlowRedis(t *testing.T) {
 	if smp.Complete || smp.Len() == 0 || smp.Len() >= 300 {
 		t.Errorf("Len=%d Complete=%v, want a partial sample", smp.Len(), smp.Complete)
 	}
-	if len(smp.Problems) != 1 || !strings.HasPrefix(smp.Problems[0], "deadline passed after") {
+	if len(smp.Problems) != 1 || smp.Problems[0].Kind != sample.Deadline || !strings.HasPrefix(smp.Problems[0].Message, "deadline passed after") {
 		t.Errorf("Problems = %q", smp.Problems)
 	}
 	if err := <-done; err != nil {

@@ -211,20 +211,21 @@ func (b *builder) tally(r *record) {
 func (b *builder) problems(typeName string, noTSIsProblem bool) {
 	p := &b.smp.Problems
 	if b.wrongType > 0 {
-		*p = append(*p, fmt.Sprintf("%d keys matching the key template are not %s", b.wrongType, typeName))
+		*p = append(*p, sample.Problemf(sample.WrongRedisType, b.wrongType, "%d keys matching the key template are not %s", b.wrongType, typeName))
 	}
 	if b.badTS > 0 {
-		*p = append(*p, fmt.Sprintf("%d entities have an event timestamp that does not parse", b.badTS))
+		*p = append(*p, sample.Problemf(sample.BadTimestamp, b.badTS, "%d entities have an event timestamp that does not parse", b.badTS))
 	}
 	if b.noTS > 0 && noTSIsProblem {
-		*p = append(*p, fmt.Sprintf("%d entities have no event timestamp (not in the view's online population)", b.noTS))
+		*p = append(*p, sample.Problemf(sample.NoTimestamp, b.noTS, "%d entities have no event timestamp (not in the view's online population)", b.noTS))
 	}
 	for j, n := range b.invalid {
 		if n > 0 {
 			f := b.v.Features[j]
-			*p = append(*p, fmt.Sprintf("feature %s: %d values do not parse as %s", f.Name, n, f.Type))
+			*p = append(*p, sample.Problemf(sample.InvalidValue, n, "feature %s: %d values do not parse as %s", f.Name, n, f.Type))
 		}
 	}
+	b.smp.Reads.KeysSkipped += b.wrongType
 }
 
 // stopReason says why a sample stopped early.
@@ -413,15 +414,16 @@ scan:
 	if smp.Complete {
 		smp.Population = smp.Len()
 	}
+	smp.Reads.Keys, smp.Reads.KeysSkipped = smp.Scanned, badKeys
 	if badKeys > 0 {
-		smp.Problems = append(smp.Problems, fmt.Sprintf("%d keys matched the SCAN pattern but not the view's key layout", badKeys))
+		smp.Problems = append(smp.Problems, sample.Problemf(sample.KeyLayout, badKeys, "%d keys matched the SCAN pattern but not the view's key layout", badKeys))
 	}
 	b.problems(vs.lay.typeName(), vs.v.Layout != LayoutFeast)
 	switch stop {
 	case stopBudget:
-		smp.Problems = append(smp.Problems, fmt.Sprintf("key budget of %d reached after %d matching keys: the sample holds %d of the %d entities asked for", vs.v.MaxScan, smp.Scanned, smp.Len(), n))
+		smp.Problems = append(smp.Problems, sample.Problemf(sample.ScanBudget, 1, "key budget of %d reached after %d matching keys: the sample holds %d of the %d entities asked for", vs.v.MaxScan, smp.Scanned, smp.Len(), n))
 	case stopDeadline:
-		smp.Problems = append(smp.Problems, fmt.Sprintf("deadline passed after %d matching keys: the sample holds %d of the %d entities asked for", smp.Scanned, smp.Len(), n))
+		smp.Problems = append(smp.Problems, sample.Problemf(sample.Deadline, 1, "deadline passed after %d matching keys: the sample holds %d of the %d entities asked for", smp.Scanned, smp.Len(), n))
 	}
 	s.log.Debug("redis sample", "view", vs.v.Name, "entities", smp.Len(), "scanned", smp.Scanned, "scan_calls", calls, "complete", smp.Complete)
 	return smp, nil
@@ -477,9 +479,10 @@ func (vs *ViewSampler) Lookup(ctx context.Context, entities []sample.Entity) (*s
 	}
 	b.smp.Scanned = len(ts)
 	smp := b.smp
+	smp.Reads.Keys = len(ts)
 	smp.Complete = true
 	if bad > 0 {
-		smp.Problems = append(smp.Problems, fmt.Sprintf("%d entities could not be turned into keys (%v)", bad, badErr))
+		smp.Problems = append(smp.Problems, sample.Problemf(sample.KeyLayout, bad, "%d entities could not be turned into keys (%v)", bad, badErr))
 	}
 	b.problems(vs.lay.typeName(), false)
 	return smp, nil

@@ -112,9 +112,11 @@ type Sample struct {
 	// Complete is true when the sample holds the whole population.
 	Complete bool
 	// Problems are data problems that did not stop the read (unparseable
-	// keys, unreadable files), for the report's details. They must not hold
-	// entity keys or feature values.
-	Problems []string
+	// keys, unreadable files), for the results and the report. They must
+	// not hold entity keys or feature values.
+	Problems []Problem
+	// Reads counts the files, row groups or keys read and skipped.
+	Reads Reads
 }
 
 // Len is the number of rows.
@@ -131,7 +133,9 @@ type Footer struct {
 	Rows int64
 	// Files is the number of files read; Problems names those that failed.
 	Files    int
-	Problems []string
+	Problems []Problem
+	// Reads counts the files and row groups read and skipped.
+	Reads Reads
 }
 
 // Window is a closed time interval [From, To].

@@ -40,7 +40,7 @@ func TestImportDirection(t *testing.T) {
 	}{
 		{"stats", []string{mod, "net", "os", "log/slog", "github.com/prometheus/", "github.com/redis/", "github.com/parquet-go/"}},
 		{"sample", []string{mod + "config", mod + "checks", "net", "github.com/"}},
-		{"checks", []string{mod + "redisstore", mod + "parquetstore", mod + "metrics", mod + "alerts", mod + "app", "net/http", "github.com/prometheus/client_golang", "github.com/redis/", "github.com/parquet-go/"}},
+		{"checks", []string{mod + "redisstore", mod + "parquetstore", mod + "metrics", mod + "alerts", mod + "app", "net", "os", "context", "log/slog", "github.com/prometheus/client_golang", "github.com/redis/", "github.com/parquet-go/"}},
 		{"redisstore", []string{mod + "config", mod + "parquetstore", mod + "checks", mod + "app"}},
 		{"parquetstore", []string{mod + "config", mod + "redisstore", mod + "checks", mod + "app"}},
 		{"feast", []string{mod + "config", mod + "app", "net"}},
