@@ -58,6 +58,10 @@ type Alert struct {
 	// what it was judged against (durations in seconds).
 	Value     *float64          `json:"value,omitempty"`
 	Threshold *checks.Threshold `json:"threshold,omitempty"`
+	// Tests are the latest skew result's statistics with their own
+	// thresholds (aggregates only), so a message shows each statistic
+	// next to the thresholds it is judged against.
+	Tests []checks.Test `json:"tests,omitempty"`
 	// Message is the latest result's message (aggregates only).
 	Message string `json:"message,omitempty"`
 	// Resolved is set when the key went back to ok after being delivered;
@@ -215,7 +219,7 @@ func (s *State) Update(results []checks.Result, now time.Time) []Notification {
 			default:
 				a.Resolved = true
 				a.Status = checks.OK
-				a.Value, a.Threshold, a.Message = r.Value, r.Threshold, r.Message
+				a.Value, a.Threshold, a.Tests, a.Message = r.Value, r.Threshold, r.Tests, r.Message
 			}
 			continue
 		}
@@ -227,9 +231,9 @@ func (s *State) Update(results []checks.Result, now time.Time) []Notification {
 			a.Resolved, a.Removed = false, false
 		}
 		a.Status = r.Status
-		a.Value, a.Threshold, a.Message = r.Value, r.Threshold, r.Message
+		a.Value, a.Threshold, a.Tests, a.Message = r.Value, r.Threshold, r.Tests, r.Message
 		if r.Status == checks.Error {
-			a.Value, a.Threshold = nil, nil
+			a.Value, a.Threshold, a.Tests = nil, nil, nil
 		}
 	}
 	for k, a := range s.alerts {

@@ -90,6 +90,15 @@ type Test struct {
 	PValueAdjusted   *float64 `json:"p_value_adjusted,omitempty"`
 	Normalized       *float64 `json:"normalized,omitempty"`
 	DegreesOfFreedom *int     `json:"dof,omitempty"`
+	// Threshold is what Statistic is judged against: psi's warn and crit;
+	// for the effect size (ks D, linf) crit is skew.min_statistic, which
+	// makes the feature crit only together with a significant p-value.
+	// Tests without a threshold (js, wasserstein, chi2's statistic) are
+	// shown for information.
+	Threshold *Threshold `json:"threshold,omitempty"`
+	// PValueThreshold is the level below which PValueAdjusted is
+	// significant (skew.p_value), on the ks and chi2 tests.
+	PValueThreshold *float64 `json:"p_value_threshold,omitempty"`
 }
 
 // Result is the outcome of one check on one feature view (and feature and

@@ -77,10 +77,32 @@ func Skew(in *Input) []Result {
 	}
 	for i := range out {
 		if out[i].Status != Error && !IsSkipped(out[i]) {
+			skewThresholds(&out[i], in.View.Checks.Skew)
 			decideSkew(&out[i], in.View.Checks.Skew)
 		}
 	}
 	return out
+}
+
+// skewThresholds puts on each test the thresholds its own statistic is
+// judged against, so that every rendering shows a statistic next to its
+// thresholds: the p-value level on ks and chi2, min_statistic on the
+// effect size (ks D, linf), psi's warn and crit on psi.
+func skewThresholds(r *Result, rule config.Skew) {
+	for i := range r.Tests {
+		t := &r.Tests[i]
+		switch t.Test {
+		case "ks":
+			t.PValueThreshold = ptr(rule.PValue)
+			t.Threshold = &Threshold{Crit: ptr(rule.MinStatistic)}
+		case "chi2":
+			t.PValueThreshold = ptr(rule.PValue)
+		case "linf":
+			t.Threshold = &Threshold{Crit: ptr(rule.MinStatistic)}
+		case "psi":
+			t.Threshold = thresholds(rule.PSI)
+		}
+	}
 }
 
 // decideSkew applies the contract's decision rule to a computed result.

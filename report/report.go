@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fsmon/fsmon/checks"
+	"github.com/fsmon/fsmon/present"
 )
 
 // Report is one pass of every check.
@@ -105,12 +106,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	counts := map[checks.Status]int{}
 	for _, x := range rs {
 		counts[x.Status]++
-		msg := x.Message
-		if x.Status == checks.Error {
-			msg = x.Error
-		}
+		p := present.Of(x)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", strings.ToUpper(x.Status.String()), x.Check,
-			x.Project+"/"+x.FeatureView, dash(x.Feature), dash(x.Store), FormatValue(x.Check, x.Value), formatThreshold(x), msg)
+			x.Project+"/"+x.FeatureView, dash(x.Feature), dash(x.Store), dash(p.Value), dash(p.Threshold), p.Message)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -125,37 +123,4 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// FormatValue formats a result's value for people: durations for
-// freshness, percentages for ratios, plain numbers for statistics.
-func FormatValue(check string, v *float64) string {
-	if v == nil {
-		return "-"
-	}
-	switch check {
-	case checks.KindFreshness:
-		return checks.HumanDuration(*v)
-	case checks.KindNullRate, checks.KindCoverage, checks.KindConsistency:
-		return checks.Percent(*v)
-	}
-	return fmt.Sprintf("%.4g", *v)
-}
-
-func formatThreshold(r checks.Result) string {
-	t := r.Threshold
-	if t == nil || (t.Warn == nil && t.Crit == nil) {
-		return "-"
-	}
-	var parts []string
-	if t.Warn != nil {
-		parts = append(parts, "warn "+FormatValue(r.Check, t.Warn))
-	}
-	if t.Crit != nil {
-		parts = append(parts, "crit "+FormatValue(r.Check, t.Crit))
-	}
-	if r.Check == checks.KindSkew {
-		return "psi " + strings.Join(parts, " ")
-	}
-	return strings.Join(parts, " ")
 }

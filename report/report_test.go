@@ -97,13 +97,38 @@ func TestTextReport(t *testing.T) {
 	}
 	out := buf.String()
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if !strings.HasPrefix(lines[1], "CRIT") || !strings.Contains(lines[1], "90%") || !strings.Contains(lines[1], "warn 99% crit 95%") {
+	if !strings.HasPrefix(lines[1], "CRIT") || !strings.Contains(lines[1], "90%") || !strings.Contains(lines[1], "warn ≤ 99% · crit ≤ 95%") {
 		t.Errorf("worst first, formatted: %q", lines[1])
 	}
-	if !strings.Contains(lines[2], "1h 15m") || !strings.Contains(lines[2], "crit 1d") {
+	if !strings.Contains(lines[2], "1h 15m") || !strings.Contains(lines[2], "crit ≥ 1d") {
 		t.Errorf("durations humanised: %q", lines[2])
 	}
 	if !strings.HasSuffix(out, "CRIT: 2 results (1 crit, 0 error, 0 warn, 1 ok) in 1.5s\n") {
 		t.Errorf("summary: %q", out)
+	}
+}
+
+// A skew line shows each statistic the verdict rests on and the rule over
+// them: KS D is never shown against PSI's thresholds.
+func TestTextReportSkew(t *testing.T) {
+	start := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	rs := []checks.Result{{Check: "skew", Project: "p", FeatureView: "v", Feature: "conv_rate", Status: checks.Crit, Value: v(0.31),
+		Threshold: &checks.Threshold{Warn: v(0.1), Crit: v(0.25)},
+		Tests: []checks.Test{
+			{Test: "ks", Statistic: 0.31, PValue: v(1.2e-40), PValueAdjusted: v(3.6e-40), PValueThreshold: v(0.01), Threshold: &checks.Threshold{Crit: v(0.1)}},
+			{Test: "psi", Statistic: 0.05, Threshold: &checks.Threshold{Warn: v(0.1), Crit: v(0.25)}},
+		}}}
+	var buf bytes.Buffer
+	if err := New("0.1.0", start, start, rs).WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	line := strings.Split(buf.String(), "\n")[1]
+	for _, want := range []string{"KS D 0.31, adj. p 3.60e-40, PSI 0.05", "crit KS D ≥ 0.1 and adj. p < 0.01 or PSI ≥ 0.25 · warn PSI ≥ 0.1"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("skew line lacks %q: %q", want, line)
+		}
+	}
+	if strings.Contains(line, "psi warn") {
+		t.Errorf("skew line shows PSI thresholds unlabelled: %q", line)
 	}
 }

@@ -9,22 +9,11 @@ import (
 	"time"
 
 	"github.com/fsmon/fsmon/checks"
+	"github.com/fsmon/fsmon/present"
 )
 
-// num formats a statistic with three significant digits: 0.31, 0.421,
-// 1.2e-40, 1234.
-func num(x float64) string {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return "n/a"
-	}
-	if x != 0 && (math.Abs(x) < 1e-3 || math.Abs(x) >= 1e6) {
-		return strconv.FormatFloat(x, 'e', 2, 64)
-	}
-	if math.Abs(x) >= 1000 {
-		return strconv.FormatFloat(x, 'f', 0, 64)
-	}
-	return strconv.FormatFloat(x, 'g', 3, 64)
-}
+// num formats a statistic with three significant digits (present.Number).
+func num(x float64) string { return present.Number(x) }
 
 // count formats an integer with thousands separators: 10,000.
 func count(n int) string {
@@ -46,105 +35,29 @@ func count(n int) string {
 	return b.String()
 }
 
-// valueText is the value column of a result, formatted for its check.
-func valueText(r checks.Result) string {
-	if r.Value == nil {
+// orDash shows an absent value as a dash.
+func orDash(s string) string {
+	if s == "" {
 		return "—"
 	}
-	v := *r.Value
-	switch r.Check {
-	case checks.KindFreshness:
-		return checks.HumanDuration(v)
-	case checks.KindNullRate, checks.KindCoverage, checks.KindConsistency:
-		return checks.Percent(v)
-	case checks.KindSkew:
-		if isCategorical(r) {
-			return "L∞ " + num(v)
-		}
-		return "D " + num(v)
-	}
-	return num(v)
+	return s
 }
 
-// isCategorical tells a categorical skew result (chi2/linf or a histogram
-// with categories) from a numeric one.
-func isCategorical(r checks.Result) bool {
-	if r.Histogram != nil && len(r.Histogram.Categories) > 0 {
-		return true
-	}
-	for _, t := range r.Tests {
-		if t.Test == "chi2" || t.Test == "linf" {
-			return true
-		}
-	}
-	return false
-}
-
-// thresholdText shows the thresholds with the direction in which a value is
-// bad (CONTRACT section 3).
-func thresholdText(r checks.Result) string {
-	if r.Threshold == nil || (r.Threshold.Warn == nil && r.Threshold.Crit == nil) {
+// orNone shows the absence of thresholds.
+func orNone(s string) string {
+	if s == "" {
 		return "none"
 	}
-	op, f, prefix := "≥", num, ""
-	switch r.Check {
-	case checks.KindFreshness:
-		f = checks.HumanDuration
-	case checks.KindNullRate:
-		f = checks.Percent
-	case checks.KindCoverage, checks.KindConsistency:
-		op, f = "≤", checks.Percent
-	case checks.KindSkew:
-		prefix = "PSI "
-	}
-	var parts []string
-	if r.Threshold.Warn != nil {
-		parts = append(parts, "warn "+op+" "+f(*r.Threshold.Warn))
-	}
-	if r.Threshold.Crit != nil {
-		parts = append(parts, "crit "+op+" "+f(*r.Threshold.Crit))
-	}
-	return prefix + strings.Join(parts, " · ")
+	return s
 }
 
-// testNames are the display names of the skew tests.
-func testName(t string) string {
-	switch t {
-	case "ks":
-		return "KS D"
-	case "chi2":
-		return "χ²"
-	case "psi":
-		return "PSI"
-	case "js":
-		return "JS"
-	case "wasserstein":
-		return "W₁"
-	case "linf":
-		return "L∞"
-	}
-	return t
-}
-
-// testsText lists a skew result's statistics: "KS D 0.31, p 1.2e-40 (adj.
-// 3.6e-40)", "PSI 0.42", ...
-func testsText(r checks.Result) []string {
+// statsText lists a skew result's statistics, each with its own
+// thresholds: "KS D 0.31 (crit ≥ 0.1 with adj. p < 0.01)", "adj. p
+// 3.60e-40 (raw 1.20e-40; < 0.01)", "PSI 0.42 (warn ≥ 0.1 · crit ≥ 0.25)".
+func statsText(p present.Result) []string {
 	var out []string
-	for _, t := range r.Tests {
-		s := testName(t.Test) + " " + num(t.Statistic)
-		if t.DegreesOfFreedom != nil {
-			s += fmt.Sprintf(" (dof %d)", *t.DegreesOfFreedom)
-		}
-		if t.Normalized != nil {
-			s += " (" + num(*t.Normalized) + " σ)"
-		}
-		if t.PValue != nil {
-			s += ", p " + num(*t.PValue)
-			if t.PValueAdjusted != nil {
-				s += " (adj. " + num(*t.PValueAdjusted) + ")"
-			}
-		}
-		out = append(out, s)
+	for _, s := range p.Stats {
+		out = append(out, s.String())
 	}
 	return out
 }

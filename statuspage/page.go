@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/fsmon/fsmon/checks"
+	"github.com/fsmon/fsmon/present"
 )
 
 //go:embed page.html.tmpl
@@ -176,17 +177,18 @@ func sortGroups(gs []group, rank func(group) int) {
 }
 
 func buildRow(r checks.Result) row {
+	p := present.Of(r)
 	rw := row{
 		Status:    r.Status.String(),
 		Check:     r.Check,
 		Feature:   r.Feature,
 		Store:     r.Store,
-		Value:     valueText(r),
-		Threshold: thresholdText(r),
+		Value:     orDash(p.Value),
+		Threshold: orNone(p.Threshold),
 		Samples:   samplesText(r),
 		Message:   r.Message,
 		Error:     r.Error,
-		Stats:     testsText(r),
+		Stats:     statsText(p),
 		Details:   detailsText(r.Details),
 		Warnings:  r.Warnings,
 	}

@@ -93,11 +93,15 @@ func TestPageContent(t *testing.T) {
 		"98.75%",                   // coverage 0.9875
 		"warn ≤ 99% · crit ≤ 95%",
 		"99.995%", // consistency 0.99995 needs three decimals
-		"D 0.31",  // KS D as the skew value
-		"L∞ 0.12", // categorical effect size
-		"KS D 0.31, p 1.20e-40 (adj. 3.60e-40)",
-		"PSI 0.42", "JS 0.21", "W₁ 0.08 (0.35 σ)", "χ² 41.5 (dof 9)",
-		"PSI warn ≥ 0.1 · crit ≥ 0.25",
+		// skew: the statistics the verdict rests on, and the rule over them
+		"KS D 0.31, adj. p 3.60e-40, PSI 0.42",
+		"L∞ 0.12, adj. p 4.20e-06, PSI 0.14",
+		"crit KS D ≥ 0.1 and adj. p &lt; 0.01 or PSI ≥ 0.25 · warn PSI ≥ 0.1",
+		// each statistic next to its own thresholds
+		"KS D 0.31 (crit ≥ 0.1 with adj. p &lt; 0.01)",
+		"adj. p 3.60e-40 (raw 1.20e-40; &lt; 0.01)",
+		"PSI 0.42 (warn ≥ 0.1 · crit ≥ 0.25)", "JS 0.21", "W₁ 0.08 (0.35 σ)", "χ² 41.5 (dof 9)",
+		"L∞ 0.12 (crit ≥ 0.1 with adj. p &lt; 0.01)",
 		"n online 10,000 · offline 10,000",
 		"connection refused &lt;img src=x&gt;",
 		"Last run failed:",

@@ -2,7 +2,6 @@ package slack
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 
 	"github.com/fsmon/fsmon/alerts"
 	"github.com/fsmon/fsmon/checks"
+	"github.com/fsmon/fsmon/present"
 )
 
 // maxAlertBlocks caps the alert sections of one message below Slack's limit
@@ -138,48 +138,27 @@ func alertText(a alerts.Alert, at time.Time) string {
 	return b.String()
 }
 
-// describe formats the value against the threshold the way the check
-// judges it (CONTRACT section 3): durations humanised, ratios as percents.
+// describe is the alert's number against its thresholds, as every
+// rendering of a result shows it (package present): a duration for
+// freshness, percents for ratios, and for skew each statistic the verdict
+// rests on with the rule over them, never KS D next to PSI's thresholds.
 func describe(a alerts.Alert) string {
 	if a.Status == checks.Error {
 		return "the check could not run; the reason is on the status page"
 	}
-	var value, op string
-	format := plain
-	switch a.Check {
-	case checks.KindFreshness:
-		format, op, value = checks.HumanDuration, "≥", "newest event %s old"
-	case checks.KindNullRate:
-		format, op, value = checks.Percent, "≥", "%s null"
-	case checks.KindCoverage:
-		format, op, value = checks.Percent, "≤", "%s of recent offline entities online"
-	case checks.KindConsistency:
-		format, op, value = checks.Percent, "≤", "%s consistent with offline"
-	case checks.KindSkew:
-		value = "effect size %s"
-	default:
-		value = "value %s"
+	p := present.Of(checks.Result{Check: a.Check, Status: a.Status, Value: a.Value, Threshold: a.Threshold, Tests: a.Tests})
+	s := "no value"
+	switch {
+	case p.Value != "" && a.Check == checks.KindSkew:
+		s = p.Value
+	case p.Value != "":
+		s = p.Quantity + " " + p.Value
 	}
-	var s string
-	if a.Value != nil {
-		s = fmt.Sprintf(value, format(*a.Value))
-	} else {
-		s = "no value"
+	if p.Threshold != "" {
+		s += " · threshold " + p.Threshold
 	}
-	if t := a.Threshold; t != nil && (t.Warn != nil || t.Crit != nil) {
-		var th []string
-		if t.Warn != nil {
-			th = append(th, strings.TrimSpace("warn "+op+" "+format(*t.Warn)))
-		}
-		if t.Crit != nil {
-			th = append(th, strings.TrimSpace("crit "+op+" "+format(*t.Crit)))
-		}
-		s += " · threshold " + strings.Join(th, ", ")
-	}
-	return strings.ReplaceAll(s, "  ", " ")
+	return esc(s)
 }
-
-func plain(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
 
 // esc escapes the characters Slack's mrkdwn treats as control characters.
 func esc(s string) string {

@@ -31,6 +31,18 @@ func alert(check, feature, store string, st checks.Status, since time.Duration, 
 	}
 }
 
+// skewAlert is a numeric skew alert as checks.Skew and alerts.State make
+// it: KS D is the value, each test carries its own thresholds.
+func skewAlert() alerts.Alert {
+	a := alert("skew", "trips_today", "", checks.Warn, 50*time.Hour, f64(0.31), th(0.1, 0.25))
+	a.Tests = []checks.Test{
+		{Test: "ks", Statistic: 0.31, PValue: f64(0.02), PValueAdjusted: f64(0.04), PValueThreshold: f64(0.01), Threshold: &checks.Threshold{Crit: f64(0.1)}},
+		{Test: "psi", Statistic: 0.12, Threshold: th(0.1, 0.25)},
+		{Test: "js", Statistic: 0.2},
+	}
+	return a
+}
+
 func goldenCases() map[string]alerts.Notification {
 	leaky := alert("null_rate", "conv_rate", "online", checks.Crit, 2*time.Hour+5*time.Minute, f64(0.0423), th(0.01, 0.05))
 	leaky.Message = "entity driver_id=1001 has conv_rate=0.4242 (must never reach Slack)"
@@ -45,7 +57,7 @@ func goldenCases() map[string]alerts.Notification {
 				leaky,
 			},
 			Escalated: []alerts.Alert{alert("consistency", "acc_rate", "", checks.Crit, 26*time.Hour, f64(0.985), th(0.999, 0.99))},
-			Repeated:  []alerts.Alert{alert("skew", "trips_today", "", checks.Warn, 50*time.Hour, f64(0.31), th(0.1, 0.25))},
+			Repeated:  []alerts.Alert{skewAlert()},
 		},
 		"resolved": {Project: "feast_demo", FeatureView: "driver_hourly_stats", Severity: checks.OK, At: at, Resolved: []alerts.Alert{resolved}},
 		"error": {Project: "feast_demo", FeatureView: "driver_hourly_stats", Severity: checks.Error, At: at,
@@ -100,11 +112,12 @@ func TestRenderSays(t *testing.T) {
 	s := string(b)
 	for _, want := range []string{
 		`:red_circle: driver_hourly_stats — CRIT`,
-		`*null_rate* of ` + "`conv_rate`" + ` (online) — *crit*\n4.23% null · threshold warn ≥ 1%, crit ≥ 5%\nsince \u003c!date^1795348500^{date_short_pretty} {time}|2026-11-22 11:55 UTC\u003e (2h 5m)`,
-		`newest event 3h 12m old · threshold warn ≥ 2h, crit ≥ 1d 1h`,
-		`93.1% of recent offline entities online · threshold warn ≤ 99%, crit ≤ 95%`,
-		`98.5% consistent with offline · threshold warn ≤ 99.9%, crit ≤ 99%`,
-		`effect size 0.31 · threshold warn 0.1, crit 0.25`,
+		`*null_rate* of ` + "`conv_rate`" + ` (online) — *crit*\nnull rate 4.23% · threshold warn ≥ 1% · crit ≥ 5%\nsince \u003c!date^1795348500^{date_short_pretty} {time}|2026-11-22 11:55 UTC\u003e (2h 5m)`,
+		`age of the newest event 3h 12m · threshold warn ≥ 2h · crit ≥ 1d 1h`,
+		`coverage 93.1% · threshold warn ≤ 99% · crit ≤ 95%`,
+		`consistency 98.5% · threshold warn ≤ 99.9% · crit ≤ 99%`,
+		// skew: KS D, its p-value and PSI, each against its own threshold
+		`KS D 0.31, adj. p 0.04, PSI 0.12 · threshold crit KS D ≥ 0.1 and adj. p \u0026lt; 0.01 or PSI ≥ 0.25 · warn PSI ≥ 0.1`,
 		`"url":"https://g/d"`, `"url":"https://s/"`,
 	} {
 		if !strings.Contains(s, want) {
@@ -150,5 +163,16 @@ func TestFormats(t *testing.T) {
 	}
 	if got := esc("a<b>&c"); got != "a&lt;b&gt;&amp;c" {
 		t.Errorf("esc = %q", got)
+	}
+}
+
+// An alert whose check was removed from the config resolves saying so.
+func TestRenderRemoved(t *testing.T) {
+	a := alert("null_rate", "gone", "online", checks.OK, time.Hour, f64(0.2), th(0.01, 0.05))
+	a.Resolved, a.Removed, a.SentStatus = true, true, checks.Crit
+	text, blocks := Render(alerts.Notification{Project: "p", FeatureView: "v", Severity: checks.OK, At: at, Resolved: []alerts.Alert{a}}, Links{})
+	b, _ := json.Marshal(blocks)
+	if !strings.Contains(string(b), "*null_rate* of `gone` (online) — no longer checked (removed from the config)") || !strings.HasPrefix(text, "RESOLVED v") {
+		t.Errorf("removed alert: %s\n%s", text, b)
 	}
 }

@@ -48,6 +48,7 @@ func TestImportDirection(t *testing.T) {
 		{"alerts", []string{mod + "app", mod + "redisstore", mod + "parquetstore"}},
 		{"dashboards", []string{mod + "app", mod + "redisstore", mod + "parquetstore"}},
 		{"statuspage", []string{mod + "app", mod + "redisstore", mod + "parquetstore"}},
+		{"present", []string{mod + "app", mod + "redisstore", mod + "parquetstore", mod + "alerts", mod + "metrics", "net", "os", "github.com/prometheus/", "github.com/redis/"}},
 		{"internal/blob", []string{mod}},
 		{"config", []string{mod + "app", mod + "redisstore", mod + "parquetstore", mod + "checks"}},
 	}
