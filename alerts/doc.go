@@ -9,6 +9,10 @@
 //
 //	State.Update (state + dedup) → Dispatcher.Deliver (retry) → State.MarkSent (record) → State.Save
 //
+// In the daemon a Queue sits between Update and Deliver: the view's run
+// decides (Update) and enqueues; the queue's goroutine delivers, records and
+// saves, so a hanging notifier never holds a run.
+//
 // Transitions of one alert, at each Update with a result for its key:
 //
 //   - ok, no alert: nothing.

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -21,9 +20,10 @@ import (
 // Decisions and delivery are apart: decide (State.Update or Retire) is
 // fast and in memory, and the App calls it under its lock together with
 // the generation check, so a run of a replaced config never decides;
-// deliver sends, records and saves outside the lock.
+// deliver queues what was decided for the App's delivery queue.
 type alerter struct {
 	d   *alerts.Dispatcher
+	q   *alerts.Queue
 	log *slog.Logger
 }
 
@@ -43,8 +43,9 @@ func openState(cfg *config.Config, log *slog.Logger) *alerts.State {
 	return st
 }
 
-// newAlerter builds the alert pipeline of cfg over the shared state st.
-func newAlerter(cfg *config.Config, st *alerts.State, reg prometheus.Registerer, log *slog.Logger) (*alerter, error) {
+// newAlerter builds the alert pipeline of cfg over the shared state st,
+// delivering through q.
+func newAlerter(cfg *config.Config, st *alerts.State, q *alerts.Queue, reg prometheus.Registerer, log *slog.Logger) (*alerter, error) {
 	n, err := newNotifier(cfg, log)
 	if err != nil || n == nil {
 		return nil, err
@@ -53,7 +54,7 @@ func newAlerter(cfg *config.Config, st *alerts.State, reg prometheus.Registerer,
 	if err != nil {
 		return nil, err
 	}
-	return &alerter{d: d, log: log}, nil
+	return &alerter{d: d, q: q, log: log}, nil
 }
 
 // decide applies one view's results to the state and returns what is to
@@ -73,22 +74,15 @@ func (a *alerter) retire(cfg *config.Config, now time.Time) []alerts.Notificatio
 	return a.d.State.Retire(checkExists(cfg), now)
 }
 
-// deliver sends notes, records what was delivered and saves the state.
-func (a *alerter) deliver(ctx context.Context, notes []alerts.Notification) {
+// deliver hands notes to the delivery queue and returns at once: the
+// queue sends them in the background (retries and backoff included),
+// records what was delivered and saves the state, so a dead or hanging
+// notifier never holds a view's run.
+func (a *alerter) deliver(notes []alerts.Notification) {
 	if a == nil || len(notes) == 0 {
 		return
 	}
-	// Delivery must not be cut short by the end of the check run's
-	// context; it has its own deadline.
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-	defer cancel()
-	err := a.d.Deliver(dctx, notes)
-	if serr := a.d.State.Save(); serr != nil {
-		a.log.Error("alert state not saved", "err", serr)
-	}
-	if err != nil {
-		a.log.Warn("alerts", "err", err)
-	}
+	a.q.Enqueue(a.d, notes)
 }
 
 // checkExists reports whether the check an alert follows still exists in

@@ -78,9 +78,8 @@ type App struct {
 	// handed to every config generation's alerter.
 	alertState *alerts.State
 	alerts     *alerter
-	// background holds deliveries not tied to a view's run (resolutions
-	// of removed checks); Stop waits for them.
-	background sync.WaitGroup
+	// queue delivers the notifications of every config generation.
+	queue *alerts.Queue
 
 	stopRefresh context.CancelFunc
 	refreshDone chan struct{}
@@ -121,8 +120,14 @@ func New(opts Options) (*App, error) {
 	a.reg.MustRegister(a.reload)
 	a.reload.Set(1)
 	a.alertState = openState(cfg, a.log)
+	q, err := alerts.NewQueue(0, a.reg, a.log)
+	if err != nil {
+		return nil, err
+	}
+	a.queue = q
 	stores, al, err := a.prepare(cfg)
 	if err != nil {
+		q.Stop(context.Background())
 		return nil, err
 	}
 	a.cfg, a.stores, a.alerts = cfg, stores, al
@@ -135,7 +140,7 @@ func (a *App) prepare(cfg *config.Config) (*Stores, *alerter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	al, err := newAlerter(cfg, a.alertState, a.reg, a.log)
+	al, err := newAlerter(cfg, a.alertState, a.queue, a.reg, a.log)
 	if err != nil {
 		stores.Close()
 		return nil, nil, err
@@ -301,12 +306,7 @@ func (a *App) Stop(ctx context.Context) error {
 			<-done
 		}
 	}
-	bg := make(chan struct{})
-	go func() { a.background.Wait(); close(bg) }()
-	select {
-	case <-bg:
-	case <-ctx.Done():
-	}
+	a.queue.Stop(ctx)
 	var err error
 	if a.srv != nil {
 		err = a.srv.Shutdown(ctx)
@@ -401,7 +401,7 @@ func (a *App) runView(ctx context.Context, gen int, v config.View) {
 		}
 	}
 	a.log.Info("checked view", "project", v.Project, "feature_view", v.Name, "status", worst.String(), "results", len(results), "duration", dur)
-	al.deliver(ctx, notes)
+	al.deliver(notes)
 }
 
 // retireLocked resolves the alerts of checks the current config lacks and
@@ -412,11 +412,7 @@ func (a *App) retireLocked() {
 	if len(notes) == 0 {
 		return
 	}
-	a.background.Add(1)
-	go func() {
-		defer a.background.Done()
-		al.deliver(context.Background(), notes)
-	}()
+	al.deliver(notes)
 }
 
 // RunView samples a view's stores and runs every check on it.

@@ -422,3 +422,66 @@ feature_views:
 		t.Errorf("absent feature: %+v", nr)
 	}
 }
+
+// TestDeadSlackDoesNotSlowChecking: a webhook that accepts requests and
+// never answers holds the delivery of the first notification; the view
+// keeps being checked on schedule meanwhile, and the stuck delivery shows
+// in the queue metric.
+func TestDeadSlackDoesNotSlowChecking(t *testing.T) {
+	hung := make(chan struct{}, 100)
+	release := make(chan struct{})
+	slackSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hung <- struct{}{}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer slackSrv.Close()
+	defer close(release)
+	dir := t.TempDir()
+	hook := filepath.Join(dir, "webhook")
+	if err := os.WriteFile(hook, []byte(slackSrv.URL+"/services/T000/B000/XXXX\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fx := newFixture(t, "")
+	fx.writeConfig(t, fmt.Sprintf("slack:\n  webhook_url_file: %s\nalerts:\n  state_file: %s\n", hook, filepath.Join(dir, "alerts.json")))
+	a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		a.Stop(ctx)
+	}()
+	runs := a.metrics.RunsCounter(checks.KindFreshness, "success")
+	select {
+	case <-hung:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no notification reached the fake Slack")
+	}
+	before := testutil.ToFloat64(runs)
+	// The delivery hangs; three more runs of the view still complete.
+	waitFor(t, func() bool { return testutil.ToFloat64(runs) >= before+3 })
+	if n := len(hung); n != 0 {
+		t.Errorf("%d more requests reached Slack while the first one hangs", n)
+	}
+	body := get(t, "http://"+a.Addr()+"/metrics")
+	if !strings.Contains(body, "fsmon_notification_queue_length 1\n") {
+		t.Errorf("queue length metric does not show the stuck delivery:\n%s", grep(body, "fsmon_notification"))
+	}
+}
+
+func grep(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

@@ -29,6 +29,10 @@ const (
 	ConfigReloadSuccess   = "fsmon_config_last_reload_successful"
 	InvalidValues         = "fsmon_feature_invalid_values"
 	KeysScanned           = "fsmon_redis_keys_scanned"
+	// NotificationQueueLength and NotificationsDropped describe the
+	// background delivery queue of notifications.
+	NotificationQueueLength = "fsmon_notification_queue_length"
+	NotificationsDropped    = "fsmon_notifications_dropped_total"
 )
 
 // Labels used by the metrics; all are bounded sets.
