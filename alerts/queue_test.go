@@ -59,7 +59,6 @@ func newHangingQueue(t *testing.T, size int) (*Queue, *Dispatcher, *hangingNotif
 	return q, d, h, reg
 }
 
-
 func crit(views ...string) []checks.Result {
 	var rs []checks.Result
 	for _, v := range views {
