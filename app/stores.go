@@ -23,6 +23,7 @@ type Stores struct {
 	redis      *redisstore.Store
 	scanBudget int
 	root       string
+	maxRead    int64
 	log        *slog.Logger
 
 	mu      sync.Mutex
@@ -33,7 +34,7 @@ type Stores struct {
 // NewStores prepares the stores of cfg. It does not dial: an unreachable
 // Redis shows up as error results of the checks, not as a startup failure.
 func NewStores(cfg *config.Config, log *slog.Logger) (*Stores, error) {
-	s := &Stores{root: cfg.Offline.Parquet.Root, log: log, online: map[viewKey]sample.Online{}, offline: map[viewKey]sample.Offline{}}
+	s := &Stores{root: cfg.Offline.Parquet.Root, maxRead: cfg.Offline.Parquet.MaxReadBytes, log: log, online: map[viewKey]sample.Online{}, offline: map[viewKey]sample.Offline{}}
 	r := cfg.Online.Redis
 	pw, err := r.Password()
 	if err != nil {
@@ -144,7 +145,7 @@ func (s *Stores) newOffline(v config.View) (sample.Offline, error) {
 	}
 	st, err := parquetstore.New(parquetstore.View{
 		Root: root, Path: v.Offline.Path, TimestampColumn: v.Offline.TimestampColumn,
-		Entities: v.Entities, Features: features(v), Logger: s.log,
+		Entities: v.Entities, Features: features(v), Logger: s.log, MaxReadBytes: s.maxRead,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("view %s offline: %w", v.Name, err)

@@ -191,6 +191,9 @@ func TestDefaults(t *testing.T) {
 	if c.Offline.Parquet.Root != "testdata" {
 		t.Errorf("parquet root = %q, want the config's directory", c.Offline.Parquet.Root)
 	}
+	if c.Offline.Parquet.MaxReadBytes != 128<<20 {
+		t.Errorf("parquet max_read_bytes = %d, want 128MiB", c.Offline.Parquet.MaxReadBytes)
+	}
 	if len(c.Views) != 1 {
 		t.Fatalf("%d views", len(c.Views))
 	}
@@ -623,5 +626,21 @@ feature_views:
 	}
 	if c.Views[1].SampleSize != 2000 {
 		t.Errorf("b: sample_size = %d, want the top level's 2000", c.Views[1].SampleSize)
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	cases := map[string]int64{
+		"1048576": 1 << 20, "128MiB": 128 << 20, "64 KiB": 64 << 10, "2GiB": 2 << 30, "5MB": 5e6, "1GB": 1e9, "300B": 300,
+	}
+	for s, want := range cases {
+		if got, err := ParseBytes(s); err != nil || got != want {
+			t.Errorf("ParseBytes(%q) = %v, %v; want %v", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"", "0", "-1MiB", "1.5MiB", "lots", "9999999999GiB", "MiB"} {
+		if got, err := ParseBytes(s); err == nil {
+			t.Errorf("ParseBytes(%q) = %v, want an error", s, got)
+		}
 	}
 }

@@ -284,6 +284,42 @@ func (d *decoder) integer(n *yaml.Node, path string, min int, want string) (int,
 	return v, true
 }
 
+// byteSize decodes a positive size in bytes: an integer, or a number with
+// a unit of KiB, MiB, GiB (powers of 1024) or KB, MB, GB (powers of 1000).
+func (d *decoder) byteSize(n *yaml.Node, path string) (int64, bool) {
+	want := "a size like 128MiB or a number of bytes"
+	s, ok := d.scalar(n, path, want)
+	if !ok {
+		return 0, false
+	}
+	v, err := ParseBytes(s.Value)
+	if err != nil {
+		d.errorf(s, "%s: expected %s, got %s", path, want, describe(s))
+		return 0, false
+	}
+	return v, true
+}
+
+// ParseBytes parses a positive size in bytes: "1048576", "128MiB", "2GB".
+func ParseBytes(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	num, mult := strings.TrimSpace(s), int64(1)
+	for _, u := range units {
+		if rest, ok := strings.CutSuffix(num, u.suffix); ok {
+			num, mult = strings.TrimSpace(rest), u.mult
+			break
+		}
+	}
+	v, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || v <= 0 || v > math.MaxInt64/mult {
+		return 0, fmt.Errorf("bad size %q (want a positive number of bytes, or of KiB, MiB, GiB, KB, MB, GB)", s)
+	}
+	return v * mult, nil
+}
+
 // number decodes a finite number within [min, max].
 func (d *decoder) number(n *yaml.Node, path string, min, max float64, want string) (float64, bool) {
 	s, ok := d.scalar(n, path, want)

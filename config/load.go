@@ -29,9 +29,10 @@ const (
 	DefaultFeastRefresh   = 5 * time.Minute
 	DefaultRedisAddr      = "127.0.0.1:6379"
 	DefaultRedisTimeout   = 5 * time.Second
-	DefaultRateLimit      = 1000 // entities per second (bench/redis_sample.sh: no visible p99 effect)
-	DefaultBatchSize      = 50   // keys per pipelined batch
-	DefaultScanCount      = 100  // COUNT hint of each SCAN
+	DefaultRateLimit      = 1000      // entities per second (bench/redis_sample.sh: no visible p99 effect)
+	DefaultBatchSize      = 50        // keys per pipelined batch
+	DefaultScanCount      = 100       // COUNT hint of each SCAN
+	DefaultMaxReadBytes   = 128 << 20 // offline.parquet.max_read_bytes
 	// DefaultMaxScanFactor times the largest sample_size is the default
 	// SCAN key budget of one sample.
 	DefaultMaxScanFactor = 10
@@ -261,8 +262,12 @@ func (d *decoder) config(root *yaml.Node, c *Config, st *state) {
 	d.redis(online.get("redis"), &c.Online.Redis, st)
 
 	offline := d.mapping(top.get("offline"), "offline", "parquet")
-	parquet := d.mapping(offline.get("parquet"), "offline.parquet", "root")
+	parquet := d.mapping(offline.get("parquet"), "offline.parquet", "root", "max_read_bytes")
 	c.Offline.Parquet.Root = d.str(parquet.get("root"), "offline.parquet.root")
+	c.Offline.Parquet.MaxReadBytes = DefaultMaxReadBytes
+	if v, ok := d.byteSize(parquet.get("max_read_bytes"), "offline.parquet.max_read_bytes"); ok {
+		c.Offline.Parquet.MaxReadBytes = v
+	}
 
 	if top.has("feast") {
 		f := d.mapping(top.get("feast"), "feast", "repo", "refresh")

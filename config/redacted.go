@@ -57,7 +57,8 @@ type (
 	}
 	shownOffline struct {
 		Parquet struct {
-			Root string `yaml:"root"`
+			Root         string `yaml:"root"`
+			MaxReadBytes int64  `yaml:"max_read_bytes"`
 		} `yaml:"parquet"`
 	}
 	shownFeast struct {
@@ -165,6 +166,7 @@ func (c *Config) shown() shownConfig {
 		}
 	}
 	s.Offline.Parquet.Root = c.Offline.Parquet.Root
+	s.Offline.Parquet.MaxReadBytes = c.Offline.Parquet.MaxReadBytes
 	if c.Feast != nil {
 		s.Feast = &shownFeast{Repo: c.Feast.Repo, Refresh: dur(c.Feast.Refresh)}
 	}

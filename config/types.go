@@ -62,6 +62,10 @@ type Offline struct {
 // Parquet holds the root of the offline Parquet store.
 type Parquet struct {
 	Root string
+	// MaxReadBytes bounds what one file may make the reader allocate: its
+	// footer, each page, and MaxReadBytes/8 rows per row group
+	// (max_read_bytes [128MiB]).
+	MaxReadBytes int64
 }
 
 // Feast points at a Feast feature repository to discover views from.

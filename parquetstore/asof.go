@@ -238,7 +238,7 @@ func (s *Store) asofFile(ctx context.Context, fi int, ref fileRef, byEnt map[str
 			}
 			sc.scanned += rows
 			ts = slices.Grow(ts[:0], rows)[:rows]
-			err := scanChunk(rg, tc, nil, func(_, row int, p *pageData, k int, null bool) {
+			err := scanChunk(of, i, tc, nil, func(_, row int, p *pageData, k int, null bool) {
 				if null {
 					ts[row] = math.MinInt64
 				} else if t := conv.at(p, k); t <= maxT {
@@ -255,7 +255,7 @@ func (s *Store) asofFile(ctx context.Context, fi int, ref fileRef, byEnt map[str
 			}
 			if intKeys != nil {
 				// Integer entity: look rows up by value, no text.
-				err = scanChunk(rg, ents[0], nil, func(_, row int, p *pageData, k int, null bool) {
+				err = scanChunk(of, i, ents[0], nil, func(_, row int, p *pageData, k int, null bool) {
 					if null || ts[row] == math.MinInt64 {
 						return
 					}
@@ -280,7 +280,7 @@ func (s *Store) asofFile(ctx context.Context, fi int, ref fileRef, byEnt map[str
 				continue
 			}
 			if len(ents) == 1 && !isConst[0] {
-				err = scanChunk(rg, ents[0], nil, func(_, row int, p *pageData, k int, null bool) {
+				err = scanChunk(of, i, ents[0], nil, func(_, row int, p *pageData, k int, null bool) {
 					if null || ts[row] == math.MinInt64 {
 						return
 					}
@@ -312,7 +312,7 @@ func (s *Store) asofFile(ctx context.Context, fi int, ref fileRef, byEnt map[str
 					}
 					continue
 				}
-				err = scanChunk(rg, ents[e], nil, func(_, row int, p *pageData, k int, null bool) {
+				err = scanChunk(of, i, ents[e], nil, func(_, row int, p *pageData, k int, null bool) {
 					if !null {
 						keys[row] = p.text(k, keys[row])
 					}

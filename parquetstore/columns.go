@@ -199,14 +199,18 @@ func (p *pageData) text(k int, buf []byte) []byte {
 // non-null values, and whether it is null.
 type scanFunc func(j, row int, p *pageData, k int, null bool)
 
-// scanChunk decodes a column chunk page by page and calls fn for the given
-// rows (ascending indexes into the row group), or for every row when rows is
-// nil.
-func scanChunk(rg parquet.RowGroup, c column, rows []int32, fn scanFunc) error {
+// scanChunk decodes the chunk of column c in row group rgi of of page by page
+// and calls fn for the given rows (ascending indexes into the row group), or
+// for every row when rows is nil. The chunk's page headers are checked
+// against the file's bounds first (checkPages).
+func scanChunk(of *openFile, rgi int, c column, rows []int32, fn scanFunc) error {
 	if rows != nil && len(rows) == 0 {
 		return nil
 	}
-	chunk := rg.ColumnChunks()[c.idx]
+	if err := of.checkChunk(rgi, c.idx); err != nil {
+		return err
+	}
+	chunk := of.pf.RowGroups()[rgi].ColumnChunks()[c.idx]
 	pages := chunk.Pages()
 	defer pages.Close()
 	var (

@@ -127,7 +127,7 @@ func (s *Store) fileFooter(ctx context.Context, ref fileRef, withNulls bool) (ff
 			ff.scanned++
 			newest := int64(math.MinInt64)
 			has := false
-			err := scanChunk(rg, tc, nil, func(_, _ int, p *pageData, k int, null bool) {
+			err := scanChunk(of, i, tc, nil, func(_, _ int, p *pageData, k int, null bool) {
 				if !null {
 					if t := conv.at(p, k); t > newest {
 						newest, has = t, true
@@ -161,13 +161,13 @@ func (s *Store) fileFooter(ctx context.Context, ref fileRef, withNulls bool) (ff
 				ff.nulls[f.Name] += ff.rows
 				continue
 			}
-			for i, rg := range pf.RowGroups() {
+			for i := range pf.RowGroups() {
 				if n, ok := nullCount(pf, i, c); ok {
 					ff.nulls[f.Name] += n
 					continue
 				}
 				var n int64
-				err := scanChunk(rg, c, nil, func(_, _ int, _ *pageData, _ int, null bool) {
+				err := scanChunk(of, i, c, nil, func(_, _ int, _ *pageData, _ int, null bool) {
 					if null {
 						n++
 					}

@@ -112,7 +112,7 @@ func (s *Store) readEntity(of *openFile, rg int, rows []int32, e int, vals []str
 		return nil
 	}
 	var buf []byte
-	err = scanChunk(of.pf.RowGroups()[rg], c, rows, func(j, _ int, p *pageData, k int, null bool) {
+	err = scanChunk(of, rg, c, rows, func(j, _ int, p *pageData, k int, null bool) {
 		if !null {
 			buf = p.text(k, buf[:0])
 			vals[j] = string(buf)
@@ -195,7 +195,7 @@ func (s *Store) readFeature(of *openFile, rg int, rows []int32, f sample.Feature
 			}
 		}
 	}
-	if err := scanChunk(of.pf.RowGroups()[rg], c, rows, fn); err != nil {
+	if err := scanChunk(of, rg, c, rows, fn); err != nil {
 		return fmt.Errorf("read %s column %s: %w", name, f.Name, err)
 	}
 	return nil

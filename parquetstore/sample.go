@@ -277,7 +277,7 @@ func (s *Store) countWindow(ctx context.Context, ref fileRef, from, to int64) (f
 				return err
 			}
 			count := 0
-			err := scanChunk(rg, tc, nil, func(_, _ int, p *pageData, k int, null bool) {
+			err := scanChunk(of, i, tc, nil, func(_, _ int, p *pageData, k int, null bool) {
 				if !null {
 					if t := conv.at(p, k); t >= from && t <= to {
 						count++
@@ -306,7 +306,7 @@ func (s *Store) countWindow(ctx context.Context, ref fileRef, from, to int64) (f
 func readTimes(fs *fileScan, rc *rgCount, out *sample.Sample) error {
 	times := out.Times[rc.off : rc.off+len(rc.rows)]
 	has := out.HasTime[rc.off : rc.off+len(rc.rows)]
-	err := scanChunk(fs.of.pf.RowGroups()[rc.rg], fs.ts, rc.rows, func(j, _ int, p *pageData, k int, null bool) {
+	err := scanChunk(fs.of, rc.rg, fs.ts, rc.rows, func(j, _ int, p *pageData, k int, null bool) {
 		if !null {
 			times[j], has[j] = fs.conv.at(p, k), true
 		}
@@ -325,7 +325,7 @@ func locate(fs *fileScan, rc *rgCount, out *sample.Sample) error {
 	has := out.HasTime[rc.off : rc.off+len(rc.picks)]
 	rows := make([]int32, 0, len(rc.picks))
 	ord, j := int32(0), 0
-	err := scanChunk(fs.of.pf.RowGroups()[rc.rg], fs.ts, nil, func(_, row int, p *pageData, k int, null bool) {
+	err := scanChunk(fs.of, rc.rg, fs.ts, nil, func(_, row int, p *pageData, k int, null bool) {
 		if null || j >= len(rc.picks) {
 			return
 		}

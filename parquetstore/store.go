@@ -83,6 +83,12 @@ type View struct {
 	// Workers is how many files are read at the same time; 0 means
 	// GOMAXPROCS.
 	Workers int
+	// MaxReadBytes is the ceiling on what one file may make the reader
+	// allocate: its footer, each page (compressed and uncompressed), and
+	// MaxReadBytes/8 rows per row group and values per page. A file that
+	// claims more is a problem naming it, never read. 0 means
+	// DefaultMaxReadBytes.
+	MaxReadBytes int64
 }
 
 // Store is the offline sampler of one view. It implements sample.Offline and
@@ -96,6 +102,7 @@ type Store struct {
 	base    string   // key prefix of Root in bucket, no slash at either end
 	key     string   // key of Path when it has no glob
 	pattern []string // glob segments of Path's key; nil when Path has no glob
+	maxRead int64
 }
 
 var _ sample.Offline = (*Store)(nil)
@@ -133,6 +140,10 @@ func New(v View) (*Store, error) {
 	}
 	if s.workers <= 0 {
 		s.workers = runtime.GOMAXPROCS(0)
+	}
+	s.maxRead = v.MaxReadBytes
+	if s.maxRead <= 0 {
+		s.maxRead = DefaultMaxReadBytes
 	}
 	var full string
 	if s.bucket == nil {
@@ -311,9 +322,33 @@ func hivePartitions(name string) map[string]string {
 
 // openFile is one open Parquet file.
 type openFile struct {
-	ref fileRef
-	r   blob.Reader
-	pf  *parquet.File
+	ref     fileRef
+	r       blob.Reader
+	pf      *parquet.File
+	maxRead int64
+
+	mu      sync.Mutex
+	checked map[[2]int]error // checkChunk's verdicts by row group and column
+}
+
+// checkChunk checks the page headers of a column chunk once (checkPages).
+func (o *openFile) checkChunk(rg, col int) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	k := [2]int{rg, col}
+	if err, ok := o.checked[k]; ok {
+		return err
+	}
+	md := &o.pf.Metadata().RowGroups[rg].Columns[col].MetaData
+	err := checkPages(o.r, md, o.maxRead)
+	if err != nil {
+		err = fmt.Errorf("row group %d column %d: %w", rg, col, err)
+	}
+	if o.checked == nil {
+		o.checked = map[[2]int]error{}
+	}
+	o.checked[k] = err
+	return err
 }
 
 func (o *openFile) Close() {
@@ -322,7 +357,9 @@ func (o *openFile) Close() {
 	}
 }
 
-// open opens a file read-only and parses its footer. Panics of the Parquet
+// open opens a file read-only and parses its footer, after checking that
+// the footer claims no more than the file holds nor more than
+// View.MaxReadBytes (checkFooter, checkMetadata). Panics of the Parquet
 // reader become errors naming the file.
 func (s *Store) open(ctx context.Context, ref fileRef) (of *openFile, err error) {
 	r, err := s.bucket.Open(ctx, ref.obj)
@@ -338,6 +375,10 @@ func (s *Store) open(ctx context.Context, ref fileRef) (of *openFile, err error)
 			of = nil
 		}
 	}()
+	footer, err := checkFooter(r, ref.obj.Size, s.maxRead)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", ref.name, err)
+	}
 	pf, err := parquet.OpenFile(r, ref.obj.Size,
 		parquet.SkipBloomFilters(true),
 		parquet.SkipPageIndex(true),
@@ -346,7 +387,10 @@ func (s *Store) open(ctx context.Context, ref fileRef) (of *openFile, err error)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", ref.name, err)
 	}
-	return &openFile{ref: ref, r: r, pf: pf}, nil
+	if err := checkMetadata(pf.Metadata(), ref.obj.Size, footer, s.maxRead); err != nil {
+		return nil, fmt.Errorf("read %s: %w", ref.name, err)
+	}
+	return &openFile{ref: ref, r: r, pf: pf, maxRead: s.maxRead}, nil
 }
 
 // guard runs fn, turning a panic into an error naming the file.
