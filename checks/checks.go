@@ -180,6 +180,7 @@ func Freshness(in *Input) []Result {
 	if !have {
 		return []Result{errResult(r, fmt.Errorf("no entity of the view holds an event timestamp online (%d keys scanned)", in.Online.Scanned))}
 	}
+	addShards(&r, in.Online, freshnessByShard(in.Online, in.Now))
 	r.Details["online_newest"] = time.Unix(0, newest).UTC().Format(time.RFC3339Nano)
 	r.Details["online_newest_seconds"] = float64(newest) / 1e9
 	age := in.Now.Sub(time.Unix(0, newest)).Seconds()
@@ -236,6 +237,9 @@ func nullRate(in *Input, f config.Feature, store string, s *sample.Sample, err e
 	}
 	r.SampleSize = ptr(n)
 	r.Details = map[string]any{"absent": absent, "empty": empty, "invalid": invalid}
+	if store == StoreOnline {
+		addShards(&r, s, nullRateByShard(s, col))
+	}
 	if n == 0 {
 		return errResult(r, fmt.Errorf("empty %s sample", store))
 	}
@@ -274,7 +278,15 @@ func Coverage(in *Input) []Result {
 	case in.CoveredErr != nil:
 		return []Result{errResult(r, fmt.Errorf("online lookup: %w", in.CoveredErr))}
 	}
-	n := len(in.CoverageQuery)
+	// Entities on a shard that could not be read say nothing about
+	// coverage: they are left out.
+	n, unread := len(in.CoverageQuery), 0
+	for i := 0; in.Covered != nil && i < in.Covered.Len(); i++ {
+		if in.Covered.Unread(i) {
+			unread++
+		}
+	}
+	n -= unread
 	r.SampleSize = ptr(n)
 	if n == 0 {
 		return []Result{errResult(r, fmt.Errorf("no offline entity with an event in the last %s to compare", HumanDuration(freshFor(in.View).Seconds())))}
@@ -289,6 +301,10 @@ func Coverage(in *Input) []Result {
 	r.Value = ptr(v)
 	r.Status = judgeLow(v, in.View.Checks.Coverage)
 	r.Details = map[string]any{"offline_entities": n, "online_found": hit}
+	if unread > 0 {
+		r.Details["unread"] = unread
+	}
+	addShards(&r, in.Covered, coverageByShard(in.Covered))
 	r.Message = fmt.Sprintf("%s of %d entities fresh offline are served online (%d missing)", Percent(v), n, n-hit)
 	return []Result{r}
 }
@@ -359,6 +375,7 @@ func consistency(in *Input, f config.Feature, r Result) Result {
 	}
 	r.SampleSize = ptr(matched)
 	r.Details = map[string]any{"online_population": len(in.AsOfRows), "matched_offline": matched}
+	addShards(&r, in.Online, consistencyByShard(in, f, on, off))
 	if matched == 0 {
 		return errResult(r, fmt.Errorf("none of %d sampled online entities has an offline row at or before its online event time", len(in.AsOfRows)))
 	}

@@ -144,13 +144,64 @@ var (
 		[]string{LabelProject, LabelFeatureView}, nil)
 )
 
+var (
+	descShardSample = prometheus.NewDesc(ShardSampleSize, "Entities of the view's last online sample read from a shard of a Redis Cluster.",
+		[]string{LabelProject, LabelFeatureView, LabelStore, LabelShard}, nil)
+	descShardUp = prometheus.NewDesc(ShardUp, "Whether a shard of a Redis Cluster could be read at the view's last check (1) or not (0: its share is missing from the results).",
+		[]string{LabelProject, LabelFeatureView, LabelStore, LabelShard}, nil)
+	descShardFresh = prometheus.NewDesc(ShardFreshness, "Seconds since the newest online event of the view's sampled entities on a shard.",
+		[]string{LabelProject, LabelFeatureView, LabelStore, LabelShard}, nil)
+	descShardNull = prometheus.NewDesc(ShardNullRatio, "Fraction of a shard's sampled entities where the feature is null or absent.",
+		[]string{LabelProject, LabelFeatureView, LabelFeature, LabelStore, LabelShard}, nil)
+	descShardCoverage = prometheus.NewDesc(ShardCoverage, "Fraction of the offline sample's fresh entities hashing to a shard that the shard serves.",
+		[]string{LabelProject, LabelFeatureView, LabelStore, LabelShard}, nil)
+	descShardConsistency = prometheus.NewDesc(ShardConsistency, "Fraction of a shard's sampled entities whose value equals the offline value as of their event time.",
+		[]string{LabelProject, LabelFeatureView, LabelFeature, LabelStore, LabelShard}, nil)
+)
+
+// collectShards renders the per-shard breakdown of one result.
+func collectShards(ch chan<- prometheus.Metric, p, fv string, r checks.Result) {
+	store := r.Store
+	if store == "" {
+		store = checks.StoreOnline
+	}
+	for _, d := range checks.Shards(r) {
+		switch r.Check {
+		case checks.KindFreshness:
+			up := 1.0
+			if d.Error != "" {
+				up = 0
+			} else {
+				gauge(ch, descShardSample, float64(d.SampleSize), p, fv, store, d.Shard)
+			}
+			gauge(ch, descShardUp, up, p, fv, store, d.Shard)
+			if d.Value != nil {
+				gauge(ch, descShardFresh, *d.Value, p, fv, store, d.Shard)
+			}
+		case checks.KindNullRate:
+			if d.Value != nil {
+				gauge(ch, descShardNull, *d.Value, p, fv, r.Feature, store, d.Shard)
+			}
+		case checks.KindCoverage:
+			if d.Value != nil {
+				gauge(ch, descShardCoverage, *d.Value, p, fv, store, d.Shard)
+			}
+		case checks.KindConsistency:
+			if d.Value != nil {
+				gauge(ch, descShardConsistency, *d.Value, p, fv, r.Feature, store, d.Shard)
+			}
+		}
+	}
+}
+
 // resultCollector renders the latest results as gauges.
 type resultCollector Metrics
 
 // Describe implements prometheus.Collector.
 func (c *resultCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descLastEvent, descFreshness, descNull, descCoverage, descConsistency,
-		descSkewStat, descSkewP, descSample, descStatus, descThreshold, descLastRun, descInvalid, descFeastMat} {
+		descSkewStat, descSkewP, descSample, descStatus, descThreshold, descLastRun, descInvalid, descFeastMat,
+		descShardSample, descShardUp, descShardFresh, descShardNull, descShardCoverage, descShardConsistency} {
 		ch <- d
 	}
 }
@@ -181,6 +232,7 @@ func collectRun(ch chan<- prometheus.Metric, run Run) {
 			continue
 		}
 		gauge(ch, descStatus, float64(r.Status), r.Check, p, fv, r.Feature, r.Store)
+		collectShards(ch, p, fv, r)
 		if r.Threshold != nil {
 			if r.Threshold.Warn != nil {
 				gauge(ch, descThreshold, *r.Threshold.Warn, r.Check, p, fv, r.Feature, r.Store, "warn")

@@ -33,6 +33,14 @@ const (
 	// background delivery queue of notifications.
 	NotificationQueueLength = "fsmon_notification_queue_length"
 	NotificationsDropped    = "fsmon_notifications_dropped_total"
+	// Per shard of a Redis Cluster (label shard: "0", "1", ... by lowest
+	// hash slot), from the results' details.
+	ShardSampleSize  = "fsmon_feature_view_shard_sample_size"
+	ShardUp          = "fsmon_feature_view_shard_up"
+	ShardFreshness   = "fsmon_feature_view_shard_freshness_seconds"
+	ShardNullRatio   = "fsmon_feature_shard_null_ratio"
+	ShardCoverage    = "fsmon_feature_view_shard_coverage_ratio"
+	ShardConsistency = "fsmon_feature_shard_consistency_ratio"
 )
 
 // Labels used by the metrics; all are bounded sets.
@@ -46,6 +54,7 @@ const (
 	LabelResult      = "result"
 	LabelNotifier    = "notifier"
 	LabelSeverity    = "severity"
+	LabelShard       = "shard"
 )
 
 // Values of the result label of fsmon_check_runs_total.

@@ -17,6 +17,12 @@
 // population — are kept. Sample stops at n entities, at the view's key
 // budget (View.MaxScan), or at the context deadline.
 //
+// On a Redis Cluster every shard is sampled concurrently for its share of
+// n, in proportion to its keys (DBSIZE), on a node chosen by
+// Options.ReadFrom; the sample's Parts and PartOf say which shard each row
+// came from, and a shard that cannot be read is an error for its part only.
+// Lookups are grouped by hash slot and pipelined per node.
+//
 // SCAN starts at cursor 0 every time. Redis returns keys in hash-table
 // bucket order, which depends on a hash of the key only: a sample is
 // unrelated to entity ids, values or write times, but while the keyspace is
@@ -37,13 +43,14 @@
 // reads at full speed. The only commands sent are
 //
 //	SCAN, HMGET, MGET, GET, PING (and HELLO/AUTH on connect,
-//	SELECT when DB is not 0, CLUSTER SLOTS in cluster mode)
+//	SELECT when DB is not 0, CLUSTER SLOTS and DBSIZE in cluster mode)
 //
 // so a minimal ACL user is:
 //
 //	ACL SETUSER fsmon on >PASSWORD ~* resetchannels -@all +scan +hmget +mget +get +ping
 //
-// adding +select when DB is not 0 and +cluster|slots for Redis Cluster.
+// adding +select when DB is not 0 and +cluster|slots +dbsize for Redis
+// Cluster.
 //
 // # Privacy
 //

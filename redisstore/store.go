@@ -40,8 +40,9 @@ type Options struct {
 	DB int
 	// TLS enables TLS with this configuration when non-nil.
 	TLS *tls.Config
-	// Cluster connects to a Redis Cluster: SCAN runs on each master in turn,
-	// reads follow redirects.
+	// Cluster connects to a Redis Cluster: every shard is sampled
+	// concurrently for its share, on the node ReadFrom picks; reads follow
+	// redirects.
 	Cluster bool
 	// Timeout bounds dialing and each socket read and write (default 5s).
 	// A context deadline shorter than it wins.
@@ -57,6 +58,10 @@ type Options struct {
 	BatchSize int
 	// ScanCount is the COUNT hint of each SCAN call (default 100).
 	ScanCount int
+	// ReadFrom says which nodes serve the reads of a cluster or of a
+	// Sentinel deployment: ReadPrimary (default when empty), ReadReplica or
+	// ReadNearest.
+	ReadFrom string
 	// Logger receives debug lines about samples (counts only, never keys or
 	// values). Nil discards.
 	Logger *slog.Logger
@@ -73,6 +78,9 @@ type Store struct {
 	log     *slog.Logger
 	mu      sync.Mutex
 	closed  bool
+	// nodes are the Store's own clients of cluster nodes (SCAN, DBSIZE and
+	// the reads of one shard go to one node), by address.
+	nodes map[string]*redis.Client
 }
 
 // New returns a Store for opts. It does not dial: use Ping to check the
@@ -94,6 +102,11 @@ func New(opts Options) (*Store, error) {
 	if opts.RateLimit < 0 {
 		return nil, fmt.Errorf("redis %s: rate limit %d is negative", opts.Addr, opts.RateLimit)
 	}
+	switch opts.ReadFrom {
+	case "", ReadPrimary, ReadReplica, ReadNearest:
+	default:
+		return nil, fmt.Errorf("redis %s: read_from %q: want primary, replica or nearest", opts.Addr, opts.ReadFrom)
+	}
 	if opts.Cluster && opts.DB != 0 {
 		return nil, fmt.Errorf("redis cluster %s: db %d: a cluster has only db 0", opts.Addr, opts.DB)
 	}
@@ -106,9 +119,6 @@ func New(opts Options) (*Store, error) {
 		burst := max(opts.BatchSize, opts.ScanCount/scanCostDivisor, 1)
 		s.limiter = rate.NewLimiter(rate.Limit(opts.RateLimit), burst)
 	}
-	// Maintenance notifications (CLIENT MAINT_NOTIFICATIONS) and
-	// CLIENT SETINFO are not read-only data commands and fail on plain or
-	// older Redis; RESP2 avoids push frames altogether.
 	maint := &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	if opts.Cluster {
 		s.cluster = redis.NewClusterClient(&redis.ClusterOptions{
@@ -125,28 +135,43 @@ func New(opts Options) (*Store, error) {
 			ReadTimeout:              opts.Timeout,
 			WriteTimeout:             opts.Timeout,
 			ContextTimeoutEnabled:    true,
+			// Reads that leave the shard's chosen node (string layout
+			// feature keys, a batch answered MOVED or ASK) go through
+			// go-redis' routing, which sends read-only commands to
+			// replicas when asked (it needs COMMAND to know them).
+			ReadOnly:       opts.ReadFrom == ReadReplica || opts.ReadFrom == ReadNearest,
+			RouteByLatency: opts.ReadFrom == ReadNearest,
 		})
 		s.rdb = s.cluster
 	} else {
-		s.single = redis.NewClient(&redis.Options{
-			Addr:                     opts.Addr,
-			Username:                 opts.Username,
-			Password:                 opts.Password,
-			DB:                       opts.DB,
-			TLSConfig:                opts.TLS,
-			Protocol:                 2,
-			DisableIdentity:          true,
-			MaintNotificationsConfig: maint,
-			MaxRetries:               1,
-			DialerRetries:            2,
-			DialTimeout:              opts.Timeout,
-			ReadTimeout:              opts.Timeout,
-			WriteTimeout:             opts.Timeout,
-			ContextTimeoutEnabled:    true,
-		})
+		s.single = redis.NewClient(s.clientOptions(opts.Addr))
 		s.rdb = s.single
 	}
 	return s, nil
+}
+
+// clientOptions are the options of a client of one server at addr.
+// Maintenance notifications (CLIENT MAINT_NOTIFICATIONS) and CLIENT SETINFO
+// are not read-only data commands and fail on plain or older Redis; RESP2
+// avoids push frames altogether.
+func (s *Store) clientOptions(addr string) *redis.Options {
+	o := s.opts
+	return &redis.Options{
+		Addr:                     addr,
+		Username:                 o.Username,
+		Password:                 o.Password,
+		DB:                       o.DB,
+		TLSConfig:                o.TLS,
+		Protocol:                 2,
+		DisableIdentity:          true,
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+		MaxRetries:               1,
+		DialerRetries:            2,
+		DialTimeout:              o.Timeout,
+		ReadTimeout:              o.Timeout,
+		WriteTimeout:             o.Timeout,
+		ContextTimeoutEnabled:    true,
+	}
 }
 
 // Close closes the connections.
@@ -157,7 +182,11 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	return s.rdb.Close()
+	errs := []error{s.rdb.Close()}
+	for _, c := range s.nodes {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // Ping checks that Redis answers (every node, masters and replicas, in
@@ -180,40 +209,18 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// masters returns the clients SCAN must run on: the one server, or every
-// cluster master, in a stable order.
-func (s *Store) masters(ctx context.Context) ([]*redis.Client, error) {
-	if s.cluster == nil {
-		return []*redis.Client{s.single}, nil
-	}
-	var mu sync.Mutex
-	var out []*redis.Client
-	err := s.cluster.ForEachMaster(ctx, func(_ context.Context, c *redis.Client) error {
-		mu.Lock()
-		out = append(out, c)
-		mu.Unlock()
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list masters of redis cluster %s: %w", s.opts.Addr, err)
-	}
-	// Stable order so that repeated samples visit the masters alike.
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].Options().Addr < out[j-1].Options().Addr; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out, nil
-}
+// wait takes n tokens from the Store's rate limiter (a no-op when
+// unlimited).
+func (s *Store) wait(ctx context.Context, n int) error { return waitN(ctx, s.limiter, n) }
 
-// wait takes n tokens from the rate limiter (a no-op when unlimited).
-func (s *Store) wait(ctx context.Context, n int) error {
-	if s.limiter == nil || n <= 0 {
+// waitN takes n tokens from lim, in bursts; a nil lim does not wait.
+func waitN(ctx context.Context, lim *rate.Limiter, n int) error {
+	if lim == nil || n <= 0 {
 		return nil
 	}
 	for n > 0 {
-		k := min(n, s.limiter.Burst())
-		if err := s.limiter.WaitN(ctx, k); err != nil {
+		k := min(n, lim.Burst())
+		if err := lim.WaitN(ctx, k); err != nil {
 			return err
 		}
 		n -= k

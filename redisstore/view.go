@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -194,6 +193,33 @@ func (b *builder) add(e sample.Entity, r *record) {
 	}
 }
 
+// merge appends the rows of o, marked as coming from part, and adds its
+// counts to b's.
+func (b *builder) merge(o *builder, part int) {
+	d, x := b.smp, o.smp
+	d.Entities = append(d.Entities, x.Entities...)
+	d.Times = append(d.Times, x.Times...)
+	d.HasTime = append(d.HasTime, x.HasTime...)
+	for range x.Entities {
+		d.PartOf = append(d.PartOf, part)
+	}
+	for j, c := range b.cols {
+		oc := o.cols[j]
+		c.Nulls = append(c.Nulls, oc.Nulls...)
+		if c.Num != nil {
+			c.Num = append(c.Num, oc.Num...)
+		}
+		if c.Str != nil {
+			c.Str = append(c.Str, oc.Str...)
+		}
+		b.invalid[j] += o.invalid[j]
+	}
+	d.Scanned += x.Scanned
+	b.wrongType += o.wrongType
+	b.noTS += o.noTS
+	b.badTS += o.badTS
+}
+
 // tally counts the per-key problems of a record.
 func (b *builder) tally(r *record) {
 	switch {
@@ -261,269 +287,4 @@ func deadlineHit(ctx context.Context, err error) bool {
 // past the context deadline (it has no sentinel error).
 func isLimiterDeadline(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "would exceed context deadline")
-}
-
-// Sample implements sample.Online. It SCANs the view's key pattern from
-// cursor 0 (every master in turn in cluster mode), reads matching keys in
-// pipelined batches and keeps the entities that hold the view's event
-// timestamp, until it has n of them, the key budget is spent, or ctx's
-// deadline passes. A deadline with rows gathered returns them with Complete
-// false and a Problems note; a deadline before any row is an error wrapping
-// context.DeadlineExceeded. Cancellation is always an error.
-//
-// Scanned counts the distinct keys SCAN returned (those matching the
-// pattern). View.MaxScan bounds the keys SCAN is asked to visit (COUNT per
-// call), so a pattern matching few keys of a large keyspace stops at the
-// budget instead of walking all of it; keys already returned are still read.
-//
-// SCAN order follows Redis' hash table buckets, i.e. a hash of the key: the
-// sample is unrelated to key names, values or write times, but it is the
-// same entities on every run while the keyspace is unchanged (a fixed panel
-// rather than a fresh draw).
-func (vs *ViewSampler) Sample(ctx context.Context, n int) (*sample.Sample, error) {
-	if n <= 0 {
-		return nil, fmt.Errorf("sample view %q: sample size %d is not positive", vs.v.Name, n)
-	}
-	s := vs.s
-	pattern := vs.lay.pattern()
-	masters, err := s.masters(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("sample view %q: %w", vs.v.Name, err)
-	}
-	count := s.opts.ScanCount
-	if vs.v.MaxScan > 0 && vs.v.MaxScan < count {
-		count = vs.v.MaxScan
-	}
-	scanCost := max(1, count/scanCostDivisor)
-	b := newBuilder(&vs.v, min(n, 1<<16))
-	seen := make(map[string]struct{})
-	var pending []target
-	badKeys, calls := 0, 0
-	stop := notStopped
-	var stopErr error
-
-	// flush reads pending targets in batches; with all false it leaves a
-	// partial batch for later. It stops (stopFull) when a population row
-	// beyond n turns up.
-	flush := func(all bool) error {
-		for len(pending) > 0 && (all || len(pending) >= s.opts.BatchSize) {
-			nb := (len(pending) + s.opts.BatchSize - 1) / s.opts.BatchSize
-			if !all {
-				nb = len(pending) / s.opts.BatchSize
-			}
-			batches := make([][]target, 0, min(nb, vs.par()))
-			for k := 0; len(batches) < cap(batches); k += s.opts.BatchSize {
-				batches = append(batches, pending[k:min(len(pending), k+s.opts.BatchSize)])
-			}
-			recs, err := vs.fetchBatches(ctx, batches)
-			if err != nil {
-				return err
-			}
-			for bi, batch := range batches {
-				pending = pending[len(batch):]
-				for i := range recs[bi] {
-					r := &recs[bi][i]
-					if r.hasTS && b.smp.Len() == n {
-						stop = stopFull
-						return nil
-					}
-					b.tally(r)
-					if r.hasTS {
-						b.add(batch[i].ent, r)
-					}
-				}
-			}
-		}
-		return nil
-	}
-
-	finished := true // every master scanned to cursor 0
-scan:
-	for mi, m := range masters {
-		addr := m.Options().Addr
-		var cursor uint64
-		for {
-			if vs.v.MaxScan > 0 && (calls*count >= vs.v.MaxScan || b.smp.Scanned >= vs.v.MaxScan) {
-				stop = stopBudget
-				finished = false
-				break scan
-			}
-			if err := s.wait(ctx, scanCost); err != nil {
-				stopErr = fmt.Errorf("scan %q on %s: %w", pattern, addr, err)
-				finished = false
-				break scan
-			}
-			keys, next, err := m.Scan(ctx, cursor, pattern, int64(count)).Result()
-			if err != nil {
-				stopErr = fmt.Errorf("scan %q on %s: %w", pattern, addr, err)
-				finished = false
-				break scan
-			}
-			calls++
-			for _, key := range keys {
-				// SCAN may return a key twice (while Redis rehashes).
-				if _, dup := seen[key]; dup {
-					continue
-				}
-				seen[key] = struct{}{}
-				b.smp.Scanned++
-				t, ok := vs.lay.fromKey(key)
-				if !ok {
-					badKeys++
-					continue
-				}
-				pending = append(pending, t)
-			}
-			if err := flush(false); err != nil {
-				stopErr = fmt.Errorf("read %d %s of view %q on %s: %w", min(len(pending), s.opts.BatchSize), vs.lay.typeName(), vs.v.Name, s.opts.Addr, err)
-				finished = false
-				break scan
-			}
-			cursor = next
-			last := cursor == 0 && mi == len(masters)-1 && len(pending) == 0
-			if stop == notStopped && b.smp.Len() == n && !last {
-				// Full; whether more of the population remains is unknown.
-				stop = stopFull
-			}
-			if stop != notStopped {
-				finished = false
-				break scan
-			}
-			if cursor == 0 {
-				break
-			}
-		}
-	}
-	if stopErr == nil && (stop == notStopped || stop == stopBudget) {
-		// Keys already scanned are read, also when the budget stopped SCAN.
-		if err := flush(true); err != nil {
-			stopErr = fmt.Errorf("read %d %s of view %q on %s: %w", min(len(pending), s.opts.BatchSize), vs.lay.typeName(), vs.v.Name, s.opts.Addr, err)
-		}
-	}
-	if stopErr != nil {
-		if !deadlineHit(ctx, stopErr) {
-			return nil, fmt.Errorf("sample view %q: %w", vs.v.Name, stopErr)
-		}
-		if b.smp.Len() == 0 {
-			return nil, fmt.Errorf("sample view %q: deadline passed before any entity was read (%d keys scanned): %w", vs.v.Name, b.smp.Scanned, context.DeadlineExceeded)
-		}
-		stop = stopDeadline
-	}
-	smp := b.smp
-	smp.Complete = finished && stop == notStopped && len(pending) == 0
-	if smp.Complete {
-		smp.Population = smp.Len()
-	}
-	smp.Reads.Keys, smp.Reads.KeysSkipped = smp.Scanned, badKeys
-	if badKeys > 0 {
-		smp.Problems = append(smp.Problems, sample.Problemf(sample.KeyLayout, badKeys, "%d keys matched the SCAN pattern but not the view's key layout", badKeys))
-	}
-	b.problems(vs.lay.typeName(), vs.v.Layout != LayoutFeast)
-	switch stop {
-	case stopBudget:
-		smp.Problems = append(smp.Problems, sample.Problemf(sample.ScanBudget, 1, "key budget of %d reached after %d matching keys: the sample holds %d of the %d entities asked for", vs.v.MaxScan, smp.Scanned, smp.Len(), n))
-	case stopDeadline:
-		smp.Problems = append(smp.Problems, sample.Problemf(sample.Deadline, 1, "deadline passed after %d matching keys: the sample holds %d of the %d entities asked for", smp.Scanned, smp.Len(), n))
-	}
-	s.log.Debug("redis sample", "view", vs.v.Name, "entities", smp.Len(), "scanned", smp.Scanned, "scan_calls", calls, "complete", smp.Complete)
-	return smp, nil
-}
-
-// Lookup implements sample.Online: row i is entities[i], read by key in
-// pipelined batches. An entity that is not stored (or lacks the event
-// timestamp) has HasTime false; its columns hold whatever fields exist.
-// Entity texts that cannot form a key are rows with HasTime false and a
-// Problems note. Any Redis or context error fails the whole lookup.
-func (vs *ViewSampler) Lookup(ctx context.Context, entities []sample.Entity) (*sample.Sample, error) {
-	s := vs.s
-	b := newBuilder(&vs.v, len(entities))
-	bad := 0
-	var badErr error
-	// Targets of the entities that form keys; row i of a bad one stays nil.
-	ts := make([]target, 0, len(entities))
-	idx := make([]int, 0, len(entities))
-	for i, e := range entities {
-		t, err := vs.lay.fromEntity(e)
-		if err != nil {
-			bad++
-			badErr = err
-			continue
-		}
-		ts = append(ts, t)
-		idx = append(idx, i)
-	}
-	recs := make([]*record, len(entities))
-	step := s.opts.BatchSize * vs.par()
-	for start := 0; start < len(ts); start += step {
-		var batches [][]target
-		for k := start; k < min(len(ts), start+step); k += s.opts.BatchSize {
-			batches = append(batches, ts[k:min(len(ts), k+s.opts.BatchSize)])
-		}
-		got, err := vs.fetchBatches(ctx, batches)
-		if err != nil {
-			return nil, fmt.Errorf("lookup %d entities of view %q on %s: %w", len(entities), vs.v.Name, s.opts.Addr, err)
-		}
-		k := start
-		for _, g := range got {
-			for i := range g {
-				recs[idx[k]] = &g[i]
-				k++
-			}
-		}
-	}
-	for i, e := range entities {
-		if r := recs[i]; r != nil && (r.wrongType || r.tsInvalid) {
-			b.tally(r)
-		}
-		b.add(e, recs[i])
-	}
-	b.smp.Scanned = len(ts)
-	smp := b.smp
-	smp.Reads.Keys = len(ts)
-	smp.Complete = true
-	if bad > 0 {
-		smp.Problems = append(smp.Problems, sample.Problemf(sample.KeyLayout, bad, "%d entities could not be turned into keys (%v)", bad, badErr))
-	}
-	b.problems(vs.lay.typeName(), false)
-	return smp, nil
-}
-
-// par is the number of batches read at once: two on two connections at full
-// speed (the client decodes one batch while Redis serves the next), one when
-// paced so that other clients never queue behind more than one batch.
-func (vs *ViewSampler) par() int {
-	if vs.s.limiter == nil {
-		return 2
-	}
-	return 1
-}
-
-// fetchBatches reads the batches, concurrently when there are several, and
-// returns their records in order. Each batch first waits for the limiter.
-func (vs *ViewSampler) fetchBatches(ctx context.Context, batches [][]target) ([][]record, error) {
-	out := make([][]record, len(batches))
-	if len(batches) == 1 {
-		if err := vs.s.wait(ctx, len(batches[0])); err != nil {
-			return nil, err
-		}
-		r, err := vs.lay.fetch(ctx, vs.s.rdb, batches[0])
-		out[0] = r
-		return out, err
-	}
-	errs := make([]error, len(batches))
-	var wg sync.WaitGroup
-	for i, batch := range batches {
-		if err := vs.s.wait(ctx, len(batch)); err != nil {
-			errs[i] = err
-			break
-		}
-		wg.Go(func() {
-			out[i], errs[i] = vs.lay.fetch(ctx, vs.s.rdb, batch)
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return out, nil
 }

@@ -46,6 +46,14 @@ const (
 	NoTimestamp ProblemKind = "no_timestamp"
 	// InvalidValue is values that do not parse as the declared type.
 	InvalidValue ProblemKind = "invalid_value"
+	// PartUnreadable is a part of the store (a shard of a Redis Cluster)
+	// that could not be read: its share is missing from the sample. It is
+	// not counted in Biases: the sample's Parts carry it, and the checks
+	// report the part as an error beside the others' values.
+	PartUnreadable ProblemKind = "part_unreadable"
+	// ReadFallback means reads went to another node than asked (no
+	// replica answered, so the primary was read).
+	ReadFallback ProblemKind = "read_fallback"
 )
 
 // Biases reports whether a problem of kind k makes the sample it was met

@@ -117,10 +117,48 @@ type Sample struct {
 	Problems []Problem
 	// Reads counts the files, row groups or keys read and skipped.
 	Reads Reads
+
+	// Parts describes, for a store read in separate parts (the shards of a
+	// Redis Cluster), each part; PartOf[i] is the index in Parts of row i.
+	// Both are nil for a store read as one part.
+	Parts  []Part
+	PartOf []int
 }
 
 // Len is the number of rows.
 func (s *Sample) Len() int { return len(s.Entities) }
+
+// Part is one separately read part of a store, such as one shard of a Redis
+// Cluster. It holds no entity keys or values.
+type Part struct {
+	// Name is short, stable and from a bounded set (shards are numbered
+	// "0", "1", ... by their lowest hash slot), fit for a metric label.
+	Name string
+	// Node is the address the part was read from; Slots the hash slots it
+	// serves ("0-5460").
+	Node, Slots string
+	// Share is the part's estimated share of the store's keys (0 to 1),
+	// which its share of a sample follows.
+	Share float64
+	// Scanned is the number of keys visited on the part; Complete is true
+	// when the part's whole population is in the sample.
+	Scanned  int
+	Complete bool
+	// Err, when not empty, says why the part could not be read: its rows
+	// are missing from a Sample, or unread in a Lookup (see Unread). A part
+	// that cannot be read is not a data problem.
+	Err string
+}
+
+// Unread reports whether row i lies on a part that could not be read, so
+// that what the row lacks says nothing about the data.
+func (s *Sample) Unread(i int) bool {
+	if s.PartOf == nil || i >= len(s.PartOf) {
+		return false
+	}
+	p := s.PartOf[i]
+	return p >= 0 && p < len(s.Parts) && s.Parts[p].Err != ""
+}
 
 // Footer is what an offline store knows without decoding data pages.
 type Footer struct {

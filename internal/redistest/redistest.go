@@ -18,6 +18,10 @@ import (
 // Server is a running redis-server owned by one test.
 type Server struct {
 	Addr string
+	// Dir is the server's working directory (its config file, and the
+	// nodes.conf of a cluster node).
+	Dir  string
+	conf string
 	cmd  *exec.Cmd
 }
 
@@ -51,7 +55,29 @@ func Start(tb testing.TB, extra ...string) *Server {
 	if err := os.WriteFile(confPath, []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	cmd := exec.Command(bin, confPath)
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, conf: confPath}
+	tb.Cleanup(s.Stop)
+	s.run(tb, bin)
+	return s
+}
+
+// Resume starts a stopped server again with its own config file and
+// directory: a cluster node comes back with its nodes.conf, i.e. as the
+// same node.
+func (s *Server) Resume(tb testing.TB) {
+	tb.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s.run(tb, bin)
+}
+
+// run starts bin on the server's config file and waits until it accepts
+// connections.
+func (s *Server) run(tb testing.TB, bin string) {
+	tb.Helper()
+	cmd := exec.Command(bin, s.conf)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		tb.Fatal(err)
@@ -76,15 +102,13 @@ func Start(tb testing.TB, extra ...string) *Server {
 			}
 		}
 	}()
-	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd}
-	tb.Cleanup(s.Stop)
+	s.cmd = cmd
 	select {
 	case <-ready:
 	case <-time.After(10 * time.Second):
 		s.Stop()
 		tb.Fatalf("redis-server did not start:\n%s", log.String())
 	}
-	return s
 }
 
 // Stop kills the server; it is safe to call twice. Tests use it to make
