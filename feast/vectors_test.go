@@ -13,7 +13,7 @@ import (
 // vectorsPath is the shared file of byte-exact vectors computed with Feast's
 // own Python code (feast-redis-layout.md section 10). Under CI the shared
 // directory sits beside the clone.
-const vectorsPath = "../../shared/testdata/feast_vectors.json"
+const vectorsPath = "testdata/feast_vectors.json"
 
 type vectorFile struct {
 	Cases []struct {

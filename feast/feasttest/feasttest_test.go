@@ -16,7 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-const vectorsPath = "../../../shared/testdata/feast_vectors.json"
+const vectorsPath = "../testdata/feast_vectors.json"
 
 type vectorFile struct {
 	Cases []struct {
