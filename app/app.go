@@ -16,6 +16,7 @@ import (
 	"reflect"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,6 +29,7 @@ import (
 	"github.com/fsmon/fsmon/config"
 	"github.com/fsmon/fsmon/internal/buildinfo"
 	"github.com/fsmon/fsmon/metrics"
+	"github.com/fsmon/fsmon/sample"
 	"github.com/fsmon/fsmon/statuspage"
 )
 
@@ -80,6 +82,9 @@ type App struct {
 	alerts     *alerter
 	// queue delivers the notifications of every config generation.
 	queue *alerts.Queue
+
+	// ready is set once every view has completed its first run.
+	ready atomic.Bool
 
 	stopRefresh context.CancelFunc
 	refreshDone chan struct{}
@@ -374,9 +379,6 @@ func (a *App) runView(ctx context.Context, gen int, v config.View) {
 	start := time.Now()
 	results := RunView(ctx, stores, v, now)
 	dur := time.Since(start)
-	for i := range results {
-		results[i].Duration = dur
-	}
 
 	a.mu.Lock()
 	if gen != a.gen {
@@ -386,6 +388,9 @@ func (a *App) runView(ctx context.Context, gen int, v config.View) {
 	st = a.results[k]
 	st.results, st.lastRun, st.running = results, now, false
 	a.results[k] = st
+	if !a.ready.Load() && a.allRunLocked() {
+		a.ready.Store(true)
+	}
 	al := a.alerts
 	notes := al.decide(results, now)
 	a.mu.Unlock()
@@ -404,6 +409,17 @@ func (a *App) runView(ctx context.Context, gen int, v config.View) {
 	al.deliver(notes)
 }
 
+// allRunLocked reports whether every view of the config has completed a
+// run; a.mu is held.
+func (a *App) allRunLocked() bool {
+	for _, v := range a.cfg.Views {
+		if a.results[viewKey{v.Project, v.Name}].lastRun.IsZero() {
+			return false
+		}
+	}
+	return true
+}
+
 // retireLocked resolves the alerts of checks the current config lacks and
 // delivers the resolutions in the background; a.mu is held.
 func (a *App) retireLocked() {
@@ -416,10 +432,26 @@ func (a *App) retireLocked() {
 }
 
 // RunView samples a view's stores and runs every check on it.
+// Each result's Duration is the time its check took: gathering the data
+// it judges plus its own evaluation (stageTimes.of).
 func RunView(ctx context.Context, s *Stores, v config.View, now time.Time) []checks.Result {
 	on, off := s.ForView(v)
-	in := Collect(ctx, v, on, off, now)
-	return checks.Run(in)
+	return runChecks(ctx, v, on, off, now)
+}
+
+func runChecks(ctx context.Context, v config.View, on sample.Online, off sample.Offline, now time.Time) []checks.Result {
+	in, times := collectTimed(ctx, v, on, off, now)
+	var out []checks.Result
+	for _, k := range checks.Kinds() {
+		start := time.Now()
+		rs := checks.RunKind(in, k)
+		d := times.of(k) + time.Since(start)
+		for i := range rs {
+			rs[i].Duration = d
+		}
+		out = append(out, rs...)
+	}
+	return out
 }
 
 // snapshot is what the status page renders.
@@ -455,6 +487,12 @@ func (a *App) handler() http.Handler {
 		fmt.Fprintln(w, "Healthy")
 	})
 	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) {
+		// Ready once every view has been checked: before that /metrics
+		// and the status page have no results to show.
+		if !a.ready.Load() {
+			http.Error(w, "Not ready: the first run of every feature view has not completed", http.StatusServiceUnavailable)
+			return
+		}
 		fmt.Fprintln(w, "Ready")
 	})
 	mux.HandleFunc("/-/reload", func(w http.ResponseWriter, r *http.Request) {

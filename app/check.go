@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,21 +14,12 @@ import (
 
 // CheckOnce runs every view of cfg (or those named in only) once and
 // returns all results: the `fsmon check` pass. Views run two at a time.
+// An entry of only is "project/view" or a view name, which selects the
+// views of that name in every project.
 func CheckOnce(ctx context.Context, cfg *config.Config, only []string, log *slog.Logger) ([]checks.Result, error) {
-	views := cfg.Views
-	if len(only) > 0 {
-		byName := map[string]config.View{}
-		for _, v := range cfg.Views {
-			byName[v.Name] = v
-		}
-		views = nil
-		for _, n := range only {
-			v, ok := byName[n]
-			if !ok {
-				return nil, fmt.Errorf("--only: no feature view named %q in the config", n)
-			}
-			views = append(views, v)
-		}
+	views, err := selectViews(cfg.Views, only)
+	if err != nil {
+		return nil, err
 	}
 	stores, err := NewStores(cfg, log)
 	if err != nil {
@@ -52,4 +44,35 @@ func CheckOnce(ctx context.Context, cfg *config.Config, only []string, log *slog
 		all = append(all, rs...)
 	}
 	return all, nil
+}
+
+// selectViews returns the views named in only ("project/view" or "view"),
+// each once, in config order; all of them when only is empty.
+func selectViews(views []config.View, only []string) ([]config.View, error) {
+	if len(only) == 0 {
+		return views, nil
+	}
+	want := map[int]bool{}
+	for _, n := range only {
+		project, name, qualified := strings.Cut(n, "/")
+		if !qualified {
+			project, name = "", n
+		}
+		found := false
+		for i, v := range views {
+			if v.Name == name && (!qualified || v.Project == project) {
+				want[i], found = true, true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("--only: no feature view %q in the config", n)
+		}
+	}
+	var out []config.View
+	for i, v := range views {
+		if want[i] {
+			out = append(out, v)
+		}
+	}
+	return out, nil
 }

@@ -18,27 +18,62 @@ import (
 // the view has no offline store. Errors are recorded in the Input, never
 // returned: Collect always returns something the checks can judge.
 func Collect(ctx context.Context, v config.View, on sample.Online, off sample.Offline, now time.Time) *checks.Input {
+	in, _ := collectTimed(ctx, v, on, off, now)
+	return in
+}
+
+// stageTimes is how long each step of Collect took.
+type stageTimes struct {
+	onlineSample, footer, offlineSample, lookup, asOf time.Duration
+}
+
+// of is the time spent gathering the data a check kind judges: the
+// duration fsmon_check_duration_seconds{check} reports is this plus the
+// check's own evaluation, so a slow as-of lookup shows on consistency, not
+// on freshness.
+func (t stageTimes) of(kind string) time.Duration {
+	switch kind {
+	case checks.KindFreshness:
+		return t.onlineSample + t.footer
+	case checks.KindNullRate, checks.KindSkew:
+		return t.onlineSample + t.offlineSample
+	case checks.KindCoverage:
+		return t.offlineSample + t.lookup
+	case checks.KindConsistency:
+		return t.onlineSample + t.asOf
+	}
+	return 0
+}
+
+// collectTimed is Collect, timing each step.
+func collectTimed(ctx context.Context, v config.View, on sample.Online, off sample.Offline, now time.Time) (*checks.Input, stageTimes) {
+	var t stageTimes
+	timed := func(d *time.Duration, f func()) {
+		start := time.Now()
+		f()
+		*d = time.Since(start)
+	}
 	in := &checks.Input{View: v, Now: now}
 	n := v.SampleSize
 	if n <= 0 {
 		n = 10000
 	}
 	if on != nil {
-		in.Online, in.OnlineErr = on.Sample(ctx, n)
+		timed(&t.onlineSample, func() { in.Online, in.OnlineErr = on.Sample(ctx, n) })
 	} else {
 		in.OnlineErr = sample.ErrNotConfigured
 	}
 	if off == nil || v.Offline == nil {
-		return in
+		return in, t
 	}
-	in.Footer, in.FooterErr = off.Footer(ctx)
+	timed(&t.footer, func() { in.Footer, in.FooterErr = off.Footer(ctx) })
 	w := sample.Window{From: now.Add(-v.Offline.Window), To: now}
-	in.Offline, in.OfflineErr = off.Sample(ctx, w, n)
+	timed(&t.offlineSample, func() { in.Offline, in.OfflineErr = off.Sample(ctx, w, n) })
 
 	if in.OfflineErr == nil && on != nil && len(v.Entities) > 0 {
 		in.CoverageQuery = freshEntities(in.Offline, v.TTL, now)
 		if len(in.CoverageQuery) > 0 {
-			in.Covered, in.CoveredErr = on.Lookup(ctx, in.CoverageQuery)
+			timed(&t.lookup, func() { in.Covered, in.CoveredErr = on.Lookup(ctx, in.CoverageQuery) })
 			if in.CoveredErr == nil && in.Covered.Len() != len(in.CoverageQuery) {
 				in.CoveredErr = fmt.Errorf("online lookup returned %d rows for %d entities", in.Covered.Len(), len(in.CoverageQuery))
 			}
@@ -54,13 +89,13 @@ func Collect(ctx context.Context, v config.View, on sample.Online, off sample.Of
 			qs = append(qs, sample.AsOf{Entity: in.Online.Entities[i], Time: asOfTime(in.Online.Times[i])})
 		}
 		if len(qs) > 0 {
-			in.AsOf, in.AsOfErr = off.AsOf(ctx, qs)
+			timed(&t.asOf, func() { in.AsOf, in.AsOfErr = off.AsOf(ctx, qs) })
 			if in.AsOfErr == nil && in.AsOf.Len() != len(qs) {
 				in.AsOfErr = fmt.Errorf("offline as-of lookup returned %d rows for %d entities", in.AsOf.Len(), len(qs))
 			}
 		}
 	}
-	return in
+	return in, t
 }
 
 // asOfTime is the point-in-time bound for an online event time. Online

@@ -41,8 +41,19 @@ func ByKind(kind string) Func {
 func Run(in *Input) []Result {
 	var out []Result
 	for _, k := range Kinds() {
-		out = append(out, ByKind(k)(in)...)
+		out = append(out, RunKind(in, k)...)
 	}
+	return out
+}
+
+// RunKind runs the check kind on in and returns its results, stamped with
+// in.Now (nil for an unknown kind).
+func RunKind(in *Input, kind string) []Result {
+	f := ByKind(kind)
+	if f == nil {
+		return nil
+	}
+	out := f(in)
 	for i := range out {
 		out[i].At = in.Now
 		sanitize(&out[i])

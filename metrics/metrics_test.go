@@ -96,3 +96,30 @@ fsmon_build_info{builddate="2026-11-22T10:00:00Z",goversion="go1.26",revision="a
 }
 
 func ptr[T any](x T) *T { return &x }
+
+// Each check kind's duration is its own, not the whole run's.
+func TestCheckDurationPerCheck(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := New(reg, buildinfo.Info{Version: "0.1.0"})
+	m.Observe(Run{Project: "p", FeatureView: "v", At: time.Unix(1763805600, 0), Duration: 10 * time.Second, Results: []checks.Result{
+		{Check: "freshness", Project: "p", FeatureView: "v", Status: checks.OK, Duration: 250 * time.Millisecond},
+		{Check: "consistency", Project: "p", FeatureView: "v", Feature: "a", Status: checks.OK, Duration: 4 * time.Second},
+		{Check: "consistency", Project: "p", FeatureView: "v", Feature: "b", Status: checks.OK, Duration: 4 * time.Second},
+	}})
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums := map[string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() != CheckDuration {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			sums[m.GetLabel()[0].GetValue()] = m.GetHistogram().GetSampleSum()
+		}
+	}
+	if sums["freshness"] != 0.25 || sums["consistency"] != 4 {
+		t.Errorf("duration sums %v, want freshness 0.25 and consistency 4 (one observation per check kind)", sums)
+	}
+}

@@ -24,8 +24,8 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer, sighu
 	lf := addLogFlags(fs)
 	*wf.listen = "127.0.0.1:9464"
 	fs.Lookup("web.listen-address").DefValue = *wf.listen
-	if fs.Parse(args) != nil {
-		return report.ExitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	log := useLogger(lf.logger(stderr))
 	env, err := demo.Start(time.Now(), *interval)

@@ -26,8 +26,8 @@ func dashboardsCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	grafanaURL := fs.String("grafana-url", "", "push: Grafana base URL, e.g. http://grafana:3000")
 	tokenFile := fs.String("grafana-token-file", "", "push: file holding a Grafana service-account token (else $GRAFANA_TOKEN)")
 	folder := fs.String("folder-uid", "", "push: UID of the folder to create or update (default "+dashboards.FolderUID+")")
-	if fs.Parse(args) != nil {
-		return report.ExitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	cfg, err := config.Load(*file)
 	if err != nil {

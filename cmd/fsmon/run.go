@@ -83,9 +83,41 @@ type logFlags struct {
 
 func addLogFlags(fs *flag.FlagSet) *logFlags {
 	l := &logFlags{cfg: promslog.Config{Level: promslog.NewLevel(), Format: promslog.NewFormat()}}
-	fs.Var(l.cfg.Level, "log.level", "only log messages with the given severity or above: debug, info, warn, error")
-	fs.Var(l.cfg.Format, "log.format", "output format of log messages: logfmt, json")
+	fs.Var(&flagValue{l.cfg.Level}, "log.level", "only log messages with the given severity or above: debug, info, warn, error")
+	fs.Var(&flagValue{l.cfg.Format}, "log.format", "output format of log messages: logfmt, json")
 	return l
+}
+
+// flagValue wraps a promslog flag value whose zero value panics in String
+// (the flag package calls it on a zero value to print defaults for -h and
+// after a bad value).
+type flagValue struct {
+	v interface {
+		String() string
+		Set(string) error
+	}
+}
+
+func (f *flagValue) String() string {
+	if f == nil || f.v == nil {
+		return ""
+	}
+	return f.v.String()
+}
+
+func (f *flagValue) Set(s string) error { return f.v.Set(s) }
+
+// parseFlags parses a command's flags: -h prints them and exits 0, a bad
+// flag exits 2 (the flag package has printed why).
+func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return 0, true
+	case errors.Is(err, flag.ErrHelp):
+		return 0, false
+	}
+	return report.ExitUsage, false
 }
 
 func (l *logFlags) logger(w io.Writer) *slog.Logger {
@@ -115,8 +147,8 @@ func printConfigErrors(w io.Writer, err error) {
 func validate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("validate", stderr)
 	file := fs.String("config", "fsmon.yaml", "config file")
-	if fs.Parse(args) != nil {
-		return report.ExitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	cfg, err := config.Load(*file)
 	if err != nil {
@@ -138,14 +170,14 @@ func validate(args []string, stdout, stderr io.Writer) int {
 func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("check", stderr)
 	file := fs.String("config", "fsmon.yaml", "config file")
-	only := fs.String("only", "", "check only these feature views (comma-separated names)")
+	only := fs.String("only", "", "check only these feature views (comma-separated; project/view or view)")
 	failOn := fs.String("fail-on", "crit", "exit 1 when a result is at or above this status: warn or crit")
 	format := fs.String("format", "text", "report format: text or json")
 	output := fs.String("output", "", "write the report to this file instead of standard output")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up on checks still running after this long")
 	lf := addLogFlags(fs)
-	if fs.Parse(args) != nil {
-		return report.ExitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	var gate checks.Status
 	switch *failOn {
@@ -179,25 +211,46 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return report.ExitUsage
 	}
 	rep := report.New(buildinfo.Get().Version, started, time.Now(), results)
-	out := stdout
-	if *output != "" {
-		f, err := os.Create(*output)
-		if err != nil {
-			fmt.Fprintf(stderr, "fsmon check: %v\n", err)
-			return report.ExitUsage
+	code := report.ExitCode(rep.Results, gate)
+	if err := writeReport(rep, *format, *output, stdout); err != nil {
+		// A gate that reads no report must not pass: exit 3 (may be
+		// retried), unless the gate failed anyway (1 wins over 3).
+		fmt.Fprintf(stderr, "fsmon check: %v\n", err)
+		if code == report.ExitOK {
+			code = report.ExitCouldNot
 		}
-		defer f.Close()
+	}
+	return code
+}
+
+// writeReport writes rep to the file output (stdout when ""), reporting
+// every write and close error.
+func writeReport(rep *report.Report, format, output string, stdout io.Writer) (err error) {
+	out := stdout
+	if output != "" {
+		f, err := os.Create(output)
+		if err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		defer func() {
+			if cerr := f.Close(); cerr != nil && err == nil {
+				err = fmt.Errorf("write report %s: %w", output, cerr)
+			}
+		}()
 		out = f
 	}
-	if *format == "json" {
+	if format == "json" {
 		err = rep.WriteJSON(out)
 	} else {
 		err = rep.WriteText(out)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "fsmon check: write report: %v\n", err)
+		if output != "" {
+			return fmt.Errorf("write report %s: %w", output, err)
+		}
+		return fmt.Errorf("write report: %w", err)
 	}
-	return report.ExitCode(rep.Results, gate)
+	return nil
 }
 
 // webFlags are the exporter conventions shared by serve and demo.
@@ -217,8 +270,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, sighup 
 	file := fs.String("config", "fsmon.yaml", "config file")
 	wf := addWebFlags(fs)
 	lf := addLogFlags(fs)
-	if fs.Parse(args) != nil {
-		return report.ExitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	log := useLogger(lf.logger(stderr))
 	a, err := app.New(app.Options{ConfigFile: *file, ListenAddress: *wf.listen, WebConfigFile: *wf.webConfig, Logger: log, Version: buildinfo.Get()})
