@@ -457,3 +457,61 @@ func TestChartStatefulSetShards(t *testing.T) {
 		t.Errorf("deployment with replicas=2: err %v, output %s", err, out)
 	}
 }
+
+// The plain manifest (deploy/kubernetes) runs the chart's image with the
+// chart's security settings.
+func TestKubernetesExampleMatchesChart(t *testing.T) {
+	var values object
+	b, err := os.ReadFile(filepath.Join(chart, "values.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, &values); err != nil {
+		t.Fatal(err)
+	}
+	var chartMeta object
+	b, err = os.ReadFile(filepath.Join(chart, "Chart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, &chartMeta); err != nil {
+		t.Fatal(err)
+	}
+	version, err := os.ReadFile(filepath.Join("..", "..", "VERSION"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if str(chartMeta, "appVersion") != strings.TrimSpace(string(version)) {
+		t.Errorf("Chart.yaml appVersion %q, VERSION %q", str(chartMeta, "appVersion"), version)
+	}
+
+	b, err = os.ReadFile(filepath.Join("..", "kubernetes", "fsmon.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dep object
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	for {
+		var o object
+		if err := dec.Decode(&o); err != nil {
+			break
+		}
+		if str(o, "kind") == "Deployment" {
+			dep = o
+		}
+	}
+	if dep == nil {
+		t.Fatal("no Deployment in deploy/kubernetes/fsmon.yaml")
+	}
+	pod := get(dep, "spec", "template", "spec")
+	c := get(pod, "containers", 0)
+	if want := str(values, "image", "repository") + ":" + str(chartMeta, "appVersion"); str(c, "image") != want {
+		t.Errorf("manifest image %q, the chart's is %q", str(c, "image"), want)
+	}
+	if !reflect.DeepEqual(get(pod, "securityContext"), get(values, "podSecurityContext")) {
+		t.Errorf("pod securityContext %v, the chart's %v", get(pod, "securityContext"), get(values, "podSecurityContext"))
+	}
+	if !reflect.DeepEqual(get(c, "securityContext"), get(values, "securityContext")) {
+		t.Errorf("container securityContext %v, the chart's %v", get(c, "securityContext"), get(values, "securityContext"))
+	}
+}
