@@ -42,7 +42,8 @@ build: ## bin/fsmon for this machine, stamped
 	$(GOBUILD) -o bin/fsmon ./cmd/fsmon
 	@bin/fsmon version
 
-install: build ## copy bin/fsmon to $(DESTDIR)$(BINDIR) (PREFIX=$$HOME/.local for no sudo)
+install: ## copy bin/fsmon (built first if missing) to $(DESTDIR)$(BINDIR)
+	@[ -x bin/fsmon ] || $(MAKE) build
 	install -d '$(DESTDIR)$(BINDIR)'
 	install -m 0755 bin/fsmon '$(DESTDIR)$(BINDIR)/fsmon'
 

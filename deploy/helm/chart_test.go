@@ -12,6 +12,8 @@ package helm_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,10 +87,9 @@ func render(t *testing.T, helm string, args ...string) map[string]object {
 	dec := yaml.NewDecoder(bytes.NewReader(out))
 	for {
 		var o object
-		if err := dec.Decode(&o); err != nil {
-			if err.Error() == "EOF" {
-				break
-			}
+		if err := dec.Decode(&o); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
 			t.Fatalf("helm template output: %v", err)
 		}
 		if o == nil {
@@ -305,9 +306,14 @@ func TestChart(t *testing.T) {
 		t.Run(strings.TrimSuffix(c.values, "-values.yaml"), func(t *testing.T) {
 			dir := t.TempDir()
 			values := filepath.Join(chart, "ci", c.values)
-			run(t, helm, "lint", "--strict", chart, "-f", values)
+			args := []string{"-f", values}
+			if c.rules {
+				// The rules come from the rendered config, below.
+				args = append(args, "--set", "prometheusRule.enabled=false")
+			}
+			run(t, helm, append([]string{"lint", "--strict", chart}, args...)...)
 
-			objs := render(t, helm, "-f", values)
+			objs := render(t, helm, args...)
 			cm := mustGet(t, objs, "ConfigMap/fsmon-config")
 			config := str(cm, "data", "fsmon.yaml")
 			pod := get(mustGet(t, objs, "Deployment/fsmon"), "spec", "template").(object)
@@ -338,6 +344,11 @@ func TestChart(t *testing.T) {
 				run(t, fsmon, "rules", "export", "--config", cfgFile, "--out", rulesFile)
 				run(t, helm, "lint", "--strict", chart, "-f", values, "--set-file", "prometheusRule.rules="+rulesFile)
 				objs = render(t, helm, "-f", values, "--set-file", "prometheusRule.rules="+rulesFile)
+				// Without the rules the chart refuses to render a PrometheusRule.
+				cmd := exec.Command(helm, "template", "fsmon", chart, "-f", values)
+				if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "fsmon rules export") {
+					t.Errorf("prometheusRule.enabled without rules: err %v, output %.300s", err, out)
+				}
 				pr := mustGet(t, objs, "PrometheusRule/fsmon")
 				if str(pr, "metadata", "labels", "release") != "kube-prometheus-stack" {
 					t.Errorf("PrometheusRule labels %v", get(pr, "metadata", "labels"))
