@@ -60,6 +60,9 @@ func collectTimed(ctx context.Context, v config.View, on sample.Online, off samp
 	}
 	if on != nil {
 		timed(&t.onlineSample, func() { in.Online, in.OnlineErr = on.Sample(ctx, n) })
+		if in.OnlineErr == nil {
+			noteFuture(in.Online, now, v.FutureTolerance)
+		}
 	} else {
 		in.OnlineErr = sample.ErrNotConfigured
 	}
@@ -96,6 +99,20 @@ func collectTimed(ctx context.Context, v config.View, on sample.Online, off samp
 		}
 	}
 	return in, t
+}
+
+// noteFuture adds a FutureEventTime problem to s when entities have event
+// times beyond now plus the tolerance (checks.FutureLimit).
+func noteFuture(s *sample.Sample, now time.Time, tol time.Duration) {
+	limit, n := checks.FutureLimit(now, tol), 0
+	for i, ok := range s.HasTime {
+		if ok && s.Times[i] > limit {
+			n++
+		}
+	}
+	if n > 0 {
+		s.Problems = append(s.Problems, sample.Problem{Kind: sample.FutureEventTime, Count: n, Message: checks.FutureMessage(n, tol)})
+	}
 }
 
 // asOfTime is the point-in-time bound for an online event time. Online

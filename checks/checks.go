@@ -151,7 +151,30 @@ func judgeLow(v float64, t config.Thresholds) Status {
 
 func ptr[T any](v T) *T { return &v }
 
-// Freshness judges now − newest online event time of the view.
+// DefaultFutureTolerance is the tolerance FutureLimit uses when the view's
+// is 0.
+const DefaultFutureTolerance = 5 * time.Minute
+
+// FutureLimit is the latest event time (unix nanoseconds) that is not in
+// the future: now plus the tolerance (DefaultFutureTolerance when 0).
+func FutureLimit(now time.Time, tol time.Duration) int64 {
+	if tol <= 0 {
+		tol = DefaultFutureTolerance
+	}
+	return sample.UnixNano(now.Add(tol))
+}
+
+// FutureMessage says that n entities have event times in the future.
+func FutureMessage(n int, tol time.Duration) string {
+	if tol <= 0 {
+		tol = DefaultFutureTolerance
+	}
+	return fmt.Sprintf("%d entities have event times in the future (beyond now + %s); left out of freshness", n, tol)
+}
+
+// Freshness judges now − newest online event time of the view. Event times
+// beyond FutureLimit are counted (details.future_event_times, a warning)
+// and left out.
 func Freshness(in *Input) []Result {
 	r := base(in, KindFreshness)
 	r.Threshold = thresholds(in.View.Checks.Freshness)
@@ -161,18 +184,31 @@ func Freshness(in *Input) []Result {
 	r.Details = map[string]any{}
 	var newest int64
 	var have bool
-	pop := 0
+	pop, future := 0, 0
+	limit := FutureLimit(in.Now, in.View.FutureTolerance)
 	for i, ok := range in.Online.HasTime {
 		if !ok {
 			continue
 		}
 		pop++
+		if in.Online.Times[i] > limit {
+			// A time in the future would make the view look fresh
+			// however stale the rest is: counted, left out.
+			future++
+			continue
+		}
 		if !have || in.Online.Times[i] > newest {
 			newest, have = in.Online.Times[i], true
 		}
 	}
 	r.SampleSize = ptr(pop)
-	if in.Footer != nil && in.Footer.HasNewest {
+	if future > 0 {
+		r.Details["future_event_times"] = future
+		r.Warnings = append(r.Warnings, FutureMessage(future, in.View.FutureTolerance))
+	}
+	if in.Footer != nil && in.Footer.HasNewest && in.Footer.Newest > limit {
+		r.Warnings = append(r.Warnings, "the offline store's newest event time is in the future; offline lag not computed")
+	} else if in.Footer != nil && in.Footer.HasNewest {
 		r.Details["offline_newest"] = time.Unix(0, in.Footer.Newest).UTC().Format(time.RFC3339Nano)
 		r.Details["offline_newest_seconds"] = float64(in.Footer.Newest) / 1e9
 		if have {
@@ -187,6 +223,9 @@ func Freshness(in *Input) []Result {
 	}
 	if in.FooterErr != nil {
 		r.Warnings = append(r.Warnings, "offline newest unknown: "+in.FooterErr.Error())
+	}
+	if !have && future > 0 {
+		return []Result{errResult(r, fmt.Errorf("every sampled entity of the view has an event time in the future (%d entities)", future))}
 	}
 	if !have {
 		return []Result{errResult(r, fmt.Errorf("no entity of the view holds an event timestamp online (%d keys scanned)", in.Online.Scanned))}

@@ -22,17 +22,18 @@ import (
 // Defaults of CONTRACT section 2 and of the keys the contract leaves to
 // fsmon. Tests check them against the contract's numbers.
 const (
-	DefaultInterval       = 5 * time.Minute
-	DefaultSampleSize     = 10000
-	DefaultWindow         = 7 * 24 * time.Hour
-	DefaultRepeatInterval = 4 * time.Hour
-	DefaultFeastRefresh   = 5 * time.Minute
-	DefaultRedisAddr      = "127.0.0.1:6379"
-	DefaultRedisTimeout   = 5 * time.Second
-	DefaultRateLimit      = 1000      // entities per second (bench/redis_sample.sh: no visible p99 effect)
-	DefaultBatchSize      = 50        // keys per pipelined batch
-	DefaultScanCount      = 100       // COUNT hint of each SCAN
-	DefaultMaxReadBytes   = 128 << 20 // offline.parquet.max_read_bytes
+	DefaultInterval        = 5 * time.Minute
+	DefaultSampleSize      = 10000
+	DefaultWindow          = 7 * 24 * time.Hour
+	DefaultRepeatInterval  = 4 * time.Hour
+	DefaultFeastRefresh    = 5 * time.Minute
+	DefaultRedisAddr       = "127.0.0.1:6379"
+	DefaultRedisTimeout    = 5 * time.Second
+	DefaultRateLimit       = 1000            // entities per second (bench/redis_sample.sh: no visible p99 effect)
+	DefaultBatchSize       = 50              // keys per pipelined batch
+	DefaultScanCount       = 100             // COUNT hint of each SCAN
+	DefaultFutureTolerance = 5 * time.Minute // future_tolerance
+	DefaultMaxReadBytes    = 128 << 20       // offline.parquet.max_read_bytes
 	// DefaultMaxScanFactor times the largest sample_size is the default
 	// SCAN key budget of one sample.
 	DefaultMaxScanFactor = 10
@@ -248,7 +249,7 @@ type rawChecks struct {
 
 func (d *decoder) config(root *yaml.Node, c *Config, st *state) {
 	st.root = root
-	top := d.mapping(root, "", "interval", "sample_size", "online", "offline", "feast", "slack", "alerts", "web", "feature_views")
+	top := d.mapping(root, "", "interval", "sample_size", "future_tolerance", "online", "offline", "feast", "slack", "alerts", "web", "feature_views")
 	c.Interval = DefaultInterval
 	if v, ok := d.duration(top.get("interval"), "interval", true); ok {
 		c.Interval = v
@@ -256,6 +257,11 @@ func (d *decoder) config(root *yaml.Node, c *Config, st *state) {
 	c.SampleSize = DefaultSampleSize
 	if v, ok := d.integer(top.get("sample_size"), "sample_size", 1, "a positive integer"); ok {
 		c.SampleSize = v
+	}
+
+	c.FutureTolerance = DefaultFutureTolerance
+	if v, ok := d.duration(top.get("future_tolerance"), "future_tolerance", false); ok {
+		c.FutureTolerance = v
 	}
 
 	online := d.mapping(top.get("online"), "online", "redis")

@@ -29,6 +29,7 @@ type (
 	shownConfig struct {
 		Interval     string       `yaml:"interval"`
 		SampleSize   int          `yaml:"sample_size"`
+		FutureTol    string       `yaml:"future_tolerance"`
 		Online       shownOnline  `yaml:"online"`
 		Offline      shownOffline `yaml:"offline"`
 		Feast        *shownFeast  `yaml:"feast,omitempty"`
@@ -146,6 +147,7 @@ func (c *Config) shown() shownConfig {
 	r := c.Online.Redis
 	s := shownConfig{
 		Interval:   dur(c.Interval),
+		FutureTol:  dur(c.FutureTolerance),
 		SampleSize: c.SampleSize,
 		Online: shownOnline{Redis: shownRedis{
 			Addr: r.Addr, URL: r.URL, Cluster: r.Cluster, Username: r.Username,

@@ -13,13 +13,16 @@ type Config struct {
 
 	Interval   time.Duration
 	SampleSize int
-	Online     Online
-	Offline    Offline
-	Feast      *Feast
-	Slack      *Slack
-	Alerts     Alerts
-	Web        Web
-	Views      []View
+	// FutureTolerance is how far past now an event time may lie before it
+	// counts as a time in the future (future_tolerance [5m]).
+	FutureTolerance time.Duration
+	Online          Online
+	Offline         Offline
+	Feast           *Feast
+	Slack           *Slack
+	Alerts          Alerts
+	Web             Web
+	Views           []View
 }
 
 // Online configures the online store.
@@ -112,16 +115,18 @@ const (
 
 // View is one feature view to monitor.
 type View struct {
-	Name       string
-	Project    string
-	Entities   []string
-	TTL        time.Duration // 0 = none
-	Interval   time.Duration
-	SampleSize int
-	Online     ViewOnline
-	Offline    *ViewOffline // nil: no offline store for this view
-	Features   []Feature
-	Checks     Checks
+	Name     string
+	Project  string
+	Entities []string
+	TTL      time.Duration // 0 = none
+	Interval time.Duration
+	// FutureTolerance is the config's future_tolerance.
+	FutureTolerance time.Duration
+	SampleSize      int
+	Online          ViewOnline
+	Offline         *ViewOffline // nil: no offline store for this view
+	Features        []Feature
+	Checks          Checks
 	// Source says where the view came from: "config" or "feast".
 	Source string
 	// OfflineMissing explains why a discovered view has no offline store.

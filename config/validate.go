@@ -116,6 +116,7 @@ func (d *decoder) finishView(c *Config, v *View, src *viewSrc, st *state) {
 			v.Interval = src.interval
 		}
 	}
+	v.FutureTolerance = c.FutureTolerance
 	if v.SampleSize == 0 {
 		v.SampleSize = c.SampleSize
 		if src != nil && src.sampleSize > 0 {

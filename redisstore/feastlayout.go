@@ -117,7 +117,7 @@ func (l *feastLayout) fetch(ctx context.Context, rdb redis.UniversalClient, ts [
 		}
 		if s, ok := raw[0].(string); ok {
 			if t, err := feast.DecodeTimestamp([]byte(s)); err == nil {
-				r.hasTS, r.ts = true, t.UnixNano()
+				r.hasTS, r.ts = true, sample.UnixNano(t)
 			} else {
 				r.tsInvalid = true
 			}

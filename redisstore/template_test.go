@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"math"
 	"reflect"
 	"testing"
 
@@ -132,6 +133,13 @@ func TestParseTextTime(t *testing.T) {
 		{"yesterday", 0, false},
 		{"2024-05-01", 0, false},
 		{"NaN", 0, false},
+		// Beyond what int64 nanoseconds hold (year 2262): saturated, never
+		// wrapped into the past; the checks count them as future times.
+		{"99999999999", math.MaxInt64, true},
+		{"-99999999999", math.MinInt64, true},
+		{"99999999999.5", math.MaxInt64, true},
+		{"9.9e10", math.MaxInt64, true},
+		{"9999-12-31T00:00:00Z", math.MaxInt64, true},
 	}
 	for _, tc := range tests {
 		got, ok := parseTextTime(tc.in)

@@ -70,7 +70,7 @@ func parseTextTime(v string) (int64, bool) {
 	if err != nil {
 		return 0, false
 	}
-	return t.UnixNano(), true
+	return sample.UnixNano(t), true
 }
 
 // parseUnixSeconds parses "1700000000", "1700000000.25" or "1.7e9" as unix
@@ -100,7 +100,14 @@ func parseUnixSeconds(v string) (int64, bool) {
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e11 {
 			return 0, false
 		}
-		return int64(math.Round(f * 1e9)), true
+		ns := math.Round(f * 1e9)
+		switch {
+		case ns >= math.MaxInt64:
+			return math.MaxInt64, true
+		case ns <= math.MinInt64:
+			return math.MinInt64, true
+		}
+		return int64(ns), true
 	}
 	var sec int64
 	if ip != "" {
@@ -117,8 +124,15 @@ func parseUnixSeconds(v string) (int64, bool) {
 			ns += int64(fp[k] - '0')
 		}
 	}
-	total := sec*1e9 + ns
+	// Saturate beyond year 2262 instead of wrapping into the past.
+	total := sample.ScaleNano(sec, 1e9)
+	if total < math.MaxInt64 {
+		total = min(total, math.MaxInt64-ns) + ns
+	}
 	if neg {
+		if total == math.MaxInt64 {
+			return math.MinInt64, true
+		}
 		total = -total
 	}
 	return total, true

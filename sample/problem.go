@@ -54,6 +54,10 @@ const (
 	// ReadFallback means reads went to another node than asked (no
 	// replica answered, so the primary was read).
 	ReadFallback ProblemKind = "read_fallback"
+	// FutureEventTime is entities whose event time lies beyond now plus
+	// the configured tolerance (a clock or unit error upstream); they are
+	// left out of freshness.
+	FutureEventTime ProblemKind = "future_event_time"
 )
 
 // Biases reports whether a problem of kind k makes the sample it was met
