@@ -47,9 +47,14 @@ type Options struct {
 	// "127.0.0.1:0" in tests).
 	ListenAddress string
 	// WebConfigFile is an exporter-toolkit web config (TLS, basic auth).
+	// Start refuses a file that does not load.
 	WebConfigFile string
-	Logger        *slog.Logger
-	Version       Version
+	// EnableLifecycle turns on the mutating HTTP endpoints (POST
+	// /-/reload), as Prometheus's --web.enable-lifecycle does; without it
+	// they answer 403 Forbidden. Reload (SIGHUP) works either way.
+	EnableLifecycle bool
+	Logger          *slog.Logger
+	Version         Version
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// FirstRunSpread bounds when a view's first run happens after start:
@@ -65,6 +70,11 @@ type App struct {
 	reg     *prometheus.Registry
 	metrics *metrics.Metrics
 	reload  prometheus.Gauge
+	reloads *prometheus.CounterVec
+
+	// reloadMu serializes reloads, so a flood of them builds one set of
+	// stores at a time.
+	reloadMu sync.Mutex
 
 	mu      sync.Mutex
 	cfg     *config.Config
@@ -72,10 +82,15 @@ type App struct {
 	sched   *scheduler
 	results map[viewKey]viewState
 	gen     int
+	// draining are the schedulers of replaced configs whose runs in flight
+	// are finishing; Stop waits for them too.
+	draining map[*scheduler]bool
 
 	ln     net.Listener
 	srv    *http.Server
 	served chan error
+	// httpErr receives the HTTP server's error if it stops on its own.
+	httpErr chan error
 	// alertState is the one alert state of the daemon, opened at New and
 	// handed to every config generation's alerter.
 	alertState *alerts.State
@@ -98,6 +113,9 @@ type viewState struct {
 	lastRun  time.Time
 	interval time.Duration
 	running  bool
+	// firstAt is when the view's first run is planned; kept across
+	// reloads so that reloads do not postpone it.
+	firstAt time.Time
 }
 
 // New loads the config and prepares the daemon; nothing runs until Start.
@@ -118,12 +136,15 @@ func New(opts Options) (*App, error) {
 			return nil, err
 		}
 	}
-	a := &App{opts: opts, log: opts.Logger, reg: prometheus.NewRegistry(), results: map[viewKey]viewState{}}
+	a := &App{opts: opts, log: opts.Logger, reg: prometheus.NewRegistry(), results: map[viewKey]viewState{}, draining: map[*scheduler]bool{}}
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.metrics = metrics.New(a.reg, opts.Version)
 	a.reload = prometheus.NewGauge(prometheus.GaugeOpts{Name: metrics.ConfigReloadSuccess, Help: "Whether the last configuration reload attempt was successful."})
-	a.reg.MustRegister(a.reload)
+	a.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{Name: metrics.ConfigReloads, Help: "Configuration reloads (SIGHUP, /-/reload, Feast registry changes), by result."}, []string{metrics.LabelResult})
+	a.reg.MustRegister(a.reload, a.reloads)
 	a.reload.Set(1)
+	a.reloads.WithLabelValues(metrics.ReloadSuccess)
+	a.reloads.WithLabelValues(metrics.ReloadFailure)
 	a.alertState = openState(cfg, a.log)
 	q, err := alerts.NewQueue(0, a.reg, a.log)
 	if err != nil {
@@ -156,11 +177,16 @@ func (a *App) prepare(cfg *config.Config) (*Stores, *alerter, error) {
 // Registry is the registry /metrics serves.
 func (a *App) Registry() *prometheus.Registry { return a.reg }
 
-// Start listens and starts the scheduler.
+// Start listens and starts the scheduler. A web config file that does not
+// load (missing, unparsable, bad certificates or users) is an error here,
+// before anything listens.
 func (a *App) Start() error {
 	addr := a.opts.ListenAddress
 	if addr == "" {
 		addr = ":9464"
+	}
+	if err := web.Validate(a.opts.WebConfigFile); err != nil {
+		return fmt.Errorf("web config %s: %w", a.opts.WebConfigFile, err)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -168,12 +194,15 @@ func (a *App) Start() error {
 	}
 	a.ln = ln
 	a.srv = &http.Server{Handler: a.handler(), ReadHeaderTimeout: 10 * time.Second}
-	a.served = make(chan error, 1)
+	a.served, a.httpErr = make(chan error, 1), make(chan error, 1)
 	webCfg := a.opts.WebConfigFile
 	go func() {
 		err := web.Serve(ln, a.srv, &web.FlagConfig{WebConfigFile: &webCfg}, a.log)
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
+		}
+		if err != nil {
+			a.httpErr <- fmt.Errorf("http server on %s: %w", ln.Addr(), err)
 		}
 		a.served <- err
 	}()
@@ -222,6 +251,10 @@ func (a *App) refreshLoop(ctx context.Context, every time.Duration) {
 	}
 }
 
+// Failed delivers the error of an HTTP server that stopped on its own
+// (not by Stop): the daemon cannot serve and should exit.
+func (a *App) Failed() <-chan error { return a.httpErr }
+
 // Addr is the address the HTTP server listens on.
 func (a *App) Addr() string {
 	if a.ln == nil {
@@ -241,8 +274,11 @@ func (a *App) Config() *config.Config {
 // the old one running and returns why.
 func (a *App) Reload() error {
 	if a.opts.ConfigFile == "" {
+		a.reloads.WithLabelValues(metrics.ReloadFailure).Inc()
 		return errors.New("no config file to reload")
 	}
+	a.reloadMu.Lock()
+	defer a.reloadMu.Unlock()
 	cfg, err := config.Load(a.opts.ConfigFile)
 	var stores *Stores
 	var al *alerter
@@ -251,11 +287,13 @@ func (a *App) Reload() error {
 	}
 	if err != nil {
 		a.reload.Set(0)
+		a.reloads.WithLabelValues(metrics.ReloadFailure).Inc()
 		a.log.Error("config reload failed; keeping the running config", "file", a.opts.ConfigFile, "err", err)
 		return fmt.Errorf("reload %s: %w", a.opts.ConfigFile, err)
 	}
 	a.swap(cfg, stores, al)
 	a.reload.Set(1)
+	a.reloads.WithLabelValues(metrics.ReloadSuccess).Inc()
 	a.log.Info("config reloaded", "file", a.opts.ConfigFile, "views", len(cfg.Views))
 	return nil
 }
@@ -278,15 +316,21 @@ func (a *App) swap(cfg *config.Config, stores *Stores, al *alerter) {
 	}
 	a.startLocked()
 	// The new generation owns the alerts from here on: runs of the old
-	// one no longer decide (runView checks the generation under a.mu), and
-	// alerts of checks the new config lacks resolve once.
+	// one decide only for views the new config has unchanged (runView
+	// checks under a.mu), and alerts of checks the new config lacks
+	// resolve once.
 	a.retireLocked()
+	// Runs of the old config in flight finish; their results count when
+	// their view is unchanged. The old stores close after them.
+	old.stop()
+	a.draining[old] = true
 	a.mu.Unlock()
-	// Runs of the old config are aborted; their results are dropped.
-	old.abort()
 	go func() {
 		old.wait()
 		oldStores.Close()
+		a.mu.Lock()
+		delete(a.draining, old)
+		a.mu.Unlock()
 	}()
 }
 
@@ -298,18 +342,31 @@ func (a *App) Stop(ctx context.Context) error {
 		<-a.refreshDone
 	}
 	a.mu.Lock()
-	s := a.sched
+	var scheds []*scheduler
+	if a.sched != nil {
+		scheds = append(scheds, a.sched)
+	}
+	for s := range a.draining {
+		scheds = append(scheds, s)
+	}
 	a.mu.Unlock()
-	if s != nil {
+	for _, s := range scheds {
 		s.stop()
-		done := make(chan struct{})
-		go func() { s.wait(); close(done) }()
-		select {
-		case <-done:
-		case <-ctx.Done():
-			s.abort()
-			<-done
+	}
+	done := make(chan struct{})
+	go func() {
+		for _, s := range scheds {
+			s.wait()
 		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		for _, s := range scheds {
+			s.abort()
+		}
+		<-done
 	}
 	a.queue.Stop(ctx)
 	var err error
@@ -340,9 +397,18 @@ func (a *App) startLocked() {
 		k := viewKey{v.Project, v.Name}
 		st := a.results[k]
 		st.interval = interval
-		a.results[k] = st
 		offset := viewOffset(k, interval)
-		first := viewOffset(k, min(interval, a.opts.FirstRunSpread))
+		// A reload keeps the view's timing: the planned first run if it
+		// has not run yet, its slot otherwise.
+		now := time.Now()
+		if st.firstAt.IsZero() {
+			st.firstAt = now.Add(viewOffset(k, min(interval, a.opts.FirstRunSpread)))
+		}
+		first := nextSlot(now, interval, offset).Sub(now)
+		if st.lastRun.IsZero() {
+			first = max(0, st.firstAt.Sub(now))
+		}
+		a.results[k] = st
 		s.every(first, interval, offset, func(ctx context.Context) { a.runView(ctx, gen, v) })
 	}
 }
@@ -361,7 +427,8 @@ func viewOffset(k viewKey, span time.Duration) time.Duration {
 }
 
 // runView runs one view's checks and publishes the results unless the
-// config changed meanwhile.
+// view was removed or changed meanwhile. A run does not start while a run
+// of the same view (of a replaced config) is still going.
 func (a *App) runView(ctx context.Context, gen int, v config.View) {
 	k := viewKey{v.Project, v.Name}
 	a.mu.Lock()
@@ -371,6 +438,11 @@ func (a *App) runView(ctx context.Context, gen int, v config.View) {
 	}
 	stores := a.stores
 	st := a.results[k]
+	if st.running {
+		a.mu.Unlock()
+		a.log.Debug("previous run of the view still going; skipping this slot", "project", v.Project, "feature_view", v.Name)
+		return
+	}
 	st.running = true
 	a.results[k] = st
 	a.mu.Unlock()
@@ -381,8 +453,13 @@ func (a *App) runView(ctx context.Context, gen int, v config.View) {
 	dur := time.Since(start)
 
 	a.mu.Lock()
-	if gen != a.gen {
+	if !a.currentLocked(v) {
+		if st, ok := a.results[k]; ok {
+			st.running = false
+			a.results[k] = st
+		}
 		a.mu.Unlock()
+		a.log.Debug("view changed during its run; results dropped", "project", v.Project, "feature_view", v.Name)
 		return
 	}
 	st = a.results[k]
@@ -418,6 +495,18 @@ func (a *App) allRunLocked() bool {
 		}
 	}
 	return true
+}
+
+// currentLocked reports whether the config in force has view v unchanged;
+// a.mu is held.
+func (a *App) currentLocked(v config.View) bool {
+	for i := range a.cfg.Views {
+		c := &a.cfg.Views[i]
+		if c.Project == v.Project && c.Name == v.Name {
+			return reflect.DeepEqual(*c, v)
+		}
+	}
+	return false
 }
 
 // retireLocked resolves the alerts of checks the current config lacks and
@@ -496,6 +585,10 @@ func (a *App) handler() http.Handler {
 		fmt.Fprintln(w, "Ready")
 	})
 	mux.HandleFunc("/-/reload", func(w http.ResponseWriter, r *http.Request) {
+		if !a.opts.EnableLifecycle {
+			http.Error(w, "Lifecycle API is not enabled (start fsmon with --web.enable-lifecycle).", http.StatusForbidden)
+			return
+		}
 		if r.Method != http.MethodPost && r.Method != http.MethodPut {
 			w.Header().Set("Allow", "POST, PUT")
 			http.Error(w, "reload needs POST or PUT", http.StatusMethodNotAllowed)

@@ -218,7 +218,7 @@ fsmon_feature_view_sample_size{feature_view="driver_hourly_stats",project="demo"
 
 func TestReloadKeepsOldConfigOnError(t *testing.T) {
 	fx := newFixture(t, "")
-	a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond})
+	a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond, EnableLifecycle: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -484,4 +484,86 @@ func grep(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+func post(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Post(url, "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestReloadEndpointNeedsLifecycle: POST /-/reload is refused unless
+// EnableLifecycle (--web.enable-lifecycle) is set, as in Prometheus;
+// Reload (SIGHUP) works either way, and reloads are counted.
+func TestReloadEndpointNeedsLifecycle(t *testing.T) {
+	fx := newFixture(t, "")
+	for _, lifecycle := range []bool{false, true} {
+		a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", EnableLifecycle: lifecycle})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Start(); err != nil {
+			t.Fatal(err)
+		}
+		ok := testutil.ToFloat64(a.reloads.WithLabelValues("success"))
+		code := post(t, "http://"+a.Addr()+"/-/reload")
+		want, wantOK := http.StatusForbidden, 0.0
+		if lifecycle {
+			want, wantOK = http.StatusOK, 1
+		}
+		if code != want {
+			t.Errorf("lifecycle %v: POST /-/reload answered %d, want %d", lifecycle, code, want)
+		}
+		if got := testutil.ToFloat64(a.reloads.WithLabelValues("success")) - ok; got != wantOK {
+			t.Errorf("lifecycle %v: %v reloads counted after the POST, want %v", lifecycle, got, wantOK)
+		}
+		if err := a.Reload(); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(get(t, "http://"+a.Addr()+"/metrics"), fmt.Sprintf(`fsmon_config_reloads_total{result="success"} %v`, wantOK+1)) {
+			t.Errorf("lifecycle %v: fsmon_config_reloads_total does not count the reloads", lifecycle)
+		}
+		a.Stop(context.Background())
+	}
+}
+
+// TestReloadFloodKeepsChecking: a POST /-/reload every 100-500 ms neither
+// postpones the views' runs nor aborts them: checks keep completing at
+// their interval, and no run ends in an error.
+func TestReloadFloodKeepsChecking(t *testing.T) {
+	fx := newFixture(t, "")
+	a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", EnableLifecycle: true, FirstRunSpread: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop(context.Background())
+	ok := a.metrics.RunsCounter(checks.KindFreshness, "success")
+	failed := a.metrics.RunsCounter(checks.KindFreshness, "error")
+	url := "http://" + a.Addr() + "/-/reload"
+	end := time.Now().Add(7 * time.Second)
+	reloads := 0
+	for i := 0; time.Now().Before(end); i++ {
+		if code := post(t, url); code != http.StatusOK {
+			t.Fatalf("reload answered %d", code)
+		}
+		reloads++
+		time.Sleep(time.Duration(100+(i*137)%400) * time.Millisecond)
+	}
+	// 7 s at a 1 s interval with the first run within 2 s: at least 4 runs.
+	if n := testutil.ToFloat64(ok); n < 4 {
+		t.Errorf("%v runs completed during %d reloads in 7s, want at least 4", n, reloads)
+	}
+	if n := testutil.ToFloat64(failed); n != 0 {
+		t.Errorf("%v runs ended in error during the reload flood", n)
+	}
+	if n := testutil.ToFloat64(a.reloads.WithLabelValues("success")); int(n) != reloads {
+		t.Errorf("fsmon_config_reloads_total{result=success} = %v, want %d", n, reloads)
+	}
 }

@@ -41,6 +41,8 @@ const (
 	ShardNullRatio   = "fsmon_feature_shard_null_ratio"
 	ShardCoverage    = "fsmon_feature_view_shard_coverage_ratio"
 	ShardConsistency = "fsmon_feature_shard_consistency_ratio"
+	// ConfigReloads counts reloads by result (ReloadSuccess, ReloadFailure).
+	ConfigReloads = "fsmon_config_reloads_total"
 )
 
 // Labels used by the metrics; all are bounded sets.
@@ -55,6 +57,12 @@ const (
 	LabelNotifier    = "notifier"
 	LabelSeverity    = "severity"
 	LabelShard       = "shard"
+)
+
+// Values of the result label of fsmon_config_reloads_total.
+const (
+	ReloadSuccess = "success"
+	ReloadFailure = "failure"
 )
 
 // Values of the result label of fsmon_check_runs_total.

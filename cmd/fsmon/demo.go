@@ -47,13 +47,18 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer, sighu
 		fmt.Fprintf(stderr, "fsmon demo: %v\n", err)
 		return 1
 	}
-	a, err := app.New(app.Options{ConfigFile: env.ConfigFile, ListenAddress: *wf.listen, WebConfigFile: *wf.webConfig, Logger: log, Version: buildinfo.Get()})
+	a, err := app.New(app.Options{ConfigFile: env.ConfigFile, ListenAddress: *wf.listen, WebConfigFile: *wf.webConfig, EnableLifecycle: *wf.lifecycle, Logger: log, Version: buildinfo.Get()})
 	if err != nil {
 		printConfigErrors(stderr, err)
 		return 1
 	}
 	if err := a.Start(); err != nil {
-		fmt.Fprintf(stderr, "fsmon demo: %v (try --web.listen-address=127.0.0.1:0)\n", err)
+		hint := ""
+		if *wf.webConfig == "" {
+			hint = " (try --web.listen-address=127.0.0.1:0)"
+		}
+		fmt.Fprintf(stderr, "fsmon demo: %v%s\n", err, hint)
+		_ = a.Stop(context.Background())
 		return 1
 	}
 	base := "http://" + browsable(a.Addr())

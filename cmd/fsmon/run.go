@@ -256,12 +256,14 @@ func writeReport(rep *report.Report, format, output string, stdout io.Writer) (e
 // webFlags are the exporter conventions shared by serve and demo.
 type webFlags struct {
 	listen, webConfig *string
+	lifecycle         *bool
 }
 
 func addWebFlags(fs *flag.FlagSet) webFlags {
 	return webFlags{
 		listen:    fs.String("web.listen-address", ":9464", "address on which to expose metrics and the status page"),
 		webConfig: fs.String("web.config.file", "", "path to a web config file enabling TLS or authentication (exporter-toolkit format)"),
+		lifecycle: fs.Bool("web.enable-lifecycle", false, "enable reloading over HTTP (POST /-/reload)"),
 	}
 }
 
@@ -274,13 +276,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, sighup 
 		return code
 	}
 	log := useLogger(lf.logger(stderr))
-	a, err := app.New(app.Options{ConfigFile: *file, ListenAddress: *wf.listen, WebConfigFile: *wf.webConfig, Logger: log, Version: buildinfo.Get()})
+	a, err := app.New(app.Options{ConfigFile: *file, ListenAddress: *wf.listen, WebConfigFile: *wf.webConfig, EnableLifecycle: *wf.lifecycle, Logger: log, Version: buildinfo.Get()})
 	if err != nil {
 		printConfigErrors(stderr, err)
 		return report.ExitUsage
 	}
 	if err := a.Start(); err != nil {
 		log.Error("start", "err", err)
+		fmt.Fprintf(stderr, "fsmon serve: %v\n", err)
+		_ = a.Stop(context.Background())
 		return 1
 	}
 	return runDaemon(ctx, a, log, sighup)
@@ -294,6 +298,12 @@ func runDaemon(ctx context.Context, a *app.App, log *slog.Logger, sighup <-chan 
 		select {
 		case <-sighup:
 			_ = a.Reload() // a failure is logged and keeps the old config
+		case err := <-a.Failed():
+			log.Error("stopping: the HTTP server failed", "err", err)
+			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_ = a.Stop(sctx)
+			return 1
 		case <-ctx.Done():
 			log.Info("stopping: finishing running checks")
 			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
