@@ -6,11 +6,16 @@
 // Views of one project whose thresholds for a check are identical share one
 // rule (a feature_view regular expression selects them), so the file stays
 // short for large configs and stays exact: every view is judged against its
-// own thresholds. Warning and critical rules both fire when a value is past
-// both thresholds; the shipped Alertmanager example inhibits the warning.
+// own thresholds. One problem is one alert: the warning rule of a check
+// excludes the series its critical rule matches, and a skewed feature fires
+// one FsmonFeatureSkewed alert whatever statistic (KS or chi-square with
+// the effect size, or PSI) made it skewed. Every rule has a `for:` (the
+// config's alerts.for, else its check interval), a runbook_url annotation
+// and, when web.grafana_url is set, a dashboard annotation.
 //
-// Severity labels are "warning" and "critical" (the Prometheus convention);
-// every threshold rule also carries a check label with the check kind.
+// Severity labels are "warning" and "critical" (the Prometheus convention,
+// also the severity label values of fsmon_check_threshold); every threshold
+// rule also carries a check label with the check kind.
 package promrules
 
 import (
@@ -54,11 +59,13 @@ type Rule struct {
 // The alert names fsmon's rules use. They are part of the contract that
 // Alertmanager routes and runbooks rely on: add, do not rename.
 const (
-	AlertStale          = "FsmonFeatureViewStale"
-	AlertNullRate       = "FsmonFeatureNullRateHigh"
-	AlertCoverage       = "FsmonFeatureViewCoverageLow"
-	AlertConsistency    = "FsmonFeatureInconsistent"
-	AlertSkew           = "FsmonFeatureSkewed"
+	AlertStale       = "FsmonFeatureViewStale"
+	AlertNullRate    = "FsmonFeatureNullRateHigh"
+	AlertCoverage    = "FsmonFeatureViewCoverageLow"
+	AlertConsistency = "FsmonFeatureInconsistent"
+	AlertSkew        = "FsmonFeatureSkewed"
+	// AlertPSI is no longer generated: PSI past its thresholds fires
+	// FsmonFeatureSkewed, so one skewed feature is one alert.
 	AlertPSI            = "FsmonFeaturePSIHigh"
 	AlertDown           = "FsmonDown"
 	AlertCheckFailing   = "FsmonCheckFailing"
@@ -75,6 +82,10 @@ const (
 // JobRegex matches the Prometheus job label of fsmon's scrape targets in
 // FsmonDown.
 const JobRegex = "fsmon.*"
+
+// RunbookURL is the page every rule's runbook_url annotation points to,
+// with the alert's name (lower case) as the anchor.
+const RunbookURL = "https://github.com/fsmon/fsmon/blob/main/docs/runbook.md"
 
 // ViewDashboardUID is the UID of the per-view Grafana dashboard that
 // annotations link to when the config sets web.grafana_url.
@@ -112,6 +123,11 @@ func Generate(cfg *config.Config) (RuleFile, error) {
 		rules, err := b.build()
 		if err != nil {
 			return RuleFile{}, fmt.Errorf("generate rules group %s: %w", b.name, err)
+		}
+		for i := range rules {
+			if _, ok := rules[i].Annotations["runbook_url"]; !ok {
+				rules[i].Annotations["runbook_url"] = RunbookURL + "#" + strings.ToLower(rules[i].Alert)
+			}
 		}
 		if len(rules) > 0 {
 			groups = append(groups, RuleGroup{Name: b.name, Rules: rules})
@@ -230,7 +246,7 @@ type thresholdSpec struct {
 }
 
 func (g generator) thresholdRules(s thresholdSpec) ([]Rule, error) {
-	var rules []Rule
+	exprs := map[string]string{}
 	for _, sev := range []string{SeverityCritical, SeverityWarning} {
 		groups := map[thresholdKey][]config.View{}
 		for _, v := range g.cfg.Views {
@@ -248,23 +264,35 @@ func (g generator) thresholdRules(s thresholdSpec) ([]Rule, error) {
 			k := thresholdKey{v.Project, *p}
 			groups[k] = append(groups[k], v)
 		}
-		if len(groups) == 0 {
-			continue
-		}
 		var branches []string
 		for _, k := range sortedThresholdKeys(groups) {
 			sel := matcher(k.project, groups[k])
 			branches = append(branches, fmt.Sprintf("%s %s %s", strings.ReplaceAll(s.expr, "SEL", sel), s.op, formatFloat(k.value)))
 		}
+		if len(branches) > 0 {
+			exprs[sev] = or(branches)
+		}
+	}
+	var rules []Rule
+	for _, sev := range []string{SeverityCritical, SeverityWarning} {
+		expr, ok := exprs[sev]
+		if !ok {
+			continue
+		}
+		if crit, ok := exprs[SeverityCritical]; ok && sev == SeverityWarning {
+			// One problem, one alert: past the critical threshold only
+			// the critical alert fires.
+			expr = "(" + expr + ") unless (" + crit + ")"
+		}
 		rules = append(rules, Rule{
 			Alert: s.alert,
-			Expr:  or(branches),
+			Expr:  expr,
 			For:   g.forDuration(),
 			Labels: map[string]string{
 				"severity":         sev,
 				metrics.LabelCheck: s.check,
 			},
-			Annotations: g.annotations(s.summary, fmt.Sprintf(s.description, sev)),
+			Annotations: g.annotations(s.alert, s.summary, fmt.Sprintf(s.description, sev)),
 		})
 	}
 	return rules, nil
@@ -283,10 +311,11 @@ func or(exprs []string) string {
 	return strings.Join(parts, " or ")
 }
 
-func (g generator) annotations(summary, description string) map[string]string {
+func (g generator) annotations(alert, summary, description string) map[string]string {
 	a := map[string]string{
 		"summary":     summary,
 		"description": description,
+		"runbook_url": RunbookURL + "#" + strings.ToLower(alert),
 	}
 	if u := strings.TrimRight(g.cfg.Web.GrafanaURL, "/"); u != "" {
 		a["dashboard"] = u + "/d/" + ViewDashboardUID + "/" + dashboardVarsTemplate
@@ -380,7 +409,7 @@ func (g generator) skew() ([]Rule, error) {
 		return cmpFloat(a.minS, b.minS)
 	})
 	on := fmt.Sprintf("on (%s, %s, %s)", metrics.LabelProject, metrics.LabelFeatureView, metrics.LabelFeature)
-	var branches []string
+	var crit []string
 	for _, k := range keys {
 		sel := matcher(k.project, groups[k])
 		test := func(pTest, statTest string) string {
@@ -388,36 +417,78 @@ func (g generator) skew() ([]Rule, error) {
 				metrics.SkewPValue, sel, pTest, formatFloat(k.pValue), on,
 				metrics.SkewStatistic, sel, statTest, formatFloat(k.minS))
 		}
-		branches = append(branches, test("ks", "ks"), test("chi2", "linf"))
+		crit = append(crit, test("ks", "ks"), test("chi2", "linf"))
 	}
+	psiBranches := func(sev string) ([]string, error) {
+		groups := map[thresholdKey][]config.View{}
+		for _, v := range g.cfg.Views {
+			p := v.Checks.Skew.PSI.Crit
+			if sev == SeverityWarning {
+				p = v.Checks.Skew.PSI.Warn
+			}
+			if p == nil {
+				continue
+			}
+			if err := finite(*p); err != nil {
+				return nil, fmt.Errorf("skew psi %s threshold of view %s/%s: %w", sev, v.Project, v.Name, err)
+			}
+			groups[thresholdKey{v.Project, *p}] = append(groups[thresholdKey{v.Project, *p}], v)
+		}
+		var out []string
+		for _, k := range sortedThresholdKeys(groups) {
+			out = append(out, fmt.Sprintf(`%s{%s, test="psi"} >= %s`, metrics.SkewStatistic, matcher(k.project, groups[k]), formatFloat(k.value)))
+		}
+		return out, nil
+	}
+	psiCrit, err := psiBranches(SeverityCritical)
+	if err != nil {
+		return nil, err
+	}
+	psiWarn, err := psiBranches(SeverityWarning)
+	if err != nil {
+		return nil, err
+	}
+	// One alert per skewed feature: the branches (a test's p-value, its
+	// effect size, PSI) are series of different tests, merged per feature
+	// by dropping the test label. The alert's value is not a statistic;
+	// the description points to the dashboard and status page for them.
+	without := fmt.Sprintf("max without (%s) ", metrics.LabelTest)
 	var rules []Rule
-	if len(branches) > 0 {
+	critExpr := ""
+	if all := append(crit, psiCrit...); len(all) > 0 {
+		critExpr = without + "(" + or(all) + ")"
 		rules = append(rules, Rule{
 			Alert: AlertSkew,
-			Expr:  or(branches),
+			Expr:  critExpr,
 			For:   g.forDuration(),
 			Labels: map[string]string{
 				"severity":         SeverityCritical,
 				metrics.LabelCheck: checks.KindSkew,
 			},
-			Annotations: g.annotations(
+			Annotations: g.annotations(AlertSkew,
 				"{{ $labels.feature }} of {{ $labels.feature_view }} is skewed online",
-				"The online values of {{ $labels.feature }} in "+viewRef+" differ from the offline window: the Benjamini-Hochberg adjusted {{ $labels.test }} p-value is {{ $value | printf \"%.3g\" }}, below the view's p_value, and the effect size is at least its min_statistic."),
+				"The online values of {{ $labels.feature }} in "+viewRef+" differ from the offline window: the Benjamini-Hochberg adjusted p-value of its test (KS or chi-square) is below the view's p_value and the effect size (KS D or L-infinity) is at least its min_statistic, or its PSI is at or above the critical PSI threshold. fsmon_feature_skew_statistic and fsmon_feature_skew_p_value have the numbers."),
 		})
 	}
-	psi, err := g.thresholdRules(thresholdSpec{
-		alert:       AlertPSI,
-		check:       checks.KindSkew,
-		expr:        metrics.SkewStatistic + `{SEL, test="psi"}`,
-		op:          ">=",
-		get:         func(v config.View) config.Thresholds { return v.Checks.Skew.PSI },
-		summary:     "{{ $labels.feature }} of {{ $labels.feature_view }} shifted online (PSI)",
-		description: "The population stability index of {{ $labels.feature }} in " + viewRef + " online against the offline window is {{ $value | printf \"%%.3g\" }} (at or above its %s threshold).",
-	})
-	if err != nil {
-		return nil, err
+	if len(psiWarn) > 0 {
+		expr := without + "(" + or(psiWarn) + ")"
+		if critExpr != "" {
+			expr = "(" + expr + ") unless " + on + " (" + critExpr + ")"
+		}
+		rules = append(rules, Rule{
+			Alert: AlertSkew,
+			Expr:  expr,
+			For:   g.forDuration(),
+			Labels: map[string]string{
+				"severity":         SeverityWarning,
+				metrics.LabelCheck: checks.KindSkew,
+			},
+			Annotations: g.annotations(AlertSkew,
+				"{{ $labels.feature }} of {{ $labels.feature_view }} shifted online",
+				"The population stability index of {{ $labels.feature }} in "+viewRef+" online against the offline window is {{ $value | printf \"%.3g\" }}, at or above the warning PSI threshold (and the feature is not critically skewed)."),
+		})
 	}
-	return append(rules, psi...), nil
+	return rules, nil
 }
 
 func (g generator) interval(v config.View) time.Duration {
@@ -430,11 +501,17 @@ func (g generator) interval(v config.View) time.Duration {
 	return defaultInterval
 }
 
+// forDuration is how long a condition must hold before its rule fires: the
+// config's alerts.for, else one check interval (the global one, 5m by
+// default), so a single run's result never pages on its own.
 func (g generator) forDuration() string {
-	if g.cfg.Alerts.For <= 0 {
-		return ""
+	if g.cfg.Alerts.For > 0 {
+		return promDuration(g.cfg.Alerts.For)
 	}
-	return promDuration(g.cfg.Alerts.For)
+	if g.cfg.Interval > 0 {
+		return promDuration(g.cfg.Interval)
+	}
+	return promDuration(defaultInterval)
 }
 
 type thresholdKey struct {

@@ -89,8 +89,9 @@ func TestGenerateExpressions(t *testing.T) {
 	want := map[string][]string{
 		AlertStale:    {`time() - fsmon_feature_view_last_event_timestamp_seconds{store="online", project="p", feature_view=~"a\\.b|c"} >= 90`},
 		AlertCoverage: {`(fsmon_feature_view_coverage_ratio{project="p", feature_view="c"} <= 0.25) or (fsmon_feature_view_coverage_ratio{project="p", feature_view="a.b"} <= 0.5)`},
-		AlertSkew: {`(fsmon_feature_skew_p_value{project="p", feature_view=~"a\\.b|c", test="ks"} < 0.05 and on (project, feature_view, feature) fsmon_feature_skew_statistic{project="p", feature_view=~"a\\.b|c", test="ks"} >= 0) or ` +
-			`(fsmon_feature_skew_p_value{project="p", feature_view=~"a\\.b|c", test="chi2"} < 0.05 and on (project, feature_view, feature) fsmon_feature_skew_statistic{project="p", feature_view=~"a\\.b|c", test="linf"} >= 0)`},
+		// one alert per feature: the tests' series merged without their test label
+		AlertSkew: {`max without (test) ((fsmon_feature_skew_p_value{project="p", feature_view=~"a\\.b|c", test="ks"} < 0.05 and on (project, feature_view, feature) fsmon_feature_skew_statistic{project="p", feature_view=~"a\\.b|c", test="ks"} >= 0) or ` +
+			`(fsmon_feature_skew_p_value{project="p", feature_view=~"a\\.b|c", test="chi2"} < 0.05 and on (project, feature_view, feature) fsmon_feature_skew_statistic{project="p", feature_view=~"a\\.b|c", test="linf"} >= 0))`},
 		AlertViewNotChecked: {`(time() - fsmon_check_last_success_timestamp_seconds{project="p", feature_view="c"} > 180) or (time() - fsmon_check_last_success_timestamp_seconds{project="p", feature_view="a.b"} > 360)`},
 		AlertNullRate:       nil,
 		AlertConsistency:    nil,
@@ -108,6 +109,19 @@ func TestGenerateExpressions(t *testing.T) {
 	wantLink := "https://grafana.example.com/d/fsmon-view/?var-project={{ $labels.project }}&var-feature_view={{ $labels.feature_view }}"
 	if stale.Annotations["dashboard"] != wantLink {
 		t.Errorf("dashboard annotation = %q, want %q", stale.Annotations["dashboard"], wantLink)
+	}
+	if want := RunbookURL + "#fsmonfeatureviewstale"; stale.Annotations["runbook_url"] != want {
+		t.Errorf("runbook_url = %q, want %q", stale.Annotations["runbook_url"], want)
+	}
+	for alert, rules := range got {
+		for _, r := range rules {
+			if r.For == "" && alert != AlertViewNotChecked {
+				t.Errorf("%s (%s) has no for:", alert, r.Labels["severity"])
+			}
+			if r.Annotations["runbook_url"] == "" {
+				t.Errorf("%s has no runbook_url", alert)
+			}
+		}
 	}
 	if !strings.Contains(stale.Annotations["description"], "critical threshold") {
 		t.Errorf("description does not name the severity: %q", stale.Annotations["description"])
