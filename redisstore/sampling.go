@@ -45,12 +45,20 @@ func (vs *ViewSampler) Sample(ctx context.Context, n int) (*sample.Sample, error
 	if vs.s.cluster != nil {
 		return vs.sampleCluster(ctx, n)
 	}
-	sh := vs.newShardScan(vs.s.single, vs.s.single, vs.s.opts.Addr, vs.v.MaxScan, nil, min(n, 1<<16))
+	c, addr, note, err := vs.s.server(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sample view %q: %w", vs.v.Name, err)
+	}
+	sh := vs.newShardScan(c, c, addr, vs.v.MaxScan, nil, min(n, 1<<16))
 	sh.run(ctx, n)
 	if sh.err != nil && !deadlineHit(ctx, sh.err) {
 		return nil, fmt.Errorf("sample view %q: %w", vs.v.Name, sh.err)
 	}
-	return vs.finish(ctx, n, []*shardScan{sh}, nil)
+	smp, err := vs.finish(ctx, n, []*shardScan{sh}, nil)
+	if err == nil && note != "" {
+		smp.Problems = append(smp.Problems, sample.Problemf(sample.ReadFallback, 1, "%s", note))
+	}
+	return smp, err
 }
 
 // sampleCluster samples every shard of a cluster in proportion to its keys.
@@ -461,8 +469,15 @@ func (vs *ViewSampler) Lookup(ctx context.Context, entities []sample.Entity) (*s
 	var parts []sample.Part
 	var partOf []int
 	if s.cluster == nil {
-		if err := vs.lookupOn(ctx, s.single, ts, idx, recs); err != nil {
-			return nil, fmt.Errorf("lookup %d entities of view %q on %s: %w", len(entities), vs.v.Name, s.opts.Addr, err)
+		c, addr, _, err := s.server(ctx)
+		if err == nil {
+			err = vs.lookupOn(ctx, c, ts, idx, recs)
+		}
+		if err != nil {
+			if addr == "" {
+				addr = s.opts.Addr
+			}
+			return nil, fmt.Errorf("lookup %d entities of view %q on %s: %w", len(entities), vs.v.Name, addr, err)
 		}
 	} else {
 		var err error

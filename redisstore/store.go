@@ -62,6 +62,9 @@ type Options struct {
 	// Sentinel deployment: ReadPrimary (default when empty), ReadReplica or
 	// ReadNearest.
 	ReadFrom string
+	// Sentinel, when not nil, finds the primary and its replicas through
+	// Redis Sentinel on every sample (Addr is then only a label).
+	Sentinel *Sentinel
 	// Logger receives debug lines about samples (counts only, never keys or
 	// values). Nil discards.
 	Logger *slog.Logger
@@ -79,14 +82,27 @@ type Store struct {
 	mu      sync.Mutex
 	closed  bool
 	// nodes are the Store's own clients of cluster nodes (SCAN, DBSIZE and
-	// the reads of one shard go to one node), by address.
-	nodes map[string]*redis.Client
+	// the reads of one shard go to one node) and of the nodes Sentinel
+	// names, by address.
+	nodes     map[string]*redis.Client
+	sentinels []*redis.SentinelClient
 }
 
 // New returns a Store for opts. It does not dial: use Ping to check the
 // connection. Only read-only commands are sent (see the package doc for the
 // minimal ACL).
 func New(opts Options) (*Store, error) {
+	if sn := opts.Sentinel; sn != nil {
+		switch {
+		case sn.MasterName == "" || len(sn.Addrs) == 0:
+			return nil, errors.New("redis sentinel: a master name and at least one sentinel address are needed")
+		case opts.Cluster:
+			return nil, errors.New("redis sentinel: not with a cluster")
+		}
+		if opts.Addr == "" {
+			opts.Addr = "sentinel:" + sn.MasterName
+		}
+	}
 	if opts.Addr == "" {
 		return nil, errors.New("redis: no address")
 	}
@@ -106,6 +122,9 @@ func New(opts Options) (*Store, error) {
 	case "", ReadPrimary, ReadReplica, ReadNearest:
 	default:
 		return nil, fmt.Errorf("redis %s: read_from %q: want primary, replica or nearest", opts.Addr, opts.ReadFrom)
+	}
+	if opts.ReadFrom != "" && opts.ReadFrom != ReadPrimary && !opts.Cluster && opts.Sentinel == nil {
+		return nil, fmt.Errorf("redis %s: read_from %s needs a cluster or sentinel to find replicas", opts.Addr, opts.ReadFrom)
 	}
 	if opts.Cluster && opts.DB != 0 {
 		return nil, fmt.Errorf("redis cluster %s: db %d: a cluster has only db 0", opts.Addr, opts.DB)
@@ -143,7 +162,7 @@ func New(opts Options) (*Store, error) {
 			RouteByLatency: opts.ReadFrom == ReadNearest,
 		})
 		s.rdb = s.cluster
-	} else {
+	} else if opts.Sentinel == nil {
 		s.single = redis.NewClient(s.clientOptions(opts.Addr))
 		s.rdb = s.single
 	}
@@ -182,8 +201,14 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	errs := []error{s.rdb.Close()}
+	var errs []error
+	if s.rdb != nil {
+		errs = append(errs, s.rdb.Close())
+	}
 	for _, c := range s.nodes {
+		errs = append(errs, c.Close())
+	}
+	for _, c := range s.sentinels {
 		errs = append(errs, c.Close())
 	}
 	return errors.Join(errs...)
@@ -203,8 +228,12 @@ func (s *Store) Ping(ctx context.Context) error {
 		}
 		return nil
 	}
-	if err := s.single.Ping(ctx).Err(); err != nil {
+	c, addr, _, err := s.server(ctx)
+	if err != nil {
 		return fmt.Errorf("ping redis %s: %w", s.opts.Addr, err)
+	}
+	if err := c.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("ping redis %s: %w", addr, err)
 	}
 	return nil
 }

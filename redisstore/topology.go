@@ -116,8 +116,8 @@ func (s *Store) topology(ctx context.Context) (*topology, error) {
 }
 
 // node returns the Store's own client of one cluster node, creating it on
-// first use. With ReadFrom other than primary its connections send
-// READONLY, so that a replica serves reads of its master's keys.
+// first use. In a cluster with ReadFrom other than primary its connections
+// send READONLY, so that a replica serves reads of its master's keys.
 func (s *Store) node(addr string) *redis.Client {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -125,7 +125,7 @@ func (s *Store) node(addr string) *redis.Client {
 		return c
 	}
 	opts := s.clientOptions(addr)
-	if s.opts.ReadFrom != "" && s.opts.ReadFrom != ReadPrimary {
+	if s.cluster != nil && s.opts.ReadFrom != "" && s.opts.ReadFrom != ReadPrimary {
 		opts.OnConnect = func(ctx context.Context, cn *redis.Conn) error {
 			return cn.ReadOnly(ctx).Err()
 		}

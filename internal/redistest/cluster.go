@@ -258,10 +258,22 @@ func (c *Cluster) running(addr string) bool {
 }
 
 // WaitReplicated waits until every replica has applied everything its
-// master wrote (WAIT on each master), so that replica reads see the data.
+// master wrote (WAIT on each master), so that replica reads see the data,
+// and until CLUSTER SLOTS lists every live replica (Redis leaves out a
+// replica until the cluster bus has gossiped a replication offset for it).
 func (c *Cluster) WaitReplicated(tb testing.TB) {
 	tb.Helper()
 	ctx := context.Background()
+	want := map[string]int{} // live replicas by master address
+	defer func() {
+		deadline := time.Now().Add(20 * time.Second)
+		for !c.slotsListReplicas(ctx, want) {
+			if time.Now().After(deadline) {
+				tb.Fatalf("CLUSTER SLOTS does not list the replicas %v", want)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
 	for _, n := range c.Topology(tb) {
 		if !n.Master || n.Failed || !c.running(n.Addr) {
 			continue
@@ -272,6 +284,7 @@ func (c *Cluster) WaitReplicated(tb testing.TB) {
 				replicas++
 			}
 		}
+		want[n.Addr] = replicas
 		if replicas == 0 {
 			continue
 		}
@@ -294,4 +307,26 @@ func (c *Cluster) ClusterClient(tb testing.TB) *redis.ClusterClient {
 	})
 	tb.Cleanup(func() { _ = cc.Close() })
 	return cc
+}
+
+// slotsListReplicas reports whether CLUSTER SLOTS, asked of every running
+// node, shows each master's slots with want[master] replicas.
+func (c *Cluster) slotsListReplicas(ctx context.Context, want map[string]int) bool {
+	for _, s := range c.Nodes {
+		if s.cmd == nil {
+			continue
+		}
+		cl := dial(s.Addr)
+		slots, err := cl.ClusterSlots(ctx).Result()
+		_ = cl.Close()
+		if err != nil {
+			return false
+		}
+		for _, sl := range slots {
+			if len(sl.Nodes) == 0 || len(sl.Nodes)-1 < want[sl.Nodes[0].Addr] {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -20,9 +20,11 @@ type Server struct {
 	Addr string
 	// Dir is the server's working directory (its config file, and the
 	// nodes.conf of a cluster node).
-	Dir  string
-	conf string
-	cmd  *exec.Cmd
+	Dir   string
+	conf  string
+	bin   string
+	ready string // the log line that says the server accepts connections
+	cmd   *exec.Cmd
 }
 
 // Start runs redis-server with no persistence on a free 127.0.0.1 port and
@@ -55,9 +57,9 @@ func Start(tb testing.TB, extra ...string) *Server {
 	if err := os.WriteFile(confPath, []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, conf: confPath}
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, conf: confPath, bin: bin, ready: "Ready to accept connections"}
 	tb.Cleanup(s.Stop)
-	s.run(tb, bin)
+	s.run(tb)
 	return s
 }
 
@@ -66,18 +68,14 @@ func Start(tb testing.TB, extra ...string) *Server {
 // same node.
 func (s *Server) Resume(tb testing.TB) {
 	tb.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s.run(tb, bin)
+	s.run(tb)
 }
 
-// run starts bin on the server's config file and waits until it accepts
-// connections.
-func (s *Server) run(tb testing.TB, bin string) {
+// run starts the server's binary on its config file and waits until it
+// accepts connections.
+func (s *Server) run(tb testing.TB) {
 	tb.Helper()
-	cmd := exec.Command(bin, s.conf)
+	cmd := exec.Command(s.bin, s.conf)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		tb.Fatal(err)
@@ -96,7 +94,7 @@ func (s *Server) run(tb testing.TB, bin string) {
 			if !once {
 				log.WriteString(line + "\n")
 			}
-			if !once && strings.Contains(line, "Ready to accept connections") {
+			if !once && strings.Contains(line, s.ready) {
 				once = true
 				close(ready)
 			}
@@ -107,7 +105,7 @@ func (s *Server) run(tb testing.TB, bin string) {
 	case <-ready:
 	case <-time.After(10 * time.Second):
 		s.Stop()
-		tb.Fatalf("redis-server did not start:\n%s", log.String())
+		tb.Fatalf("%s did not start:\n%s", s.bin, log.String())
 	}
 }
 

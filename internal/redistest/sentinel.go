@@ -1,0 +1,69 @@
+package redistest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// StartSentinel runs a redis-sentinel on a free loopback port that monitors
+// the primary at masterAddr under masterName with quorum 1 (one Sentinel
+// may fail it over on its own), declaring it down after 1 s of silence.
+func StartSentinel(tb testing.TB, masterName, masterAddr string, extra ...string) *Server {
+	tb.Helper()
+	bin := Binary(tb, "redis-sentinel")
+	port, err := freePort()
+	if err != nil {
+		tb.Fatalf("find free port: %v", err)
+	}
+	host, mport, _ := strings.Cut(masterAddr, ":")
+	dir := tb.TempDir()
+	conf := append([]string{
+		fmt.Sprintf("port %d", port),
+		"bind 127.0.0.1",
+		"dir " + dir,
+		fmt.Sprintf("sentinel monitor %s %s %s 1", masterName, host, mport),
+		fmt.Sprintf("sentinel down-after-milliseconds %s 1000", masterName),
+		fmt.Sprintf("sentinel failover-timeout %s 5000", masterName),
+	}, extra...)
+	confPath := filepath.Join(dir, "sentinel.conf")
+	if err := os.WriteFile(confPath, []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, conf: confPath, bin: bin, ready: "Sentinel ID is"}
+	tb.Cleanup(s.Stop)
+	s.run(tb)
+	return s
+}
+
+// StartReplica runs a redis-server that replicates primary and waits until
+// its link is up and it holds everything the primary wrote.
+func StartReplica(tb testing.TB, primary string, extra ...string) *Server {
+	tb.Helper()
+	host, port, _ := strings.Cut(primary, ":")
+	r := Start(tb, append([]string{"replicaof " + host + " " + port}, extra...)...)
+	WaitSynced(tb, primary, 1)
+	return r
+}
+
+// WaitSynced waits until n replicas of primary acknowledge all its writes
+// (WAIT).
+func WaitSynced(tb testing.TB, primary string, n int) {
+	tb.Helper()
+	c := dial(primary)
+	defer c.Close()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		got, err := c.Wait(context.Background(), n, time.Second).Result()
+		if err == nil && got >= int64(n) {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%d replicas of %s in sync, want %d: %v", got, primary, n, err)
+		}
+	}
+}
