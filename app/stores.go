@@ -36,13 +36,36 @@ type Stores struct {
 func NewStores(cfg *config.Config, log *slog.Logger) (*Stores, error) {
 	s := &Stores{root: cfg.Offline.Parquet.Root, maxRead: cfg.Offline.Parquet.MaxReadBytes, log: log, online: map[viewKey]sample.Online{}, offline: map[viewKey]sample.Offline{}}
 	r := cfg.Online.Redis
+	opts, err := redisOptions(r, log)
+	if err != nil {
+		return nil, err
+	}
+	s.scanBudget = r.MaxScan
+	s.redis, err = redisstore.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("redis %s: %w", r.Addr, err)
+	}
+	return s, nil
+}
+
+// redisOptions translates one Redis connection of the config into the
+// store's options, reading its secrets.
+func redisOptions(r config.Redis, log *slog.Logger) (redisstore.Options, error) {
 	pw, err := r.Password()
 	if err != nil {
-		return nil, fmt.Errorf("redis password: %w", err)
+		return redisstore.Options{}, fmt.Errorf("redis password: %w", err)
 	}
 	opts := redisstore.Options{
 		Addr: r.Addr, Username: r.Username, Password: pw, DB: r.DB, Cluster: r.Cluster,
 		Timeout: r.Timeout, RateLimit: r.RateLimit, BatchSize: r.BatchSize, ScanCount: r.ScanCount, Logger: log,
+		ReadFrom: r.ReadFrom,
+	}
+	if sn := r.Sentinel; sn != nil {
+		spw, err := sn.Password()
+		if err != nil {
+			return redisstore.Options{}, fmt.Errorf("redis sentinel password: %w", err)
+		}
+		opts.Sentinel = &redisstore.Sentinel{MasterName: sn.MasterName, Addrs: sn.Addrs, Username: sn.Username, Password: spw}
 	}
 	if r.TLS {
 		host, _, err := net.SplitHostPort(r.Addr)
@@ -51,12 +74,7 @@ func NewStores(cfg *config.Config, log *slog.Logger) (*Stores, error) {
 		}
 		opts.TLS = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
 	}
-	s.scanBudget = r.MaxScan
-	s.redis, err = redisstore.New(opts)
-	if err != nil {
-		return nil, fmt.Errorf("redis %s: %w", r.Addr, err)
-	}
-	return s, nil
+	return opts, nil
 }
 
 // Close closes the Redis connections.

@@ -48,11 +48,20 @@ func TestBadConfigs(t *testing.T) {
 		},
 		"unknown_keys.bad.yaml": {
 			`1:1: unknown key "intervall" at the top level: did you mean "interval"? (expected one of: interval, sample_size, future_tolerance, online, offline, feast, slack, alerts, web, feature_views)`,
-			`4:5: unknown key "adress" in online.redis (expected one of: addr, url, cluster, username, password, password_file, password_env, db, tls, rate_limit, batch_size, scan_count, max_scan, timeout)`,
+			`4:5: unknown key "adress" in online.redis (expected one of: addr, url, cluster, username, password, password_file, password_env, db, tls, rate_limit, batch_size, scan_count, max_scan, timeout, read_from, sentinel)`,
 			`7:5: unknown key "intervall" in feature_views[0]: did you mean "interval"? (expected one of: name, project, entities, ttl, interval, sample_size, online, offline, features, checks)`,
 			`13:42: unknown key "unit" in feature_views[0].features[0] (expected one of: name, type)`,
 			`15:7: unknown key "freshnes" in feature_views[0].checks: did you mean "freshness"? (expected one of: freshness, null_rate, coverage, consistency, skew)`,
 			`16:19: unknown key "warning" in feature_views[0].checks.null_rate: did you mean "warn"? (expected one of: warn, crit)`,
+		},
+		"topology.bad.yaml": {
+			`6:7: online.redis.sentinel.master_name: required (the name the Sentinels monitor the primary under)`,
+			`6:7: online.redis.sentinel.addrs: at least one Sentinel host:port is required`,
+			`6:15: online.redis.sentinel.addrs[0]: expected host:port, got "sentinel-a"`,
+			`8:7: online.replicas[0].name: a replica needs a name (its store label, e.g. us-west-2)`,
+			`9:18: online.replicas[0].read_from: "closest" is not primary, replica or nearest`,
+			`10:13: online.replicas[1].name: "online" is taken (online, offline and each replica name once)`,
+			`12:7: online.replicas[1]: sentinel and cluster are both set; a Sentinel watches one primary, not a cluster`,
 		},
 		"types.bad.yaml": {
 			`1:11: interval: expected a positive duration like 90s, 2h or 7d, got "5 minutes"`,
@@ -238,6 +247,15 @@ func showChecks(c Checks) string {
 
 // TestExample checks that the README example means what its comments say.
 func TestExample(t *testing.T) {
+	top := mustLoad(t, "testdata/topology.good.yaml")
+	if r := top.Online.Redis; r.ReadFrom != "replica" || r.Sentinel == nil || r.Sentinel.MasterName != "feature-store" ||
+		len(r.Sentinel.Addrs) != 2 || r.Sentinel.PasswordFile != "/run/secrets/sentinel" || r.Addr != "" {
+		t.Errorf("topology.good.yaml online.redis: %+v %+v", r, r.Sentinel)
+	}
+	if reps := top.Online.Replicas; len(reps) != 1 || reps[0].Name != "us-west-2" || reps[0].Redis.Addr != "10.1.0.5:6379" ||
+		!reps[0].Redis.Cluster || reps[0].Redis.ReadFrom != "nearest" || reps[0].Redis.RateLimit != 500 || reps[0].Redis.MaxScan == 0 {
+		t.Errorf("topology.good.yaml online.replicas: %+v", reps)
+	}
 	c := mustLoad(t, "testdata/example.good.yaml")
 	r := c.Online.Redis
 	if r.Addr != "127.0.0.1:6379" || r.Username != "fsmon" || r.PasswordFile != "/run/secrets/redis" || r.DB != 0 || r.TLS {

@@ -52,7 +52,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if c.Interval <= 0 || c.SampleSize <= 0 || c.Online.Redis.Addr == "" || c.Online.Redis.MaxScan <= 0 {
+		if c.Interval <= 0 || c.SampleSize <= 0 || (c.Online.Redis.Addr == "" && c.Online.Redis.Sentinel == nil) || c.Online.Redis.MaxScan <= 0 {
 			t.Fatalf("defaults missing: %+v", c)
 		}
 		for _, v := range c.Views {

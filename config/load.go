@@ -264,8 +264,26 @@ func (d *decoder) config(root *yaml.Node, c *Config, st *state) {
 		c.FutureTolerance = v
 	}
 
-	online := d.mapping(top.get("online"), "online", "redis")
+	online := d.mapping(top.get("online"), "online", "redis", "replicas")
 	d.redis(online.get("redis"), &c.Online.Redis, st)
+	names := map[string]bool{"online": true, "offline": true}
+	for i, n := range d.sequence(online.get("replicas"), "online.replicas") {
+		path := fmt.Sprintf("online.replicas[%d]", i)
+		var rep Replica
+		f := d.redisAt(n, path, &rep.Redis, "name")
+		rep.Name = d.str(f.get("name"), path+".name")
+		if n != nil {
+			rep.Line = n.Line
+		}
+		switch {
+		case rep.Name == "":
+			d.errorf(n, "%s.name: a replica needs a name (its store label, e.g. us-west-2)", path)
+		case names[rep.Name]:
+			d.errorf(f.get("name"), "%s.name: %q is taken (online, offline and each replica name once)", path, rep.Name)
+		}
+		names[rep.Name] = true
+		c.Online.Replicas = append(c.Online.Replicas, rep)
+	}
 
 	offline := d.mapping(top.get("offline"), "offline", "parquet")
 	parquet := d.mapping(offline.get("parquet"), "offline.parquet", "root", "max_read_bytes")
@@ -322,10 +340,15 @@ func (d *decoder) config(root *yaml.Node, c *Config, st *state) {
 const secretRedis = "secrets come from password_file or " + PasswordEnvDefault
 
 func (d *decoder) redis(n *yaml.Node, r *Redis, st *state) {
-	const p = "online.redis"
-	f := d.mapping(n, p, "addr", "url", "cluster", "username", "password", "password_file", "password_env",
-		"db", "tls", "rate_limit", "batch_size", "scan_count", "max_scan", "timeout")
-	st.redis = f
+	st.redis = d.redisAt(n, "online.redis", r)
+	st.maxScan = r.MaxScan > 0
+}
+
+// redisAt decodes one Redis connection at path p (online.redis, or an
+// entry of online.replicas with the extra keys).
+func (d *decoder) redisAt(n *yaml.Node, p string, r *Redis, extra ...string) *fields {
+	f := d.mapping(n, p, append([]string{"addr", "url", "cluster", "username", "password", "password_file", "password_env",
+		"db", "tls", "rate_limit", "batch_size", "scan_count", "max_scan", "timeout", "read_from", "sentinel"}, extra...)...)
 	r.Addr = d.str(f.get("addr"), p+".addr")
 	r.Username = d.str(f.get("username"), p+".username")
 	r.Cluster, _ = d.boolean(f.get("cluster"), p+".cluster")
@@ -352,7 +375,22 @@ func (d *decoder) redis(n *yaml.Node, r *Redis, st *state) {
 			d.redisURL(f.get("url"), u, r, f, dbSet, tlsSet)
 		}
 	}
-	if r.Addr == "" && r.URL == "" {
+	if f.has("sentinel") && !isNull(f.get("sentinel")) {
+		r.Sentinel = d.sentinel(f.get("sentinel"), p+".sentinel")
+		if r.Cluster {
+			d.errorf(f.keys["sentinel"], "%s: sentinel and cluster are both set; a Sentinel watches one primary, not a cluster", p)
+		}
+	}
+	r.ReadFrom = d.str(f.get("read_from"), p+".read_from")
+	switch r.ReadFrom {
+	case "", "primary", "replica", "nearest":
+	default:
+		d.errorf(f.get("read_from"), "%s.read_from: %q is not primary, replica or nearest", p, r.ReadFrom)
+	}
+	if (r.ReadFrom == "replica" || r.ReadFrom == "nearest") && !r.Cluster && r.Sentinel == nil {
+		d.errorf(f.get("read_from"), "%s.read_from: %s needs cluster: true or a sentinel to find the replicas", p, r.ReadFrom)
+	}
+	if r.Addr == "" && r.URL == "" && r.Sentinel == nil {
 		r.Addr = DefaultRedisAddr
 	}
 	if r.Addr != "" && r.URL == "" {
@@ -378,12 +416,40 @@ func (d *decoder) redis(n *yaml.Node, r *Redis, st *state) {
 	}
 	if v, ok := d.integer(f.get("max_scan"), p+".max_scan", 1, "a positive integer"); ok {
 		r.MaxScan = v
-		st.maxScan = true
 	}
 	r.Timeout = DefaultRedisTimeout
 	if v, ok := d.duration(f.get("timeout"), p+".timeout", true); ok {
 		r.Timeout = v
 	}
+	return f
+}
+
+// sentinel decodes online.redis.sentinel.
+func (d *decoder) sentinel(n *yaml.Node, p string) *Sentinel {
+	f := d.mapping(n, p, "master_name", "addrs", "username", "password_file", "password")
+	s := &Sentinel{
+		MasterName:   d.str(f.get("master_name"), p+".master_name"),
+		Username:     d.str(f.get("username"), p+".username"),
+		PasswordFile: d.str(f.get("password_file"), p+".password_file"),
+	}
+	if f.has("password") {
+		d.errorf(f.keys["password"], "%s.password: literal secrets are not allowed; use password_file", p)
+	}
+	if s.MasterName == "" {
+		d.errorf(n, "%s.master_name: required (the name the Sentinels monitor the primary under)", p)
+	}
+	for i, a := range d.sequence(f.get("addrs"), p+".addrs") {
+		addr := d.str(a, fmt.Sprintf("%s.addrs[%d]", p, i))
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			d.errorf(a, "%s.addrs[%d]: expected host:port, got %q", p, i, addr)
+			continue
+		}
+		s.Addrs = append(s.Addrs, addr)
+	}
+	if len(s.Addrs) == 0 && !f.bad {
+		d.errorf(n, "%s.addrs: at least one Sentinel host:port is required", p)
+	}
+	return s
 }
 
 // redisURL fills Addr, Username, DB and TLS from a redis:// or rediss://

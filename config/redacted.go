@@ -39,22 +39,35 @@ type (
 		FeatureViews []shownView  `yaml:"feature_views"`
 	}
 	shownOnline struct {
-		Redis shownRedis `yaml:"redis"`
+		Redis    shownRedis     `yaml:"redis"`
+		Replicas []shownReplica `yaml:"replicas,omitempty"`
+	}
+	shownReplica struct {
+		Name       string `yaml:"name"`
+		shownRedis `yaml:",inline"`
+	}
+	shownSentinel struct {
+		MasterName   string   `yaml:"master_name"`
+		Addrs        []string `yaml:"addrs"`
+		Username     string   `yaml:"username,omitempty"`
+		PasswordFile string   `yaml:"password_file,omitempty"`
 	}
 	shownRedis struct {
-		Addr         string `yaml:"addr,omitempty"`
-		URL          string `yaml:"url,omitempty"`
-		Cluster      bool   `yaml:"cluster"`
-		Username     string `yaml:"username,omitempty"`
-		PasswordFile string `yaml:"password_file,omitempty"`
-		PasswordEnv  string `yaml:"password_env,omitempty"`
-		DB           *int   `yaml:"db,omitempty"`
-		TLS          *bool  `yaml:"tls,omitempty"`
-		RateLimit    int    `yaml:"rate_limit"`
-		BatchSize    int    `yaml:"batch_size"`
-		ScanCount    int    `yaml:"scan_count"`
-		MaxScan      int    `yaml:"max_scan"`
-		Timeout      string `yaml:"timeout"`
+		Addr         string         `yaml:"addr,omitempty"`
+		URL          string         `yaml:"url,omitempty"`
+		Cluster      bool           `yaml:"cluster"`
+		Username     string         `yaml:"username,omitempty"`
+		PasswordFile string         `yaml:"password_file,omitempty"`
+		PasswordEnv  string         `yaml:"password_env,omitempty"`
+		DB           *int           `yaml:"db,omitempty"`
+		TLS          *bool          `yaml:"tls,omitempty"`
+		RateLimit    int            `yaml:"rate_limit"`
+		BatchSize    int            `yaml:"batch_size"`
+		ScanCount    int            `yaml:"scan_count"`
+		MaxScan      int            `yaml:"max_scan"`
+		Timeout      string         `yaml:"timeout"`
+		ReadFrom     string         `yaml:"read_from,omitempty"`
+		Sentinel     *shownSentinel `yaml:"sentinel,omitempty"`
 	}
 	shownOffline struct {
 		Parquet struct {
@@ -143,19 +156,28 @@ func showThr(t Thresholds, seconds bool) shownThr {
 	return shownThr{Warn: one(t.Warn), Crit: one(t.Crit)}
 }
 
+// showRedis is the dump of one Redis connection (secrets by reference only).
+func showRedis(r Redis) shownRedis {
+	sr := shownRedis{
+		Addr: r.Addr, URL: r.URL, Cluster: r.Cluster, Username: r.Username,
+		PasswordFile: r.PasswordFile, PasswordEnv: r.PasswordEnv, DB: &r.DB, TLS: &r.TLS,
+		RateLimit: r.RateLimit, BatchSize: r.BatchSize, ScanCount: r.ScanCount, MaxScan: r.MaxScan,
+		Timeout: dur(r.Timeout), ReadFrom: r.ReadFrom,
+	}
+	if sn := r.Sentinel; sn != nil {
+		sr.Sentinel = &shownSentinel{MasterName: sn.MasterName, Addrs: sn.Addrs, Username: sn.Username, PasswordFile: sn.PasswordFile}
+	}
+	return sr
+}
+
 func (c *Config) shown() shownConfig {
 	r := c.Online.Redis
 	s := shownConfig{
 		Interval:   dur(c.Interval),
 		FutureTol:  dur(c.FutureTolerance),
 		SampleSize: c.SampleSize,
-		Online: shownOnline{Redis: shownRedis{
-			Addr: r.Addr, URL: r.URL, Cluster: r.Cluster, Username: r.Username,
-			PasswordFile: r.PasswordFile, PasswordEnv: r.PasswordEnv, DB: &r.DB, TLS: &r.TLS,
-			RateLimit: r.RateLimit, BatchSize: r.BatchSize, ScanCount: r.ScanCount, MaxScan: r.MaxScan,
-			Timeout: dur(r.Timeout),
-		}},
-		Alerts: shownAlerts{RepeatInterval: dur(c.Alerts.RepeatInterval), For: dur(c.Alerts.For), StateFile: c.Alerts.StateFile},
+		Online:     shownOnline{Redis: showRedis(r)},
+		Alerts:     shownAlerts{RepeatInterval: dur(c.Alerts.RepeatInterval), For: dur(c.Alerts.For), StateFile: c.Alerts.StateFile},
 	}
 	if u, err := url.Parse(r.URL); r.URL != "" && err == nil {
 		// What the url gives is shown once, in the url.
@@ -166,6 +188,9 @@ func (c *Config) shown() shownConfig {
 		if strings.Trim(u.Path, "/") != "" {
 			s.Online.Redis.DB = nil
 		}
+	}
+	for _, rep := range c.Online.Replicas {
+		s.Online.Replicas = append(s.Online.Replicas, shownReplica{Name: rep.Name, shownRedis: showRedis(rep.Redis)})
 	}
 	s.Offline.Parquet.Root = c.Offline.Parquet.Root
 	s.Offline.Parquet.MaxReadBytes = c.Offline.Parquet.MaxReadBytes

@@ -34,6 +34,20 @@ func (r Redis) Password() (string, error) {
 	return r.RepoPassword, nil
 }
 
+// Password returns the Sentinels' password: the contents of PasswordFile
+// (a trailing newline removed), or "" when none is set. The value is never
+// part of an error.
+func (s Sentinel) Password() (string, error) {
+	if s.PasswordFile == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(s.PasswordFile)
+	if err != nil {
+		return "", fmt.Errorf("read online.redis.sentinel.password_file: %w", err)
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
 // Secret returns the Slack credential: kind is "webhook" (value is the
 // incoming-webhook URL) or "token" (a bot token), read from the file the
 // config names, surrounding whitespace removed. Neither the value nor any

@@ -28,6 +28,28 @@ type Config struct {
 // Online configures the online store.
 type Online struct {
 	Redis Redis
+	// Replicas are further copies of the online store (other regions),
+	// checked like it and compared with it (online.replicas).
+	Replicas []Replica
+}
+
+// Replica is a further copy of the online store under a name of its own.
+type Replica struct {
+	// Name is the store label of the replica's results and metrics.
+	Name  string
+	Redis Redis
+	// Line locates the replica in the config file.
+	Line int
+}
+
+// Sentinel locates the primary through Redis Sentinel
+// (online.redis.sentinel).
+type Sentinel struct {
+	MasterName string
+	Addrs      []string
+	Username   string
+	// PasswordFile holds the Sentinels' own password; "" means none.
+	PasswordFile string
 }
 
 // Redis holds the connection settings of the online store.
@@ -55,6 +77,11 @@ type Redis struct {
 	ScanCount int
 	MaxScan   int
 	Timeout   time.Duration // per-command dial/read/write timeout (timeout [5s])
+	// ReadFrom is where a cluster's or a Sentinel deployment's reads go:
+	// "primary" (default), "replica" or "nearest" (read_from).
+	ReadFrom string
+	// Sentinel, when not nil, finds the primary through Redis Sentinel.
+	Sentinel *Sentinel
 }
 
 // Offline configures the offline store.

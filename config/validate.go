@@ -68,6 +68,11 @@ func (d *decoder) finish(c *Config, st *state) {
 	if !st.maxScan {
 		c.Online.Redis.MaxScan = DefaultMaxScanFactor * maxSample
 	}
+	for i := range c.Online.Replicas {
+		if c.Online.Replicas[i].Redis.MaxScan == 0 {
+			c.Online.Replicas[i].Redis.MaxScan = DefaultMaxScanFactor * maxSample
+		}
+	}
 }
 
 // viewPath names a view in messages: its place in the file, or its name
