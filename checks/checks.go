@@ -56,6 +56,7 @@ func RunKind(in *Input, kind string) []Result {
 	out := f(in)
 	for i := range out {
 		out[i].At = in.Now
+		attachReads(in, &out[i])
 		sanitize(&out[i])
 	}
 	return out

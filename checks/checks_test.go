@@ -310,3 +310,74 @@ func TestNullRateInvalidValuesWarn(t *testing.T) {
 		t.Fatalf("got value %v status %v details %v", *r.Value, r.Status, r.Details)
 	}
 }
+
+func TestBiasedSampleLiftsResultsToWarn(t *testing.T) {
+	// Identical, healthy stores: every result is ok until the offline
+	// sample reports a skipped file.
+	var rows []row
+	for i := 0; i < 200; i++ {
+		rows = append(rows, row{entity: fmt.Sprint(i), ts: time.Hour, num: float64(i % 17), str: []string{"a", "b"}[i%2]})
+	}
+	mk := func() *Input {
+		in := &Input{View: testView(), Now: now, Online: build(rows), Offline: build(rows)}
+		in.Online.Reads = sample.Reads{Keys: 200}
+		in.Offline.Reads = sample.Reads{Files: 3, RowGroups: 3}
+		return in
+	}
+	for _, r := range Run(mk()) {
+		if r.Status != OK && !IsSkipped(r) && r.Check != KindCoverage && r.Check != KindConsistency {
+			t.Fatalf("healthy input: %s %s %s is %v: %s", r.Check, r.Feature, r.Store, r.Status, r.Message)
+		}
+	}
+
+	in := mk()
+	bad := sample.Problem{Kind: sample.BadFile, Count: 1, Message: "file v/b.parquet: not a Parquet file"}
+	info := sample.Problem{Kind: sample.MissingColumn, Count: 1, Message: "file v/c.parquet has no column city"}
+	in.Offline.Problems = []sample.Problem{info, bad}
+	in.Offline.Reads.FilesSkipped = 1
+	rs := Run(in)
+
+	skew := only(t, ofKind(rs, KindSkew), "conv_rate", "")
+	if skew.Status != Warn || !strings.Contains(skew.Message, "incomplete sample: offline bad_file: file v/b.parquet") {
+		t.Errorf("skew on a sample with a skipped file: %v %q, want warn with the reason", skew.Status, skew.Message)
+	}
+	want := []StoreRead{
+		{Store: StoreOnline, Reads: sample.Reads{Keys: 200}},
+		{Store: StoreOffline, Reads: sample.Reads{Files: 3, FilesSkipped: 1, RowGroups: 3}, Problems: []sample.Problem{info, bad}},
+	}
+	if fmt.Sprint(skew.Reads) != fmt.Sprint(want) {
+		t.Errorf("skew reads\n got %+v\nwant %+v", skew.Reads, want)
+	}
+	if r := only(t, rs, "conv_rate", StoreOffline); r.Status != Warn || len(r.Reads) != 1 || r.Reads[0].Store != StoreOffline {
+		t.Errorf("offline null rate: %v reads %+v, want warn from the offline read", r.Status, r.Reads)
+	}
+	// The online sample is not biased by an offline file.
+	if r := only(t, rs, "conv_rate", StoreOnline); r.Status != OK || len(r.Reads) != 1 || r.Reads[0].Store != StoreOnline {
+		t.Errorf("online null rate: %v reads %+v, want ok from the online read only", r.Status, r.Reads)
+	}
+	// A problem that leaves no data out stays informational.
+	in = mk()
+	in.Offline.Problems = []sample.Problem{info}
+	if r := only(t, Run(in), "conv_rate", StoreOffline); r.Status != OK || len(r.Reads[0].Problems) != 1 {
+		t.Errorf("missing column in one file: %v %+v, want ok with the problem listed", r.Status, r.Reads)
+	}
+	// A crit stays crit.
+	in = mk()
+	in.Online.Problems = []sample.Problem{{Kind: sample.ScanBudget, Count: 1, Message: "key budget of 10 reached"}}
+	for i := range 50 {
+		in.Online.Columns["conv_rate"].Nulls[i] = sample.Empty
+	}
+	if r := only(t, Run(in), "conv_rate", StoreOnline); r.Status != Crit || !strings.Contains(r.Message, "online scan_budget: key budget of 10 reached") {
+		t.Errorf("crit on a budget-limited sample: %v %q", r.Status, r.Message)
+	}
+}
+
+func ofKind(rs []Result, kind string) []Result {
+	var out []Result
+	for _, r := range rs {
+		if r.Check == kind {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -121,6 +121,9 @@ type Result struct {
 	Error       string     `json:"error,omitempty"`
 	Warnings    []string   `json:"warnings,omitempty"`
 	Histogram   *Histogram `json:"histogram,omitempty"`
+	// Reads are the store reads the result was computed from: files, row
+	// groups and keys read and skipped, and the data problems met.
+	Reads []StoreRead `json:"reads,omitempty"`
 	// Details holds check-specific extras (freshness: offline newest and
 	// lag; null_rate: absent vs empty counts; ...). Values are numbers,
 	// strings or booleans, never entity keys or feature values.

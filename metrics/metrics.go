@@ -9,6 +9,7 @@ import (
 
 	"github.com/fsmon/fsmon/checks"
 	"github.com/fsmon/fsmon/internal/buildinfo"
+	"github.com/fsmon/fsmon/sample"
 )
 
 // Run is one finished run of a feature view's checks.
@@ -146,6 +147,8 @@ var (
 		[]string{LabelProject, LabelFeatureView}, nil)
 	descInvalid = prometheus.NewDesc(InvalidValues, "Sampled values of a feature that do not parse as its declared type.",
 		[]string{LabelProject, LabelFeatureView, LabelFeature, LabelStore}, nil)
+	descProblems = prometheus.NewDesc(StoreProblems, "Data problems met reading a store in the view's last run, by kind (files skipped, key budget reached, keys not fitting the layout, ...); counts of files, keys or values.",
+		[]string{LabelProject, LabelFeatureView, LabelStore, LabelKind}, nil)
 	descFeastMat = prometheus.NewDesc(FeastLastMaterialized, "End of the last materialization interval Feast's registry records for the view (unix seconds).",
 		[]string{LabelProject, LabelFeatureView}, nil)
 )
@@ -207,7 +210,7 @@ type resultCollector Metrics
 func (c *resultCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descLastEvent, descFreshness, descNull, descCoverage, descConsistency,
 		descSkewStat, descSkewP, descSample, descStatus, descThreshold, descLastRun, descInvalid, descFeastMat,
-		descShardSample, descShardUp, descShardFresh, descShardNull, descShardCoverage, descShardConsistency} {
+		descShardSample, descShardUp, descShardFresh, descShardNull, descShardCoverage, descShardConsistency, descProblems} {
 		ch <- d
 	}
 }
@@ -294,6 +297,39 @@ func collectRun(ch chan<- prometheus.Metric, run Run) {
 	for store, n := range samples {
 		gauge(ch, descSample, float64(n), p, fv, store)
 	}
+	for k, n := range problemCounts(run.Results) {
+		gauge(ch, descProblems, float64(n), p, fv, k.store, string(k.kind))
+	}
+}
+
+type storeKind struct {
+	store string
+	kind  sample.ProblemKind
+}
+
+// problemCounts sums the counts of a run's problems by store and kind. A
+// problem appears on every result computed from the read it was met in, so
+// problems are counted once per store and message.
+func problemCounts(rs []checks.Result) map[storeKind]int {
+	type key struct {
+		store string
+		p     sample.Problem
+	}
+	seen := map[key]bool{}
+	out := map[storeKind]int{}
+	for _, r := range rs {
+		for _, sr := range r.Reads {
+			for _, p := range sr.Problems {
+				k := key{sr.Store, p}
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+				out[storeKind{sr.Store, p.Kind}] += p.Count
+			}
+		}
+	}
+	return out
 }
 
 // RunsCounter returns the fsmon_check_runs_total series of a check kind and

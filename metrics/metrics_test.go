@@ -10,6 +10,7 @@ import (
 
 	"github.com/fsmon/fsmon/checks"
 	"github.com/fsmon/fsmon/internal/buildinfo"
+	"github.com/fsmon/fsmon/sample"
 )
 
 func v(x float64) *float64 { return &x }
@@ -121,5 +122,38 @@ func TestCheckDurationPerCheck(t *testing.T) {
 	}
 	if sums["freshness"] != 0.25 || sums["consistency"] != 4 {
 		t.Errorf("duration sums %v, want freshness 0.25 and consistency 4 (one observation per check kind)", sums)
+	}
+}
+
+func TestStoreProblems(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := New(reg, buildinfo.Info{})
+	badFile := sample.Problem{Kind: sample.BadFile, Count: 1, Message: "file a.parquet: not a Parquet file"}
+	badFile2 := sample.Problem{Kind: sample.BadFile, Count: 1, Message: "file b.parquet: truncated"}
+	budget := sample.Problem{Kind: sample.ScanBudget, Count: 1, Message: "key budget of 10 reached"}
+	layout := sample.Problem{Kind: sample.KeyLayout, Count: 7, Message: "7 keys matched the SCAN pattern but not the view's key layout"}
+	online := checks.StoreRead{Store: "online", Problems: []sample.Problem{budget, layout}}
+	offline := checks.StoreRead{Store: "offline", Problems: []sample.Problem{badFile, badFile2}}
+	// The same reads behind several results are counted once.
+	m.Observe(Run{Project: "p", FeatureView: "v", At: time.Unix(1763805600, 0), Results: []checks.Result{
+		{Check: "freshness", Status: checks.Warn, Reads: []checks.StoreRead{online, {Store: "offline", Problems: []sample.Problem{badFile}}}},
+		{Check: "null_rate", Feature: "f", Store: "online", Status: checks.Warn, Reads: []checks.StoreRead{online}},
+		{Check: "skew", Feature: "f", Status: checks.Warn, Reads: []checks.StoreRead{online, offline}},
+	}})
+	want := `
+# HELP fsmon_store_problems Data problems met reading a store in the view's last run, by kind (files skipped, key budget reached, keys not fitting the layout, ...); counts of files, keys or values.
+# TYPE fsmon_store_problems gauge
+fsmon_store_problems{feature_view="v",kind="bad_file",project="p",store="offline"} 2
+fsmon_store_problems{feature_view="v",kind="key_layout",project="p",store="online"} 7
+fsmon_store_problems{feature_view="v",kind="scan_budget",project="p",store="online"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), StoreProblems); err != nil {
+		t.Fatal(err)
+	}
+	// A later run without problems has no problem series.
+	m.Observe(Run{Project: "p", FeatureView: "v", At: time.Unix(1763805900, 0), Results: []checks.Result{
+		{Check: "freshness", Status: checks.OK, Reads: []checks.StoreRead{{Store: "online"}}}}})
+	if n, err := testutil.GatherAndCount(reg, StoreProblems); err != nil || n != 0 {
+		t.Fatalf("after a clean run: %d series, %v", n, err)
 	}
 }

@@ -43,6 +43,9 @@ const (
 	ShardConsistency = "fsmon_feature_shard_consistency_ratio"
 	// ConfigReloads counts reloads by result (ReloadSuccess, ReloadFailure).
 	ConfigReloads = "fsmon_config_reloads_total"
+	// StoreProblems counts the data problems of a view's last run by store
+	// and kind (sample.ProblemKind: bad_file, scan_budget, key_layout, ...).
+	StoreProblems = "fsmon_store_problems"
 )
 
 // Labels used by the metrics; all are bounded sets.
@@ -57,6 +60,7 @@ const (
 	LabelNotifier    = "notifier"
 	LabelSeverity    = "severity"
 	LabelShard       = "shard"
+	LabelKind        = "kind"
 )
 
 // Values of the result label of fsmon_config_reloads_total.

@@ -1,0 +1,103 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/fsmon/fsmon/sample"
+)
+
+// StoreRead is what a result's data cost to read from one store, and the
+// data problems met on the way (sample.Problem: kind, count, message). A
+// result carries one per store it was computed from.
+type StoreRead struct {
+	Store string `json:"store"`
+	sample.Reads
+	Problems []sample.Problem `json:"problems,omitempty"`
+}
+
+// Biased reports whether a problem of the read left data out of the
+// sample (files skipped, key budget spent, ...).
+func (s StoreRead) Biased() bool {
+	for _, p := range s.Problems {
+		if p.Kind.Biases() {
+			return true
+		}
+	}
+	return false
+}
+
+// reads returns the store reads behind a result: which calls of the
+// sampling protocol each check kind uses.
+func reads(in *Input, r *Result) []StoreRead {
+	var out []StoreRead
+	add := func(store string, rd sample.Reads, ps []sample.Problem) {
+		out = append(out, StoreRead{Store: store, Reads: rd, Problems: ps})
+	}
+	online := func(s *sample.Sample) {
+		if s != nil {
+			add(StoreOnline, s.Reads, s.Problems)
+		}
+	}
+	offline := func(s *sample.Sample) {
+		if s != nil {
+			add(StoreOffline, s.Reads, s.Problems)
+		}
+	}
+	switch r.Check {
+	case KindFreshness:
+		online(in.Online)
+		if in.Footer != nil {
+			add(StoreOffline, in.Footer.Reads, in.Footer.Problems)
+		}
+	case KindNullRate:
+		if r.Store == StoreOnline {
+			online(in.Online)
+		} else {
+			offline(in.Offline)
+		}
+	case KindCoverage:
+		offline(in.Offline)
+		online(in.Covered)
+	case KindConsistency:
+		online(in.Online)
+		offline(in.AsOf)
+	case KindSkew:
+		online(in.Online)
+		offline(in.Offline)
+	}
+	return out
+}
+
+// attachReads adds the store reads behind r and lifts a result computed
+// from a biased sample (data left out) to at least warn, saying why: a
+// sample missing files or cut short by the key budget cannot vouch for ok.
+func attachReads(in *Input, r *Result) {
+	if IsSkipped(*r) {
+		return
+	}
+	r.Reads = reads(in, r)
+	if r.Status == Error {
+		return
+	}
+	var why []string
+	for _, sr := range r.Reads {
+		for _, p := range sr.Problems {
+			if p.Kind.Biases() {
+				why = append(why, fmt.Sprintf("%s %s: %s", sr.Store, p.Kind, p.Message))
+			}
+		}
+	}
+	if len(why) == 0 {
+		return
+	}
+	if r.Status < Warn {
+		r.Status = Warn
+	}
+	r.Warnings = append(r.Warnings, why...)
+	reason := why[0]
+	if len(why) > 1 {
+		reason += fmt.Sprintf(" (and %d more)", len(why)-1)
+	}
+	r.Message = strings.TrimSpace(r.Message + "; incomplete sample: " + reason)
+}
