@@ -1,7 +1,9 @@
 package checks
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/fsmon/fsmon/sample"
@@ -100,4 +102,49 @@ func attachReads(in *Input, r *Result) {
 		reason += fmt.Sprintf(" (and %d more)", len(why)-1)
 	}
 	r.Message = strings.TrimSpace(r.Message + "; incomplete sample: " + reason)
+}
+
+// MergeReads gathers the store reads of one view's results: one StoreRead
+// per store (online first), each count the greatest any result saw (the
+// results of a run share their reads), problems once each, in order.
+func MergeReads(rs []Result) []StoreRead {
+	var out []StoreRead
+	idx := map[string]int{}
+	for _, r := range rs {
+		for _, sr := range r.Reads {
+			i, ok := idx[sr.Store]
+			if !ok {
+				i = len(out)
+				idx[sr.Store] = i
+				out = append(out, StoreRead{Store: sr.Store})
+			}
+			m := &out[i]
+			m.Reads = maxReads(m.Reads, sr.Reads)
+			for _, p := range sr.Problems {
+				if !slices.Contains(m.Problems, p) {
+					m.Problems = append(m.Problems, p)
+				}
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b StoreRead) int {
+		return cmp.Compare(storeOrder(a.Store), storeOrder(b.Store))
+	})
+	return out
+}
+
+func storeOrder(s string) int {
+	if s == StoreOnline {
+		return 0
+	}
+	return 1
+}
+
+func maxReads(a, b sample.Reads) sample.Reads {
+	return sample.Reads{
+		Files: max(a.Files, b.Files), FilesSkipped: max(a.FilesSkipped, b.FilesSkipped),
+		RowGroups: max(a.RowGroups, b.RowGroups), RowGroupsPruned: max(a.RowGroupsPruned, b.RowGroupsPruned),
+		RowGroupsSkipped: max(a.RowGroupsSkipped, b.RowGroupsSkipped),
+		Keys:             max(a.Keys, b.Keys), KeysSkipped: max(a.KeysSkipped, b.KeysSkipped),
+	}
 }

@@ -23,6 +23,9 @@ type Report struct {
 	FinishedAt time.Time       `json:"finished_at"`
 	Status     checks.Status   `json:"status"`
 	Results    []checks.Result `json:"results"`
+	// Reads are, per view, the files, row groups and keys each store read
+	// and skipped, and the data problems met (also on each result).
+	Reads []ViewReads `json:"reads,omitempty"`
 }
 
 // New builds a report; results are sorted by view, check, feature and
@@ -52,7 +55,7 @@ func New(version string, started, finished time.Time, results []checks.Result) *
 		}
 		return a.Store < b.Store
 	})
-	return &Report{Version: version, StartedAt: started.UTC(), FinishedAt: finished.UTC(), Status: Overall(rs), Results: rs}
+	return &Report{Version: version, StartedAt: started.UTC(), FinishedAt: finished.UTC(), Status: Overall(rs), Results: rs, Reads: viewReads(rs)}
 }
 
 // Overall is crit if any result is crit, else error if any is error, else
@@ -111,6 +114,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			x.Project+"/"+x.FeatureView, dash(x.Feature), dash(x.Store), dash(p.Value), dash(p.Threshold), p.Message)
 	}
 	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if err := writeReads(w, r.Reads); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "\n%s: %d results (%d crit, %d error, %d warn, %d ok) in %s\n", strings.ToUpper(r.Status.String()),

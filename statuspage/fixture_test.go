@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/fsmon/fsmon/checks"
+	"github.com/fsmon/fsmon/sample"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -85,9 +86,16 @@ func fixture() Snapshot {
 					{Test: "psi", Statistic: 0.001, Threshold: th(0.1, 0.25)}, {Test: "linf", Statistic: 0.01, Threshold: &checks.Threshold{Crit: ptr(0.1)}}},
 				Histogram: &checks.Histogram{Categories: []string{"false", "true"}, Offline: []float64{0.4, 0.6}, Online: []float64{0.39, 0.61}}},
 			{Check: checks.KindFreshness, Project: proj, FeatureView: "customer_profile", Status: checks.Crit, Value: ptr(26*3600 + 300.0),
-				Threshold: th(7200, 90000), Message: "newest online event 1d 2h ago"},
+				Threshold: th(7200, 90000), Message: "newest online event 1d 2h ago",
+				Reads: []checks.StoreRead{{Store: checks.StoreOffline, Reads: sample.Reads{Files: 3, FilesSkipped: 1, RowGroups: 4, RowGroupsPruned: 20},
+					Problems: []sample.Problem{{Kind: sample.BadFile, Count: 1, Message: "file day=3/<bad>.parquet: not a Parquet file"}}}}},
 			{Check: checks.KindNullRate, Project: proj, FeatureView: "customer_profile", Feature: "<b>age</b>", Store: checks.StoreOnline,
-				Status: checks.Warn, Value: ptr(0.023), Threshold: th(0.01, 0.05), SampleSize: ptr(5000)},
+				Status: checks.Warn, Value: ptr(0.023), Threshold: th(0.01, 0.05), SampleSize: ptr(5000),
+				Reads: []checks.StoreRead{{Store: checks.StoreOnline, Reads: sample.Reads{Keys: 5003, KeysSkipped: 3},
+					Problems: []sample.Problem{
+						{Kind: sample.KeyLayout, Count: 3, Message: "3 keys matched the SCAN pattern but not the view's key layout"},
+						{Kind: sample.ScanBudget, Count: 1, Message: "key budget of 5000 reached after 5003 matching keys: the sample holds 5000 of the 10000 entities asked for"},
+					}}}},
 			{Check: checks.KindFreshness, Project: proj, FeatureView: "orders", Status: checks.Error,
 				Error: `scan "fs:order:*" on 127.0.0.1:6379: dial tcp: connection refused <img src=x>`},
 		},

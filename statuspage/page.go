@@ -44,6 +44,17 @@ type group struct {
 	Running bool
 	Error   string
 	Rows    []row
+	// Reads says per store what the last run read ("online: 10000 keys
+	// read"); Problems are the data problems met, biasing ones first.
+	Reads    []string
+	Problems []problemLine
+}
+
+// problemLine is one store problem; Biased marks one that left data out
+// of the sample.
+type problemLine struct {
+	Text   string
+	Biased bool
 }
 
 type row struct {
@@ -136,6 +147,21 @@ func buildPage(snap Snapshot, opts Options) page {
 	for i := range groups {
 		groups[i].Counts = countStatuses(members[i])
 		groups[i].Total = len(members[i])
+		for _, sr := range checks.MergeReads(members[i]) {
+			groups[i].Reads = append(groups[i].Reads, sr.Store+": "+present.Reads(sr))
+			for _, pr := range sr.Problems {
+				groups[i].Problems = append(groups[i].Problems, problemLine{Text: present.Problem(sr.Store, pr), Biased: pr.Kind.Biases()})
+			}
+		}
+		slices.SortStableFunc(groups[i].Problems, func(a, b problemLine) int {
+			if a.Biased == b.Biased {
+				return 0
+			}
+			if a.Biased {
+				return -1
+			}
+			return 1
+		})
 	}
 	// A view whose run failed ranks as error even if its older results are
 	// better; pending views come last.
