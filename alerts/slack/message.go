@@ -74,6 +74,25 @@ func Render(n alerts.Notification, l Links) (string, []slackapi.Block) {
 	return text, blocks
 }
 
+// RenderSuperseded is what an earlier message of a view's alerts becomes
+// when a newer message about them is posted (an escalation, a repeat, or
+// a resolution that could not update in place): it says when and by what
+// it was superseded, so it never keeps saying "firing".
+func RenderSuperseded(n alerts.Notification) (string, []slackapi.Block) {
+	when := fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", n.At.Unix(), n.At.UTC().Format("2006-01-02 15:04 UTC"))
+	now := headline(n)
+	if len(n.Escalated) > 0 {
+		now = "escalated to " + now
+	}
+	text := fmt.Sprintf("superseded: %s %s (%s) is now %s; see the newer message", n.FeatureView, n.Project, counts(n), now)
+	blocks := []slackapi.Block{
+		slackapi.NewHeaderBlock(slackapi.NewTextBlockObject(slackapi.PlainTextType, truncate(":arrow_down: "+n.FeatureView+" — superseded", 150), true, false)),
+		slackapi.NewContextBlock("", slackapi.NewTextBlockObject(slackapi.MarkdownType,
+			fmt.Sprintf("Project *%s* · feature view *%s*: %s at %s (%s). The newer message below is current.", esc(n.Project), esc(n.FeatureView), now, when, counts(n)), false, false)),
+	}
+	return text, blocks
+}
+
 func headline(n alerts.Notification) string {
 	if !n.Active() {
 		return "RESOLVED"

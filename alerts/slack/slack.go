@@ -1,6 +1,6 @@
 // Package slack delivers fsmon's alert notifications to Slack with slack-go,
 // through an incoming webhook or a bot token (chat.postMessage, and
-// chat.update to mark a view's last message resolved).
+// chat.update to mark a view's earlier messages superseded or resolved).
 //
 // Retry decisions: HTTP 429 is retried after its Retry-After; 5xx, network
 // errors and the Web API's transient errors (ratelimited, internal_error,
@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -159,7 +160,47 @@ func (n *Notifier) Notify(ctx context.Context, note alerts.Notification) (string
 	if retry, err := n.classify("chat.postMessage", err); err != nil {
 		return "", retry, err
 	}
-	return ch + "/" + ts, false, nil
+	ref := ch + "/" + ts
+	if note.Active() { // a resolution that could not update in place already tried
+		n.supersede(ctx, note, ref)
+	}
+	return ref, false, nil
+}
+
+// supersede marks the earlier messages of the note's alerts (the ones
+// they were last sent in) as superseded by the message ref, so no earlier
+// message keeps saying "firing" after an escalation, a repeat or a
+// resolution posted anew. Failures are logged: the new message is out.
+func (n *Notifier) supersede(ctx context.Context, note alerts.Notification, ref string) {
+	text, blocks := RenderSuperseded(note)
+	for _, old := range earlierRefs(note) {
+		if old == ref {
+			continue
+		}
+		ch, ts, ok := strings.Cut(old, "/")
+		if !ok {
+			continue
+		}
+		_, _, _, err := n.api.UpdateMessageContext(ctx, ch, ts, slackapi.MsgOptionText(text, false), slackapi.MsgOptionBlocks(blocks...))
+		if _, err := n.classify("chat.update", err); err != nil {
+			n.logger.Warn("could not mark an earlier Slack message superseded", "feature_view", note.FeatureView, "err", err)
+		}
+	}
+}
+
+// earlierRefs are the distinct references of the messages the note's
+// alerts were last sent in, sorted.
+func earlierRefs(note alerts.Notification) []string {
+	var refs []string
+	for _, l := range [][]alerts.Alert{note.Firing, note.Escalated, note.Repeated, note.Resolved} {
+		for _, a := range l {
+			if a.Ref != "" && !slices.Contains(refs, a.Ref) {
+				refs = append(refs, a.Ref)
+			}
+		}
+	}
+	slices.Sort(refs)
+	return refs
 }
 
 // updateResolved marks the messages the resolved alerts were last sent in

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -352,9 +353,10 @@ func TestScriptedSequenceBot(t *testing.T) {
 			want: []string{"chat.postMessage C_ALERTS :warning: drivers — WARN [New] #"}},
 		{name: "429 then ok: one message", after: 5 * time.Hour, results: fresh(checks.Warn),
 			replies: []reply{{status: 429, header: map[string]string{"Retry-After": "1"}, body: `{"ok":false,"error":"ratelimited"}`}},
-			want:    []string{"chat.postMessage C_ALERTS :warning: drivers — WARN [Still firing] #", "chat.postMessage C_ALERTS :warning: drivers — WARN [Still firing] #"}},
-		{name: "escalate to crit goes to the crit channel", after: 5*time.Hour + 5*time.Minute, restart: true, results: fresh(checks.Crit),
-			want: []string{"chat.postMessage C_PAGE :red_circle: drivers — CRIT [Escalated] #"}},
+			want: []string{"chat.postMessage C_ALERTS :warning: drivers — WARN [Still firing] #", "chat.postMessage C_ALERTS :warning: drivers — WARN [Still firing] #",
+				"chat.update C_ALERTS 1700000000.000001 :arrow_down: drivers — superseded"}},
+		{name: "escalate to crit goes to the crit channel; the warn message is updated", after: 5*time.Hour + 5*time.Minute, restart: true, results: fresh(checks.Crit),
+			want: []string{"chat.postMessage C_PAGE :red_circle: drivers — CRIT [Escalated] #", "chat.update C_ALERTS 1700000000.000002 :arrow_down: drivers — superseded"}},
 		{name: "resolve updates the last message", after: 5*time.Hour + 10*time.Minute, restart: true, results: fresh(checks.OK),
 			want: []string{"chat.update C_PAGE 1700000000.000003 :white_check_mark: drivers — RESOLVED [Resolved] #"}},
 		{name: "fire again, invalid_auth is not retried", after: 6 * time.Hour, results: fresh(checks.Warn),
@@ -418,5 +420,47 @@ func TestNewFromConfig(t *testing.T) {
 	os.WriteFile(tok, []byte(botToken), 0o600)
 	if _, err := NewFromConfig(&config.Slack{TokenFile: tok}, nil); err == nil || !strings.Contains(err.Error(), "channel") {
 		t.Errorf("token without channel: %v", err)
+	}
+}
+
+// warn → crit → ok with a bot token: the warn message is updated when the
+// alert escalates, the crit message when it resolves, and in the end no
+// message of the episode says the alert is firing.
+func TestEscalationUpdatesEarlierMessages(t *testing.T) {
+	f := newFakeSlack(t, "C_ALERTS", "C_PAGE")
+	var logs bytes.Buffer
+	st, err := alerts.Open("", alerts.Options{RepeatInterval: 4 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := alerts.NewDispatcher(st, botNotifier(t, f, botToken, &logs), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := map[string]string{} // channel/ts -> header of its latest content
+	for i, s := range []checks.Status{checks.Warn, checks.Crit, checks.Crit, checks.OK} {
+		f.reset()
+		if err := d.Process(context.Background(), []checks.Result{r("freshness", "", s)}, at.Add(time.Duration(i)*5*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range f.calls() {
+			ts := c.TS
+			if c.Method == "chat.postMessage" {
+				ts = fmt.Sprintf("1700000000.%06d", len(last)+1)
+			}
+			last[c.Channel+"/"+ts] = header(t, c)
+		}
+	}
+	want := map[string]string{
+		"C_ALERTS/1700000000.000001": ":arrow_down: drivers — superseded",
+		"C_PAGE/1700000000.000002":   ":white_check_mark: drivers — RESOLVED [Resolved] #",
+	}
+	if len(last) != len(want) {
+		t.Fatalf("messages %q, want %q", last, want)
+	}
+	for ref, h := range want {
+		if last[ref] != h {
+			t.Errorf("message %s ends as %q, want %q", ref, last[ref], h)
+		}
 	}
 }
