@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// FuzzParse: no input panics or hangs; every failure is a non-empty
+// FuzzParse: no input panics or hangs (aliases and size are bounded by
+// MaxNodes and MaxFileBytes); every failure is a non-empty
 // *Errors whose entries have a place; every success has its defaults and
 // a dump that loads again.
 func FuzzParse(f *testing.F) {
@@ -22,6 +23,10 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"", "~", "[]", "{}", "a", "feature_views: [~]", "feature_views: [{}]",
 		"online: &a {<<: *a}", "feature_views: &a [*a]",
+		// alias amplification: each level multiplies by ten (refused by
+		// MaxNodes, not walked)
+		"a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nfeature_views: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]",
+		aliasBomb(400),
 		"feature_views: [{name: v, entities: [id], online: {layout: string, key: 'k:{id}:{feature}', timestamp_field: t}, features: [{name: x, type: bool}], checks: {freshness: {warn: 1h, crit: ~}}}]",
 		"online: {redis: {url: 'rediss://u@h:1/2'}}\nfeature_views: [{name: v, project: p, online: {layout: feast}, features: [{name: x, type: int64}]}]",
 	} {

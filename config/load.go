@@ -72,15 +72,39 @@ func formatDuration(d time.Duration) string { return model.Duration(d).String() 
 // token_file, state_file, offline.parquet.root, feast.repo) are resolved
 // against the config file's directory.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readConfig(path)
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err // the path is already in front of the message
 		}
+		var es *Errors
+		if errors.As(err, &es) {
+			return nil, es
+		}
 		return nil, &Errors{{File: path, Msg: fmt.Sprintf("read config: %v", err)}}
 	}
 	return Parse(data, path)
+}
+
+// readConfig reads at most MaxFileBytes+1 bytes of a regular file.
+func readConfig(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", st.Mode().Type())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileBytes {
+		return nil, tooBig(path, int64(len(data)))
+	}
+	return data, nil
 }
 
 // Parse is Load on bytes: file names the config in messages and is the
@@ -92,8 +116,14 @@ func Parse(data []byte, file string) (*Config, error) {
 // parse is Parse with the Feast discovery step passed in, so tests of the
 // format do not depend on a Feast repository being present.
 func parse(data []byte, file string, discover func(*Config) []error) (*Config, error) {
+	if len(data) > MaxFileBytes {
+		return nil, tooBig(file, int64(len(data)))
+	}
 	d := &decoder{file: file}
 	root := d.document(data)
+	if root != nil {
+		d.checkSize(root)
+	}
 	if len(d.errs) > 0 {
 		es := sortErrors(d.errs)
 		return nil, &es
