@@ -224,11 +224,19 @@ func mustRef(t testing.TB) *reference {
 	return r
 }
 
-// closeTo reports whether got equals want to 1e-9 relative, or 1e-15
-// absolute near zero; NaN equals NaN and infinities must match exactly.
+// closeTo reports whether got equals want to 1e-9 relative. The
+// comparison is relative whenever want is not 0, however small (a p-value
+// of 1e-40 must match to 1e-49, not merely be below 1e-15); only a
+// reference of exactly 0 is compared absolutely, to 1e-15, and a subnormal
+// reference (below 2.2e-308, where a float64 has too few significant bits
+// for any relative tolerance) must be matched by a value below the smallest
+// normal float64. NaN equals NaN and infinities must match exactly.
 func closeTo(got, want float64) bool {
 	return closeTol(got, want, 1e-9)
 }
+
+// smallestNormal is the smallest normal float64, 2^-1022.
+const smallestNormal = 0x1p-1022
 
 func closeTol(got, want, rel float64) bool {
 	if math.IsNaN(want) || math.IsNaN(got) {
@@ -238,7 +246,13 @@ func closeTol(got, want, rel float64) bool {
 		return got == want
 	}
 	d := math.Abs(got - want)
-	return d <= 1e-15 || d <= rel*math.Abs(want)
+	if want == 0 {
+		return d <= 1e-15
+	}
+	if math.Abs(want) < smallestNormal {
+		return math.Abs(got) < smallestNormal && math.Signbit(got) == math.Signbit(want)
+	}
+	return d <= rel*math.Abs(want)
 }
 
 func relErr(got, want float64) float64 {
@@ -246,4 +260,26 @@ func relErr(got, want float64) float64 {
 		return 0
 	}
 	return math.Abs(got-want) / math.Abs(want)
+}
+
+// The reference comparison is relative for every non-zero reference: two
+// p-values a factor 2 apart are different however small they are.
+func TestCloseTolIsRelative(t *testing.T) {
+	for _, c := range []struct {
+		got, want float64
+		ok        bool
+	}{
+		{1.2e-40, 1.2e-40 * (1 + 1e-10), true},
+		{1e-40, 2e-40, false},
+		{0, 1e-20, false},
+		{3e-16, 0, true},
+		{1e-14, 0, false},
+		{0, 5e-322, true}, // subnormal: no relative precision left
+		{0, 1e-300, false},
+		{0.5, 0.5 * (1 + 2e-9), false},
+	} {
+		if got := closeTo(c.got, c.want); got != c.ok {
+			t.Errorf("closeTo(%g, %g) = %v, want %v", c.got, c.want, got, c.ok)
+		}
+	}
 }
