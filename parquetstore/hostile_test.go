@@ -60,7 +60,7 @@ type parsed struct {
 	md   format.FileMetaData
 }
 
-func parseFile(t *testing.T, b []byte) *parsed {
+func parseFile(t testing.TB, b []byte) *parsed {
 	t.Helper()
 	f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
@@ -70,7 +70,7 @@ func parseFile(t *testing.T, b []byte) *parsed {
 	return &parsed{data: b[:len(b)-8-n], md: *f.Metadata()}
 }
 
-func (p *parsed) bytes(t *testing.T) []byte {
+func (p *parsed) bytes(t testing.TB) []byte {
 	t.Helper()
 	footer, err := thrift.Marshal(new(thrift.CompactProtocol), &p.md)
 	if err != nil {
@@ -81,7 +81,7 @@ func (p *parsed) bytes(t *testing.T) []byte {
 
 // rewritePage re-encodes the first page header of the named column's chunk
 // in row group 0 after edit, shifting every offset behind it.
-func (p *parsed) rewritePage(t *testing.T, column string, edit func(*format.PageHeader)) {
+func (p *parsed) rewritePage(t testing.TB, column string, edit func(*format.PageHeader)) {
 	t.Helper()
 	var cm *format.ColumnMetaData
 	for i := range p.md.RowGroups[0].Columns {
@@ -134,7 +134,9 @@ func (p *parsed) rewritePage(t *testing.T, column string, edit func(*format.Page
 
 // craftedFiles returns the hostile files by name, derived from good, a valid
 // file of the test schema.
-func craftedFiles(t *testing.T, good []byte) map[string][]byte {
+func craftedFiles(t *testing.T, good []byte) map[string][]byte { return craftedFilesF(t, good) }
+
+func craftedFilesF(t testing.TB, good []byte) map[string][]byte {
 	t.Helper()
 	pageSize := parseFile(t, good)
 	pageSize.rewritePage(t, "event_timestamp", func(h *format.PageHeader) {
