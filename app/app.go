@@ -29,6 +29,7 @@ import (
 	"github.com/fsmon/fsmon/config"
 	"github.com/fsmon/fsmon/internal/buildinfo"
 	"github.com/fsmon/fsmon/metrics"
+	"github.com/fsmon/fsmon/reference"
 	"github.com/fsmon/fsmon/sample"
 	"github.com/fsmon/fsmon/statuspage"
 )
@@ -100,6 +101,8 @@ type App struct {
 
 	// ready is set once every view has completed its first run.
 	ready atomic.Bool
+	// refs caches reference profiles across reloads.
+	refs *reference.Cache
 
 	stopRefresh context.CancelFunc
 	refreshDone chan struct{}
@@ -136,7 +139,7 @@ func New(opts Options) (*App, error) {
 			return nil, err
 		}
 	}
-	a := &App{opts: opts, log: opts.Logger, reg: prometheus.NewRegistry(), results: map[viewKey]viewState{}, draining: map[*scheduler]bool{}}
+	a := &App{opts: opts, log: opts.Logger, reg: prometheus.NewRegistry(), results: map[viewKey]viewState{}, draining: map[*scheduler]bool{}, refs: reference.NewCache()}
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.metrics = metrics.New(a.reg, opts.Version)
 	a.reload = prometheus.NewGauge(prometheus.GaugeOpts{Name: metrics.ConfigReloadSuccess, Help: "Whether the last configuration reload attempt was successful."})
@@ -166,6 +169,7 @@ func (a *App) prepare(cfg *config.Config) (*Stores, *alerter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	stores.refs = a.refs
 	al, err := newAlerter(cfg, a.alertState, a.queue, a.reg, a.log)
 	if err != nil {
 		stores.Close()
@@ -525,11 +529,14 @@ func (a *App) retireLocked() {
 // it judges plus its own evaluation (stageTimes.of).
 func RunView(ctx context.Context, s *Stores, v config.View, now time.Time) []checks.Result {
 	on, off := s.ForView(v)
-	return runChecks(ctx, v, on, off, now)
+	return runChecks(ctx, v, on, off, now, s.References)
 }
 
-func runChecks(ctx context.Context, v config.View, on sample.Online, off sample.Offline, now time.Time) []checks.Result {
+func runChecks(ctx context.Context, v config.View, on sample.Online, off sample.Offline, now time.Time, refs func(context.Context, config.View) map[string]*checks.Ref) []checks.Result {
 	in, times := collectTimed(ctx, v, on, off, now)
+	if refs != nil {
+		in.References = refs(ctx, v)
+	}
 	var out []checks.Result
 	for _, k := range checks.Kinds() {
 		start := time.Now()

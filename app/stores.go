@@ -13,6 +13,7 @@ import (
 	"github.com/fsmon/fsmon/feast"
 	"github.com/fsmon/fsmon/parquetstore"
 	"github.com/fsmon/fsmon/redisstore"
+	"github.com/fsmon/fsmon/reference"
 	"github.com/fsmon/fsmon/sample"
 )
 
@@ -25,6 +26,8 @@ type Stores struct {
 	root       string
 	maxRead    int64
 	log        *slog.Logger
+	feastRepo  string
+	refs       *reference.Cache
 
 	mu      sync.Mutex
 	online  map[viewKey]sample.Online
@@ -34,7 +37,10 @@ type Stores struct {
 // NewStores prepares the stores of cfg. It does not dial: an unreachable
 // Redis shows up as error results of the checks, not as a startup failure.
 func NewStores(cfg *config.Config, log *slog.Logger) (*Stores, error) {
-	s := &Stores{root: cfg.Offline.Parquet.Root, maxRead: cfg.Offline.Parquet.MaxReadBytes, log: log, online: map[viewKey]sample.Online{}, offline: map[viewKey]sample.Offline{}}
+	s := &Stores{root: cfg.Offline.Parquet.Root, maxRead: cfg.Offline.Parquet.MaxReadBytes, log: log, online: map[viewKey]sample.Online{}, offline: map[viewKey]sample.Offline{}, refs: reference.NewCache()}
+	if cfg.Feast != nil {
+		s.feastRepo = cfg.Feast.Repo
+	}
 	r := cfg.Online.Redis
 	opts, err := redisOptions(r, log)
 	if err != nil {

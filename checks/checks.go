@@ -16,7 +16,7 @@ type Func func(in *Input) []Result
 
 // Kinds returns the check kinds by name, in the order they run.
 func Kinds() []string {
-	return []string{KindFreshness, KindNullRate, KindCoverage, KindConsistency, KindSkew}
+	return []string{KindFreshness, KindNullRate, KindCoverage, KindConsistency, KindSkew, KindDrift}
 }
 
 // ByKind returns the function of a kind, or nil.
@@ -32,6 +32,8 @@ func ByKind(kind string) Func {
 		return Consistency
 	case KindSkew:
 		return Skew
+	case KindDrift:
+		return Drift
 	}
 	return nil
 }

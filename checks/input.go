@@ -5,6 +5,7 @@ import (
 
 	"github.com/fsmon/fsmon/config"
 	"github.com/fsmon/fsmon/sample"
+	"github.com/fsmon/fsmon/stats"
 )
 
 // Input is everything one run of a view's checks reads, gathered by the
@@ -33,4 +34,16 @@ type Input struct {
 	AsOfRows []int
 	AsOf     *sample.Sample
 	AsOfErr  error
+	// References holds, per feature name, the pinned reference of the
+	// features that have one (View.ReferenceOf); app fills it from the
+	// reference cache.
+	References map[string]*Ref
+}
+
+// Ref is the pinned reference of one feature: its profile, or why it could
+// not be read.
+type Ref struct {
+	Profile *stats.FeatureProfile
+	Info    ReferenceInfo
+	Err     error
 }

@@ -67,6 +67,9 @@ const (
 	KindCoverage    = "coverage"
 	KindConsistency = "consistency"
 	KindSkew        = "skew"
+	// KindDrift is the rolling-window comparison that runs beside a pinned
+	// reference's skew.
+	KindDrift = "drift"
 )
 
 // The stores, as they appear in results and metric labels.
@@ -124,6 +127,9 @@ type Result struct {
 	// Reads are the store reads the result was computed from: files, row
 	// groups and keys read and skipped, and the data problems met.
 	Reads []StoreRead `json:"reads,omitempty"`
+	// Reference says which pinned reference a skew result was compared
+	// with; absent when it was the rolling offline window.
+	Reference *ReferenceInfo `json:"reference,omitempty"`
 	// Details holds check-specific extras (freshness: offline newest and
 	// lag; null_rate: absent vs empty counts; ...). Values are numbers,
 	// strings or booleans, never entity keys or feature values.
@@ -132,4 +138,16 @@ type Result struct {
 	// run that produced the result took.
 	At       time.Time     `json:"-"`
 	Duration time.Duration `json:"-"`
+}
+
+// ReferenceInfo identifies a pinned reference on a result.
+type ReferenceInfo struct {
+	// Kind is range, path, saved_dataset or profile.
+	Kind string `json:"kind"`
+	// Label names it (the config's label, the profile's label, or its
+	// source); Version is the profile's version (a content hash when the
+	// profile was built from a raw source).
+	Label   string `json:"label"`
+	Version string `json:"version,omitempty"`
+	Source  string `json:"source,omitempty"`
 }

@@ -15,15 +15,76 @@ import (
 // warning that the test has little power.
 const minSkewSample = 30
 
-// Skew compares, per feature, the online sample with the offline window
-// sample (CONTRACT section 5). Numeric features get KS, PSI on the offline
-// deciles, Jensen–Shannon and Wasserstein; categorical ones chi-square,
-// PSI, Jensen–Shannon and L∞. The p-values of the view's features are
-// adjusted together with Benjamini–Hochberg. A feature is crit when the
-// adjusted p-value is below skew.p_value and the effect size is at least
-// skew.min_statistic, or PSI reaches psi.crit; warn when PSI reaches
+// Skew compares, per feature, the online sample with the feature's pinned
+// reference when it has one (View.ReferenceOf), else with the offline
+// window sample (CONTRACT section 5). Numeric features get KS, PSI on the
+// reference's deciles, Jensen–Shannon and Wasserstein; categorical ones
+// chi-square, PSI, Jensen–Shannon and L∞. The p-values of the view's
+// features are adjusted together with Benjamini–Hochberg. A feature is crit
+// when the adjusted p-value is below skew.p_value and the effect size is at
+// least skew.min_statistic, or PSI reaches psi.crit; warn when PSI reaches
 // psi.warn. A small p-value alone never makes a feature skewed.
 func Skew(in *Input) []Result {
+	return compareAll(in, KindSkew, in.View.Checks.Skew, func(f config.Feature) bool { return true }, true)
+}
+
+// Drift compares, per feature that has a pinned reference, the online
+// sample with the rolling offline window, judged by checks.drift: the
+// recent-drift view beside the reference skew (the way Evidently separates
+// reference drift from recent drift). Features without a reference have no
+// drift result: their skew already is the rolling-window comparison.
+func Drift(in *Input) []Result {
+	return compareAll(in, KindDrift, in.View.Checks.Drift, func(f config.Feature) bool { return in.View.ReferenceOf(f) != nil }, false)
+}
+
+// baseline is what the online sample is compared with.
+type baseline struct {
+	numeric     *stats.NumericProfile
+	categorical *stats.CategoricalProfile
+	// what names it in messages ("the last 7d offline", "reference ranker v3").
+	what string
+	ref  *ReferenceInfo
+}
+
+// baselineOf returns what feature f is compared with: its reference when
+// useRef and it has one, else the offline window.
+func baselineOf(in *Input, f config.Feature, useRef bool) (baseline, error) {
+	if useRef && in.View.ReferenceOf(f) != nil {
+		ref := in.References[f.Name]
+		if ref == nil {
+			return baseline{}, fmt.Errorf("reference %s: not loaded", in.View.ReferenceOf(f).Name())
+		}
+		info := ref.Info
+		b := baseline{what: "reference " + info.Label, ref: &info}
+		if ref.Err != nil {
+			return b, fmt.Errorf("reference %s: %w", info.Label, ref.Err)
+		}
+		if ref.Profile == nil {
+			return b, fmt.Errorf("reference %s: %w of %s (the reference has no such feature)", info.Label, errNoValues, f.Name)
+		}
+		b.numeric, b.categorical = ref.Profile.Numeric, ref.Profile.Categorical
+		return b, nil
+	}
+	b := baseline{what: "the last " + HumanDuration(in.View.Offline.Window.Seconds()) + " offline"}
+	if in.OfflineErr != nil {
+		return b, fmt.Errorf("offline store: %w", in.OfflineErr)
+	}
+	if sample.Type(f.Type).Numeric() {
+		vals, inf := numericValues(in.Offline, f.Name, false)
+		p, err := stats.NewNumericProfile(vals, 0, len(vals)+1, 0)
+		if err != nil {
+			return b, err
+		}
+		p.Inf = inf
+		b.numeric = p
+	} else {
+		counts, _ := categoryCounts(in.Offline, f.Name, false)
+		b.categorical = &stats.CategoricalProfile{Counts: counts}
+	}
+	return b, nil
+}
+
+func compareAll(in *Input, kind string, rule config.Skew, include func(config.Feature) bool, useRef bool) []Result {
 	var out []Result
 	type pending struct {
 		idx int
@@ -31,12 +92,16 @@ func Skew(in *Input) []Result {
 	}
 	var ps []pending
 	for _, f := range in.View.Features {
-		r := base(in, KindSkew)
+		if !include(f) {
+			continue
+		}
+		r := base(in, kind)
 		r.Feature = f.Name
-		r.Threshold = thresholds(in.View.Checks.Skew.PSI)
+		r.Threshold = thresholds(rule.PSI)
 		t := sample.Type(f.Type)
+		hasRef := useRef && in.View.ReferenceOf(f) != nil
 		switch {
-		case in.View.Offline == nil:
+		case in.View.Offline == nil && !hasRef:
 			out = append(out, skipped(r, offlineMissing(in.View)))
 			continue
 		case t == sample.Other:
@@ -45,15 +110,25 @@ func Skew(in *Input) []Result {
 		case in.OnlineErr != nil:
 			out = append(out, errResult(r, fmt.Errorf("online store: %w", in.OnlineErr)))
 			continue
-		case in.OfflineErr != nil:
-			out = append(out, errResult(r, fmt.Errorf("offline store: %w", in.OfflineErr)))
+		}
+		b, err := baselineOf(in, f, useRef)
+		r.Reference = b.ref
+		if err != nil {
+			out = append(out, errResult(r, err))
 			continue
 		}
-		var err error
 		if t.Numeric() {
-			r, err = skewNumeric(in, f, r)
+			if b.numeric == nil {
+				err = fmt.Errorf("%s: %s is not numeric there", b.what, f.Name)
+			} else {
+				r, err = skewNumeric(in, f, r, b)
+			}
 		} else {
-			r, err = skewCategorical(in, f, r)
+			if b.categorical == nil {
+				err = fmt.Errorf("%s: %s is not categorical there", b.what, f.Name)
+			} else {
+				r, err = skewCategorical(in, f, r, b)
+			}
 		}
 		if err != nil {
 			out = append(out, errResult(r, err))
@@ -77,8 +152,8 @@ func Skew(in *Input) []Result {
 	}
 	for i := range out {
 		if out[i].Status != Error && !IsSkipped(out[i]) {
-			skewThresholds(&out[i], in.View.Checks.Skew)
-			decideSkew(&out[i], in.View.Checks.Skew)
+			skewThresholds(&out[i], rule)
+			decideSkew(&out[i], rule)
 		}
 	}
 	return out
@@ -168,37 +243,37 @@ func categoryCounts(s *sample.Sample, f string, population bool) (map[string]flo
 
 var errNoValues = errors.New("no non-null values")
 
-func skewNumeric(in *Input, f config.Feature, r Result) (Result, error) {
+func skewNumeric(in *Input, f config.Feature, r Result, b baseline) (Result, error) {
 	on, infOn := numericValues(in.Online, f.Name, true)
-	off, infOff := numericValues(in.Offline, f.Name, false)
-	if infOn+infOff > 0 {
-		r.Warnings = append(r.Warnings, fmt.Sprintf("%d infinite values left out (online %d, offline %d)", infOn+infOff, infOn, infOff))
+	ref := b.numeric
+	if infOn+ref.Inf > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%d infinite values left out (online %d, offline %d)", infOn+ref.Inf, infOn, ref.Inf))
 	}
-	r.OnlineN, r.OfflineN = ptr(len(on)), ptr(len(off))
+	r.OnlineN, r.OfflineN = ptr(len(on)), ptr(ref.N)
 	if len(on) == 0 {
 		return r, fmt.Errorf("online: %w of %s in the sample", errNoValues, f.Name)
 	}
-	if len(off) == 0 {
-		return r, fmt.Errorf("offline: %w of %s in the window", errNoValues, f.Name)
+	if ref.N == 0 {
+		return r, fmt.Errorf("%s: %w of %s", b.what, errNoValues, f.Name)
 	}
 	stats.Sort(on)
-	stats.Sort(off)
-	ks, err := stats.KS2SampSorted(on, off, stats.KSAuto)
+	ks, err := stats.KS2SampSorted(on, ref.Reservoir, stats.KSAuto)
 	if err != nil {
 		return r, fmt.Errorf("ks test of %s: %w", f.Name, err)
 	}
-	edges := stats.DecileEdges(off)
+	edges := ref.Edges
 	pOn := stats.BinProportions(edges, on)
-	pOff := stats.BinProportions(edges, off)
+	pOff := ref.Proportions()
 	psi := stats.PSIProportions(pOff, pOn)
 	js, err := stats.JensenShannon(pOn, pOff, 2)
 	if err != nil {
 		return r, fmt.Errorf("jensen-shannon of %s: %w", f.Name, err)
 	}
-	w, wn, err := stats.WassersteinNormalized(on, off)
+	w, err := stats.Wasserstein(on, ref.Reservoir)
 	if err != nil {
 		return r, fmt.Errorf("wasserstein of %s: %w", f.Name, err)
 	}
+	wn := stats.NormalizedWasserstein(w, ref.Std)
 	r.Value = ptr(ks.D)
 	r.Tests = []Test{
 		{Test: "ks", Statistic: ks.D, PValue: ptr(ks.PValue)},
@@ -211,20 +286,27 @@ func skewNumeric(in *Input, f config.Feature, r Result) (Result, error) {
 	}
 	r.Histogram = &Histogram{Edges: edges, Online: pOn, Offline: pOff}
 	r.Details = map[string]any{"ks_method": ks.Method.String()}
-	r.Message = fmt.Sprintf("%s online vs the last %s offline: KS D=%.3g, PSI=%.3g", f.Name, HumanDuration(in.View.Offline.Window.Seconds()), ks.D, psi)
-	smallSample(&r, len(on), len(off))
+	if !ref.Complete {
+		// KS and Wasserstein use the reservoir, not every reference value
+		// (stats.Profile documents the bound).
+		r.Details["reference_reservoir"] = len(ref.Reservoir)
+		r.Details["ks_reservoir_bound"] = stats.DKWBound(len(ref.Reservoir), 1e-3)
+	}
+	r.Message = fmt.Sprintf("%s online vs %s: KS D=%.3g, PSI=%.3g", f.Name, b.what, ks.D, psi)
+	smallSample(&r, len(on), len(ref.Reservoir))
 	return r, nil
 }
 
-func skewCategorical(in *Input, f config.Feature, r Result) (Result, error) {
+func skewCategorical(in *Input, f config.Feature, r Result, b baseline) (Result, error) {
 	onC, nOn := categoryCounts(in.Online, f.Name, true)
-	offC, nOff := categoryCounts(in.Offline, f.Name, false)
+	offC := b.categorical.Counts
+	nOff := int(b.categorical.Total())
 	r.OnlineN, r.OfflineN = ptr(nOn), ptr(nOff)
 	if nOn == 0 {
 		return r, fmt.Errorf("online: %w of %s in the sample", errNoValues, f.Name)
 	}
 	if nOff == 0 {
-		return r, fmt.Errorf("offline: %w of %s in the window", errNoValues, f.Name)
+		return r, fmt.Errorf("%s: %w of %s", b.what, errNoValues, f.Name)
 	}
 	cats := make([]string, 0, len(onC)+len(offC))
 	for c := range offC {
@@ -237,17 +319,17 @@ func skewCategorical(in *Input, f config.Feature, r Result) (Result, error) {
 	}
 	sort.Strings(cats)
 	a := make([]float64, len(cats))
-	b := make([]float64, len(cats))
+	bb := make([]float64, len(cats))
 	pOn := make([]float64, len(cats))
 	pOff := make([]float64, len(cats))
 	mOn := make(map[string]float64, len(cats))
 	mOff := make(map[string]float64, len(cats))
 	for i, c := range cats {
-		a[i], b[i] = onC[c], offC[c]
-		pOn[i], pOff[i] = a[i]/float64(nOn), b[i]/float64(nOff)
-		mOn[c], mOff[c] = a[i], b[i]
+		a[i], bb[i] = onC[c], offC[c]
+		pOn[i], pOff[i] = a[i]/float64(nOn), bb[i]/float64(nOff)
+		mOn[c], mOff[c] = a[i], bb[i]
 	}
-	chi, err := stats.ChiSquareHomogeneity(a, b)
+	chi, err := stats.ChiSquareHomogeneity(a, bb)
 	if err != nil {
 		return r, fmt.Errorf("chi-square test of %s: %w", f.Name, err)
 	}
@@ -269,7 +351,7 @@ func skewCategorical(in *Input, f config.Feature, r Result) (Result, error) {
 	}
 	r.Histogram = &Histogram{Categories: cats, Online: pOn, Offline: pOff}
 	r.Details = map[string]any{"cramers_v": chi.CramersV, "categories": len(cats)}
-	r.Message = fmt.Sprintf("%s online vs the last %s offline: L∞=%.3g, PSI=%.3g", f.Name, HumanDuration(in.View.Offline.Window.Seconds()), linf, psi)
+	r.Message = fmt.Sprintf("%s online vs %s: L∞=%.3g, PSI=%.3g", f.Name, b.what, linf, psi)
 	smallSample(&r, nOn, nOff)
 	return r, nil
 }

@@ -49,9 +49,9 @@ func TestBadConfigs(t *testing.T) {
 		"unknown_keys.bad.yaml": {
 			`1:1: unknown key "intervall" at the top level: did you mean "interval"? (expected one of: interval, sample_size, future_tolerance, online, offline, feast, slack, alerts, web, feature_views)`,
 			`4:5: unknown key "adress" in online.redis (expected one of: addr, url, cluster, username, password, password_file, password_env, db, tls, rate_limit, batch_size, scan_count, max_scan, timeout, read_from, sentinel)`,
-			`7:5: unknown key "intervall" in feature_views[0]: did you mean "interval"? (expected one of: name, project, entities, ttl, interval, sample_size, online, offline, features, checks)`,
-			`13:42: unknown key "unit" in feature_views[0].features[0] (expected one of: name, type)`,
-			`15:7: unknown key "freshnes" in feature_views[0].checks: did you mean "freshness"? (expected one of: freshness, null_rate, coverage, consistency, skew)`,
+			`7:5: unknown key "intervall" in feature_views[0]: did you mean "interval"? (expected one of: name, project, entities, ttl, interval, sample_size, online, offline, features, checks, reference)`,
+			`13:42: unknown key "unit" in feature_views[0].features[0] (expected one of: name, type, reference)`,
+			`15:7: unknown key "freshnes" in feature_views[0].checks: did you mean "freshness"? (expected one of: freshness, null_rate, coverage, consistency, skew, drift)`,
 			`16:19: unknown key "warning" in feature_views[0].checks.null_rate: did you mean "warn"? (expected one of: warn, crit)`,
 		},
 		"topology.bad.yaml": {
@@ -87,6 +87,17 @@ func TestBadConfigs(t *testing.T) {
 			`18:21: feature_views[0].checks.skew.psi: warn (0.3) must not be above crit (0.2): warn is the less bad level`,
 			`27:25: feature_views[1].checks.null_rate: warn (0.1) must not be above crit (0.05, the default): warn is the less bad level`,
 			`28:25: feature_views[1].checks.freshness: warn (3h) must not be above crit (1h): warn is the less bad level`,
+		},
+		"references.bad.yaml": {
+			`9:27: feature_views[0].checks.drift.psi: warn (0.3) must not be above crit (0.2): warn is the less bad level`,
+			`10:16: feature_views[0].reference: one of from/to (a time range of the offline store), path (a Parquet snapshot), saved_dataset (a Feast saved dataset) or profile (a file made by fsmon profile) is required`,
+			`12:45: feature_views[0].features[0].reference: a time range needs both from and to`,
+			`12:45: feature_views[0].features[0].reference: only one of from/to, path, saved_dataset or profile may be set (got from/to, path)`,
+			`13:68: feature_views[0].features[1].reference.to: must be after from (2026-11-14T00:00:00Z)`,
+			`14:68: feature_views[0].features[2].reference.from: expected an RFC 3339 time like 2026-11-01T00:00:00Z or a date 2026-11-01, got "last week"`,
+			`15:44: feature_views[0].features[3].reference: a reference saved_dataset is read from the Feast registry: set feast.repo`,
+			`22:44: feature_views[1].features[0].reference: a reference time range (from/to) reads the view's offline store, and the view has none`,
+			`22:97: feature_views[1].features[0].reference.timestamp_column: only used with path or saved_dataset`,
 		},
 		"views.bad.yaml": {
 			`2:5: feature_views[0]: name is required`,
@@ -225,6 +236,7 @@ func TestDefaults(t *testing.T) {
 		Coverage:    thr(ptr(0.99), ptr(0.95)),
 		Consistency: thr(ptr(0.999), ptr(0.99)),
 		Skew:        Skew{PValue: 0.01, MinStatistic: 0.1, PSI: thr(ptr(0.1), ptr(0.25))},
+		Drift:       Skew{PValue: 0.01, MinStatistic: 0.1, PSI: thr(ptr(0.1), ptr(0.25))},
 	}
 	if !reflect.DeepEqual(v.Checks, want) {
 		t.Errorf("checks = %s\nwant %s", showChecks(v.Checks), showChecks(want))
@@ -283,7 +295,7 @@ func TestExample(t *testing.T) {
 	if *v.Offline != (ViewOffline{Path: "driver_stats/**/*.parquet", TimestampColumn: "event_timestamp", Window: 7 * 24 * time.Hour}) {
 		t.Errorf("offline = %+v", *v.Offline)
 	}
-	if !reflect.DeepEqual(v.Features, []Feature{{"conv_rate", "float64"}, {"city", "string"}}) {
+	if !reflect.DeepEqual(v.Features, []Feature{{Name: "conv_rate", Type: "float64"}, {Name: "city", Type: "string"}}) {
 		t.Errorf("features = %+v", v.Features)
 	}
 	want := Checks{
@@ -292,6 +304,7 @@ func TestExample(t *testing.T) {
 		Coverage:    thr(ptr(0.99), ptr(0.95)),
 		Consistency: thr(ptr(0.999), ptr(0.99)),
 		Skew:        Skew{PValue: 0.01, MinStatistic: 0.1, PSI: thr(ptr(0.1), ptr(0.25))},
+		Drift:       Skew{PValue: 0.01, MinStatistic: 0.1, PSI: thr(ptr(0.1), ptr(0.25))},
 	}
 	if !reflect.DeepEqual(v.Checks, want) {
 		t.Errorf("checks = %s\nwant %s", showChecks(v.Checks), showChecks(want))
@@ -328,6 +341,7 @@ func TestLayouts(t *testing.T) {
 		Coverage:    thr(nil, ptr(0.5)), // warn: ~ disables it
 		Consistency: thr(ptr(0.999), ptr(0.99)),
 		Skew:        Skew{PValue: 0.05, MinStatistic: 0.1, PSI: thr(ptr(0.1), ptr(0.5))},
+		Drift:       Skew{PValue: 0.01, MinStatistic: 0.1, PSI: thr(ptr(0.1), ptr(0.25))},
 	}
 	if !reflect.DeepEqual(u.Checks, wantU) {
 		t.Errorf("user_features checks = %s\nwant %s", showChecks(u.Checks), showChecks(wantU))
@@ -335,7 +349,7 @@ func TestLayouts(t *testing.T) {
 	if eu.Online != (ViewOnline{Layout: LayoutHash, Key: "u:{user_id}", TimestampField: "ts"}) || eu.Offline.Window != 30*24*time.Hour {
 		t.Errorf("user_features_eu online, offline = %+v, %+v", eu.Online, eu.Offline)
 	}
-	if !reflect.DeepEqual(eu.Features, []Feature{{"age", "int32"}}) {
+	if !reflect.DeepEqual(eu.Features, []Feature{{Name: "age", Type: "int32"}}) {
 		t.Errorf("aliased features = %+v", eu.Features)
 	}
 	if got := eu.Checks.Consistency; *got.Warn != 1 || *got.Crit != 0.999 {
@@ -432,10 +446,10 @@ feature_views:
 		d.Online.Layout = LayoutFeast
 		d.Entities = []string{"driver_id"}
 		d.TTL = 2 * time.Hour
-		d.Features = []Feature{{"conv_rate", "float32"}}
+		d.Features = []Feature{{Name: "conv_rate", Type: "float32"}}
 		d.Checks = Checks{} // whatever discovery does, the config's thresholds win
 		orders := View{Name: "orders", Project: "demo", Source: "feast", Entities: []string{"order_id"},
-			Online: ViewOnline{Layout: LayoutFeast}, Features: []Feature{{"amount", "float64"}, {"blob", ""}},
+			Online: ViewOnline{Layout: LayoutFeast}, Features: []Feature{{Name: "amount", Type: "float64"}, {Name: "blob", Type: ""}},
 			Offline: &ViewOffline{Path: "orders.parquet", TimestampColumn: "ts"}}
 		c.Views = []View{d, orders}
 		return []error{errors.New("view \"trips\": offline source is not a file source")}
@@ -572,7 +586,7 @@ feature_views:
 `)
 	discover := func(c *Config) []error {
 		c.Views = append(c.Views, View{Name: "driver", Project: "demo", Source: "feast", Entities: []string{"driver_id"},
-			Online: ViewOnline{Layout: LayoutFeast}, Features: []Feature{{"conv_rate", "float32"}}})
+			Online: ViewOnline{Layout: LayoutFeast}, Features: []Feature{{Name: "conv_rate", Type: "float32"}}})
 		return nil
 	}
 	_, err := parse(src, "f.yaml", discover)
@@ -660,5 +674,54 @@ func TestParseBytes(t *testing.T) {
 		if got, err := ParseBytes(s); err == nil {
 			t.Errorf("ParseBytes(%q) = %v, want an error", s, got)
 		}
+	}
+}
+
+func TestReferenceForms(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "fsmon.yaml")
+	yml := `
+offline: {parquet: {root: /data}}
+feature_views:
+  - name: v
+    entities: [id]
+    online: {key: "k:{id}", timestamp_field: ts}
+    offline: {path: v/*.parquet, timestamp_column: event_ts}
+    reference: {from: 2026-11-01, to: "2026-11-14T12:00:00Z", label: ranker v3}
+    checks:
+      drift: {p_value: 0.001, psi: {crit: 0.5}}
+    features:
+      - {name: a, type: float64}
+      - {name: b, type: float64, reference: {path: train/v3.parquet, reservoir: 5000}}
+      - {name: c, type: string, reference: {profile: profiles/v3.fsprof}}
+`
+	if err := os.WriteFile(file, []byte(yml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := c.Views[0]
+	r := v.ReferenceOf(v.Features[0])
+	if r.Kind() != ReferenceRange || !r.From.Equal(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)) || !r.To.Equal(time.Date(2026, 11, 14, 12, 0, 0, 0, time.UTC)) || r.Name() != "ranker v3" {
+		t.Errorf("view reference = %+v", r)
+	}
+	if r.SampleSize != DefaultReferenceSampleSize || r.Reservoir != DefaultReservoir {
+		t.Errorf("defaults = %d, %d", r.SampleSize, r.Reservoir)
+	}
+	b := v.ReferenceOf(v.Features[1])
+	if b.Kind() != ReferencePath || b.Path != "train/v3.parquet" || b.TimestampColumn != "event_ts" || b.Reservoir != 5000 {
+		t.Errorf("feature b reference = %+v", b)
+	}
+	cr := v.ReferenceOf(v.Features[2])
+	if cr.Kind() != ReferenceProfile || cr.Profile != filepath.Join(dir, "profiles/v3.fsprof") {
+		t.Errorf("feature c reference = %+v", cr)
+	}
+	if !v.HasReference() {
+		t.Error("HasReference = false")
+	}
+	if v.Checks.Drift.PValue != 0.001 || *v.Checks.Drift.PSI.Crit != 0.5 || *v.Checks.Drift.PSI.Warn != 0.1 || v.Checks.Skew.PValue != 0.01 {
+		t.Errorf("drift = %+v, skew = %+v", v.Checks.Drift, v.Checks.Skew)
 	}
 }

@@ -197,6 +197,9 @@ func mergeView(dv, cv View) View {
 		v.Offline = &off
 		v.OfflineMissing = ""
 	}
+	if cv.Reference != nil {
+		v.Reference = cv.Reference
+	}
 	if len(cv.Features) > 0 {
 		known := map[string]string{}
 		for _, f := range dv.Features {

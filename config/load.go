@@ -50,7 +50,7 @@ func FeatureTypes() []string {
 
 // CheckNames lists the check kinds a view's checks section may configure.
 func CheckNames() []string {
-	return []string{"freshness", "null_rate", "coverage", "consistency", "skew"}
+	return []string{"freshness", "null_rate", "coverage", "consistency", "skew", "drift"}
 }
 
 // ParseDuration parses a Prometheus duration: "90s", "2h", "1h30m", "7d",
@@ -275,6 +275,13 @@ type rawChecks struct {
 	node                                            *yaml.Node
 	freshness, nullRate, coverage, consistency, psi rawThr
 	pValue, minStatistic                            *float64
+	drift                                           rawSkew
+}
+
+// rawSkew is a skew-shaped rule (skew, drift) as written.
+type rawSkew struct {
+	psi                  rawThr
+	pValue, minStatistic *float64
 }
 
 func (d *decoder) config(root *yaml.Node, c *Config, st *state) {
@@ -590,7 +597,7 @@ func (d *decoder) slack(n *yaml.Node, key *yaml.Node) *Slack {
 
 // viewKeys lists the keys of a feature view, in the order messages show them.
 func viewKeys() []string {
-	return []string{"name", "project", "entities", "ttl", "interval", "sample_size", "online", "offline", "features", "checks"}
+	return []string{"name", "project", "entities", "ttl", "interval", "sample_size", "online", "offline", "features", "checks", "reference"}
 }
 
 func (d *decoder) view(n *yaml.Node, path string, feast bool) (View, *viewSrc) {
@@ -668,7 +675,7 @@ func (d *decoder) view(n *yaml.Node, path string, feast bool) (View, *viewSrc) {
 
 	for i, fn := range d.sequence(f.get("features"), path+".features") {
 		fp := fmt.Sprintf("%s.features[%d]", path, i)
-		ff := d.mapping(fn, fp, "name", "type")
+		ff := d.mapping(fn, fp, "name", "type", "reference")
 		if ff.bad || isNull(fn) {
 			if !ff.bad {
 				d.errorf(fn, "%s: expected a mapping {name: ..., type: ...}, got null", fp)
@@ -677,6 +684,9 @@ func (d *decoder) view(n *yaml.Node, path string, feast bool) (View, *viewSrc) {
 			continue
 		}
 		ft := Feature{Name: d.str(ff.get("name"), fp+".name"), Type: d.str(ff.get("type"), fp+".type")}
+		if ff.has("reference") {
+			ft.Reference = d.reference(ff.get("reference"), fp+".reference")
+		}
 		if ft.Name == "" {
 			src.badFeatures = true
 			d.errorf(ff.at("name"), "%s: name is required", fp)
@@ -696,6 +706,9 @@ func (d *decoder) view(n *yaml.Node, path string, feast bool) (View, *viewSrc) {
 		}
 	}
 
+	if f.has("reference") {
+		v.Reference = d.reference(f.get("reference"), path+".reference")
+	}
 	src.checks = d.checks(f.get("checks"), path+".checks")
 	return v, src
 }
@@ -714,17 +727,99 @@ func (d *decoder) checks(n *yaml.Node, path string) rawChecks {
 	rc.coverage = d.thresholds(f.get("coverage"), path+".coverage", ratio)
 	rc.consistency = d.thresholds(f.get("consistency"), path+".consistency", ratio)
 
-	sk := d.mapping(f.get("skew"), path+".skew", "p_value", "min_statistic", "psi")
-	if v, ok := d.number(sk.get("p_value"), path+".skew.p_value", 0, 1, "a p-value between 0 and 1"); ok {
-		rc.pValue = &v
+	sk := d.skewRule(f.get("skew"), path+".skew")
+	rc.psi, rc.pValue, rc.minStatistic = sk.psi, sk.pValue, sk.minStatistic
+	rc.drift = d.skewRule(f.get("drift"), path+".drift")
+	return rc
+}
+
+// skewRule decodes {p_value, min_statistic, psi: {warn, crit}}.
+func (d *decoder) skewRule(n *yaml.Node, path string) rawSkew {
+	var rs rawSkew
+	sk := d.mapping(n, path, "p_value", "min_statistic", "psi")
+	if v, ok := d.number(sk.get("p_value"), path+".p_value", 0, 1, "a p-value between 0 and 1"); ok {
+		rs.pValue = &v
 	}
-	if v, ok := d.number(sk.get("min_statistic"), path+".skew.min_statistic", 0, 1, "an effect size between 0 and 1"); ok {
-		rc.minStatistic = &v
+	if v, ok := d.number(sk.get("min_statistic"), path+".min_statistic", 0, 1, "an effect size between 0 and 1"); ok {
+		rs.minStatistic = &v
 	}
-	rc.psi = d.thresholds(sk.get("psi"), path+".skew.psi", func(n *yaml.Node, p string) (float64, bool) {
+	rs.psi = d.thresholds(sk.get("psi"), path+".psi", func(n *yaml.Node, p string) (float64, bool) {
 		return d.number(n, p, 0, math.MaxFloat64, "a non-negative number")
 	})
-	return rc
+	return rs
+}
+
+// reference decodes a pinned reference: exactly one of {from, to}, path,
+// saved_dataset or profile, with an optional label, timestamp_column,
+// sample_size and reservoir.
+func (d *decoder) reference(n *yaml.Node, path string) *Reference {
+	f := d.mapping(n, path, "from", "to", "path", "saved_dataset", "profile", "label", "timestamp_column", "sample_size", "reservoir")
+	if f.bad {
+		return nil
+	}
+	if isNull(n) {
+		d.errorf(resolve(n), "%s: expected a mapping with one of from/to, path, saved_dataset or profile, got null", path)
+		return nil
+	}
+	r := &Reference{Line: f.node.Line, Column: f.node.Column, path: path}
+	when := func(key string) time.Time {
+		s, ok := d.scalar(f.get(key), path+"."+key, "an RFC 3339 time like 2026-11-01T00:00:00Z")
+		if !ok {
+			return time.Time{}
+		}
+		t, err := time.Parse(time.RFC3339Nano, s.Value)
+		if err != nil {
+			if t, err = time.Parse("2006-01-02", s.Value); err != nil {
+				d.errorf(s, "%s.%s: expected an RFC 3339 time like 2026-11-01T00:00:00Z or a date 2026-11-01, got %s", path, key, describe(s))
+				return time.Time{}
+			}
+		}
+		return t.UTC()
+	}
+	if f.has("from") {
+		r.From = when("from")
+	}
+	if f.has("to") {
+		r.To = when("to")
+	}
+	r.Path = d.str(f.get("path"), path+".path")
+	r.SavedDataset = d.str(f.get("saved_dataset"), path+".saved_dataset")
+	r.Profile = d.str(f.get("profile"), path+".profile")
+	r.Label = d.str(f.get("label"), path+".label")
+	r.TimestampColumn = d.str(f.get("timestamp_column"), path+".timestamp_column")
+	r.SampleSize = DefaultReferenceSampleSize
+	if v, ok := d.integer(f.get("sample_size"), path+".sample_size", 1, "a positive integer"); ok {
+		r.SampleSize = v
+	}
+	r.Reservoir = DefaultReservoir
+	if v, ok := d.integer(f.get("reservoir"), path+".reservoir", 1, "a positive integer"); ok {
+		r.Reservoir = v
+	}
+	var forms []string
+	if f.has("from") || f.has("to") {
+		forms = append(forms, "from/to")
+		switch {
+		case !f.has("from") || !f.has("to"):
+			d.errorf(f.node, "%s: a time range needs both from and to", path)
+		case !r.From.IsZero() && !r.To.IsZero() && !r.From.Before(r.To):
+			d.errorf(resolve(f.get("to")), "%s.to: must be after from (%s)", path, r.From.Format(time.RFC3339))
+		}
+	}
+	for _, k := range []string{"path", "saved_dataset", "profile"} {
+		if f.has(k) {
+			forms = append(forms, k)
+		}
+	}
+	switch {
+	case len(forms) == 0:
+		d.errorf(f.node, "%s: one of from/to (a time range of the offline store), path (a Parquet snapshot), saved_dataset (a Feast saved dataset) or profile (a file made by fsmon profile) is required", path)
+	case len(forms) > 1:
+		d.errorf(f.node, "%s: only one of from/to, path, saved_dataset or profile may be set (got %s)", path, strings.Join(forms, ", "))
+	}
+	if r.TimestampColumn != "" && !f.has("path") && !f.has("saved_dataset") {
+		d.errorf(resolve(f.get("timestamp_column")), "%s.timestamp_column: only used with path or saved_dataset", path)
+	}
+	return r
 }
 
 // thresholds decodes {warn: x, crit: y}; either may be omitted (default)
@@ -777,6 +872,16 @@ func resolvePaths(c *Config, dir string) {
 	if c.Slack != nil {
 		abs(&c.Slack.WebhookURLFile)
 		abs(&c.Slack.TokenFile)
+	}
+	for i := range c.Views {
+		if r := c.Views[i].Reference; r != nil {
+			abs(&r.Profile)
+		}
+		for _, f := range c.Views[i].Features {
+			if f.Reference != nil {
+				abs(&f.Reference.Profile)
+			}
+		}
 	}
 }
 

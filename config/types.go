@@ -154,6 +154,9 @@ type View struct {
 	Offline         *ViewOffline // nil: no offline store for this view
 	Features        []Feature
 	Checks          Checks
+	// Reference is the view's pinned skew reference; nil means skew is
+	// judged against the rolling offline window only.
+	Reference *Reference
 	// Source says where the view came from: "config" or "feast".
 	Source string
 	// OfflineMissing explains why a discovered view has no offline store.
@@ -191,6 +194,8 @@ type FeastView struct {
 type Feature struct {
 	Name string
 	Type string // float32|float64|int32|int64|bool|string (other for Feast kinds no statistic uses)
+	// Reference overrides the view's reference for this feature.
+	Reference *Reference
 }
 
 // Thresholds is a warn/crit pair; a nil pointer means "no threshold".
@@ -206,6 +211,9 @@ type Checks struct {
 	Coverage    Thresholds
 	Consistency Thresholds
 	Skew        Skew
+	// Drift is the rule of the rolling-window comparison that runs beside
+	// a pinned reference's skew (defaults as Skew).
+	Drift Skew
 }
 
 // Skew holds the skew decision rule.
@@ -213,4 +221,112 @@ type Skew struct {
 	PValue       float64
 	MinStatistic float64
 	PSI          Thresholds
+}
+
+// The kinds of a pinned reference.
+const (
+	ReferenceRange        = "range"
+	ReferencePath         = "path"
+	ReferenceSavedDataset = "saved_dataset"
+	ReferenceProfile      = "profile"
+)
+
+// DefaultReferenceSampleSize is how many rows of a raw reference (range,
+// path, saved dataset) are read to profile it; DefaultReservoir how many
+// values of a numeric feature a profile keeps for KS and Wasserstein.
+const (
+	DefaultReferenceSampleSize = 1_000_000
+	DefaultReservoir           = 1_000_000
+)
+
+// Reference is a pinned skew reference: what the model was trained on,
+// instead of the rolling offline window. Exactly one of the range (From,
+// To), Path, SavedDataset or Profile is set.
+type Reference struct {
+	// From and To bound a fixed time range of the view's offline store
+	// (both ends included).
+	From, To time.Time
+	// Path is a Parquet file, directory or glob (relative to
+	// offline.parquet.root unless absolute): a training snapshot.
+	Path string
+	// SavedDataset names a Feast saved dataset in the registry of feast.repo.
+	SavedDataset string
+	// Profile is a profile file written by `fsmon profile` (relative to
+	// the config file's directory unless absolute).
+	Profile string
+	// TimestampColumn is the event time column of Path or SavedDataset
+	// (default: the view's offline timestamp_column, else
+	// "event_timestamp").
+	TimestampColumn string
+	// Label names the reference on results, metrics and the status page
+	// (for example "ranker v3"); default: the kind and its source.
+	Label string
+	// SampleSize bounds the rows read from a raw reference; Reservoir the
+	// values a profile keeps per numeric feature.
+	SampleSize int
+	Reservoir  int
+	// Line and Column locate the reference in the config file.
+	Line, Column int
+	path         string // e.g. feature_views[0].reference, for messages
+}
+
+// Kind is one of ReferenceRange, ReferencePath, ReferenceSavedDataset and
+// ReferenceProfile ("" when none is set).
+func (r *Reference) Kind() string {
+	switch {
+	case r == nil:
+		return ""
+	case r.Profile != "":
+		return ReferenceProfile
+	case r.SavedDataset != "":
+		return ReferenceSavedDataset
+	case r.Path != "":
+		return ReferencePath
+	case !r.From.IsZero() || !r.To.IsZero():
+		return ReferenceRange
+	}
+	return ""
+}
+
+// Source describes where the reference's values come from, for labels and
+// messages.
+func (r *Reference) Source() string {
+	switch r.Kind() {
+	case ReferenceProfile:
+		return "profile " + r.Profile
+	case ReferenceSavedDataset:
+		return "saved dataset " + r.SavedDataset
+	case ReferencePath:
+		return "parquet " + r.Path
+	case ReferenceRange:
+		return "offline " + r.From.UTC().Format(time.RFC3339) + " to " + r.To.UTC().Format(time.RFC3339)
+	}
+	return ""
+}
+
+// Name is the reference's label, or its source when it has none.
+func (r *Reference) Name() string {
+	if r.Label != "" {
+		return r.Label
+	}
+	return r.Source()
+}
+
+// ReferenceOf returns the reference of feature f of v: its own, else the
+// view's, else nil (skew against the rolling window).
+func (v View) ReferenceOf(f Feature) *Reference {
+	if f.Reference != nil {
+		return f.Reference
+	}
+	return v.Reference
+}
+
+// HasReference reports whether any feature of v has a pinned reference.
+func (v View) HasReference() bool {
+	for _, f := range v.Features {
+		if v.ReferenceOf(f) != nil {
+			return true
+		}
+	}
+	return false
 }

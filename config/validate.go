@@ -219,6 +219,34 @@ func (d *decoder) finishView(c *Config, v *View, src *viewSrc, st *state) {
 	d.order(cp+".coverage", v.Checks.Coverage, rc.coverage, false, false, "the default")
 	d.order(cp+".consistency", v.Checks.Consistency, rc.consistency, false, false, "the default")
 	d.order(cp+".skew.psi", v.Checks.Skew.PSI, rc.psi, true, false, "the default")
+	d.order(cp+".drift.psi", v.Checks.Drift.PSI, rc.drift.psi, true, false, "the default")
+
+	refs := []*Reference{v.Reference}
+	for _, f := range v.Features {
+		refs = append(refs, f.Reference)
+	}
+	for _, r := range refs {
+		if r == nil {
+			continue
+		}
+		at := &yaml.Node{Line: r.Line, Column: r.Column}
+		switch r.Kind() {
+		case ReferenceRange:
+			if v.Offline == nil {
+				d.errorf(at, "%s: a reference time range (from/to) reads the view's offline store, and the view has none", r.path)
+			}
+		case ReferenceSavedDataset:
+			if c.Feast == nil {
+				d.errorf(at, "%s: a reference saved_dataset is read from the Feast registry: set feast.repo", r.path)
+			}
+		}
+		if r.TimestampColumn == "" && (r.Kind() == ReferencePath || r.Kind() == ReferenceSavedDataset) {
+			r.TimestampColumn = "event_timestamp"
+			if v.Offline != nil && v.Offline.TimestampColumn != "" && r.Kind() == ReferencePath {
+				r.TimestampColumn = v.Offline.TimestampColumn
+			}
+		}
+	}
 }
 
 func exampleKey(l Layout) string {
@@ -306,6 +334,13 @@ func defaultedChecks(rc rawChecks, v *View) Checks {
 	}
 	if rc.minStatistic != nil {
 		c.Skew.MinStatistic = *rc.minStatistic
+	}
+	c.Drift = Skew{PValue: 0.01, MinStatistic: 0.1, PSI: pick(rc.drift.psi, f(0.1), f(0.25))}
+	if rc.drift.pValue != nil {
+		c.Drift.PValue = *rc.drift.pValue
+	}
+	if rc.drift.minStatistic != nil {
+		c.Drift.MinStatistic = *rc.drift.minStatistic
 	}
 	return c
 }

@@ -137,6 +137,12 @@ var (
 		[]string{LabelProject, LabelFeatureView, LabelFeature, LabelTest}, nil)
 	descSkewP = prometheus.NewDesc(SkewPValue, "Benjamini-Hochberg adjusted p-value of a feature's skew test.",
 		[]string{LabelProject, LabelFeatureView, LabelFeature, LabelTest}, nil)
+	descDriftStat = prometheus.NewDesc(DriftStatistic, "Drift statistic of a feature with a pinned reference: online sample vs the rolling offline window.",
+		[]string{LabelProject, LabelFeatureView, LabelFeature, LabelTest}, nil)
+	descDriftP = prometheus.NewDesc(DriftPValue, "Benjamini-Hochberg adjusted p-value of a feature's drift test (online vs the rolling offline window).",
+		[]string{LabelProject, LabelFeatureView, LabelFeature, LabelTest}, nil)
+	descRefInfo = prometheus.NewDesc(ReferenceInfo, "The pinned reference a feature's skew was compared with (always 1): kind, label and version.",
+		[]string{LabelProject, LabelFeatureView, LabelFeature, LabelKind, LabelReference, LabelVersion}, nil)
 	descSample = prometheus.NewDesc(SampleSize, "Entities (online) or rows (offline) in the view's last sample.",
 		[]string{LabelProject, LabelFeatureView, LabelStore}, nil)
 	descStatus = prometheus.NewDesc(CheckStatus, "Status of a check's last result: 0 ok, 1 warn, 2 crit, 3 error.",
@@ -209,7 +215,7 @@ type resultCollector Metrics
 // Describe implements prometheus.Collector.
 func (c *resultCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descLastEvent, descFreshness, descNull, descCoverage, descConsistency,
-		descSkewStat, descSkewP, descSample, descStatus, descThreshold, descLastRun, descInvalid, descFeastMat,
+		descSkewStat, descSkewP, descDriftStat, descDriftP, descRefInfo, descSample, descStatus, descThreshold, descLastRun, descInvalid, descFeastMat,
 		descShardSample, descShardUp, descShardFresh, descShardNull, descShardCoverage, descShardConsistency, descProblems} {
 		ch <- d
 	}
@@ -282,15 +288,22 @@ func collectRun(ch chan<- prometheus.Metric, run Run) {
 			if r.Value != nil {
 				gauge(ch, descConsistency, *r.Value, p, fv, r.Feature)
 			}
-		case checks.KindSkew:
+		case checks.KindSkew, checks.KindDrift:
+			stat, pv := descSkewStat, descSkewP
+			if r.Check == checks.KindDrift {
+				stat, pv = descDriftStat, descDriftP
+			}
 			for _, t := range r.Tests {
-				gauge(ch, descSkewStat, t.Statistic, p, fv, r.Feature, t.Test)
+				gauge(ch, stat, t.Statistic, p, fv, r.Feature, t.Test)
 				if t.Normalized != nil {
-					gauge(ch, descSkewStat, *t.Normalized, p, fv, r.Feature, t.Test+"_normalized")
+					gauge(ch, stat, *t.Normalized, p, fv, r.Feature, t.Test+"_normalized")
 				}
 				if t.PValueAdjusted != nil {
-					gauge(ch, descSkewP, *t.PValueAdjusted, p, fv, r.Feature, t.Test)
+					gauge(ch, pv, *t.PValueAdjusted, p, fv, r.Feature, t.Test)
 				}
+			}
+			if ref := r.Reference; ref != nil && r.Check == checks.KindSkew {
+				gauge(ch, descRefInfo, 1, p, fv, r.Feature, ref.Kind, ref.Label, ref.Version)
 			}
 		}
 	}

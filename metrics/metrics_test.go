@@ -43,6 +43,8 @@ fsmon_check_runs_total{check="consistency",result="error"} 0
 fsmon_check_runs_total{check="consistency",result="success"} 0
 fsmon_check_runs_total{check="coverage",result="error"} 1
 fsmon_check_runs_total{check="coverage",result="success"} 0
+fsmon_check_runs_total{check="drift",result="error"} 0
+fsmon_check_runs_total{check="drift",result="success"} 0
 fsmon_check_runs_total{check="freshness",result="error"} 0
 fsmon_check_runs_total{check="freshness",result="success"} 1
 fsmon_check_runs_total{check="null_rate",result="error"} 0

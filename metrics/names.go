@@ -46,6 +46,11 @@ const (
 	// StoreProblems counts the data problems of a view's last run by store
 	// and kind (sample.ProblemKind: bad_file, scan_budget, key_layout, ...).
 	StoreProblems = "fsmon_store_problems"
+	// Pinned references (issue 11): the rolling-window drift beside a
+	// reference's skew, and which reference a feature's skew used.
+	DriftStatistic = "fsmon_feature_drift_statistic"
+	DriftPValue    = "fsmon_feature_drift_p_value"
+	ReferenceInfo  = "fsmon_feature_skew_reference_info"
 )
 
 // Labels used by the metrics; all are bounded sets.
@@ -61,6 +66,8 @@ const (
 	LabelSeverity    = "severity"
 	LabelShard       = "shard"
 	LabelKind        = "kind"
+	LabelReference   = "reference"
+	LabelVersion     = "version"
 )
 
 // Values of the result label of fsmon_config_reloads_total.

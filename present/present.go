@@ -72,7 +72,7 @@ func Of(r checks.Result) Result {
 	if r.Status == checks.Error && r.Error != "" {
 		p.Message = r.Error
 	}
-	if r.Check == checks.KindSkew {
+	if r.Check == checks.KindSkew || r.Check == checks.KindDrift {
 		skew(r, &p)
 		return p
 	}

@@ -218,7 +218,7 @@ func buildRow(r checks.Result) row {
 		Details:   detailsText(r.Details),
 		Warnings:  r.Warnings,
 	}
-	if r.Check == checks.KindSkew && r.Status != checks.Error {
+	if (r.Check == checks.KindSkew || r.Check == checks.KindDrift) && r.Status != checks.Error {
 		svg := histogramSVG(r.Feature, r.Histogram)
 		// histogramSVG escapes every text it writes.
 		rw.Chart = template.HTML(svg) //nolint:gosec // escaped by construction, see TestEscaping

@@ -245,8 +245,10 @@ func checkRank(kind string) int {
 		return 4
 	case checks.KindSkew:
 		return 5
+	case checks.KindDrift:
+		return 6
 	}
-	return 6
+	return 7
 }
 
 // compareResults orders results worst first, then by project, view, check,

@@ -168,7 +168,7 @@ func describe(a alerts.Alert) string {
 	p := present.Of(checks.Result{Check: a.Check, Status: a.Status, Value: a.Value, Threshold: a.Threshold, Tests: a.Tests})
 	s := "no value"
 	switch {
-	case p.Value != "" && a.Check == checks.KindSkew:
+	case p.Value != "" && (a.Check == checks.KindSkew || a.Check == checks.KindDrift):
 		s = p.Value
 	case p.Value != "":
 		s = p.Quantity + " " + p.Value

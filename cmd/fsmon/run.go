@@ -30,6 +30,7 @@ commands:
   demo        run the daemon on an embedded Redis and Parquet store
   dashboards  export|push Grafana dashboards
   rules       export Prometheus alerting rules
+  profile     profile a pinned skew reference once into a file (reference: {profile: FILE})
   version     print version information
 
 Run 'fsmon <command> -h' for the flags of a command.
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, sighup <-
 		return dashboardsCmd(ctx, args, stdout, stderr)
 	case "rules":
 		return rulesCmd(args, stdout, stderr)
+	case "profile":
+		return profileCmd(ctx, args, stdout, stderr)
 	case "version", "--version", "-version":
 		printVersion(stdout, buildinfo.Get())
 		return 0

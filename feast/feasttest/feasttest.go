@@ -215,3 +215,25 @@ func FloatList(vs ...float32) []byte {
 	}
 	return lenDelim(16, inner)
 }
+
+// SavedDataset returns the bytes of one Registry.saved_datasets entry (field
+// 11) as Feast writes it for a dataset stored in files at uri; append them
+// to a serialized registry to add the dataset.
+func SavedDataset(name, project, uri string, features, joinKeys []string, fullFeatureNames bool) []byte {
+	var spec []byte
+	spec = append(spec, lenDelim(1, []byte(name))...)
+	spec = append(spec, lenDelim(2, []byte(project))...)
+	for _, f := range features {
+		spec = append(spec, lenDelim(3, []byte(f))...)
+	}
+	for _, k := range joinKeys {
+		spec = append(spec, lenDelim(4, []byte(k))...)
+	}
+	if fullFeatureNames {
+		spec = append(spec, varint(5, 1)...)
+	}
+	fileOpts := lenDelim(2, []byte(uri))
+	storage := lenDelim(4, fileOpts)
+	spec = append(spec, lenDelim(6, storage)...)
+	return lenDelim(11, lenDelim(1, spec))
+}

@@ -43,6 +43,8 @@ func TestImportDirection(t *testing.T) {
 		{"checks", []string{mod + "redisstore", mod + "parquetstore", mod + "metrics", mod + "alerts", mod + "app", "net", "os", "context", "log/slog", "github.com/prometheus/client_golang", "github.com/redis/", "github.com/parquet-go/"}},
 		{"redisstore", []string{mod + "config", mod + "parquetstore", mod + "checks", mod + "app"}},
 		{"parquetstore", []string{mod + "config", mod + "redisstore", mod + "checks", mod + "app"}},
+		// references: read and cached on the store side, chosen by app.
+		{"reference", []string{mod + "config", mod + "redisstore", mod + "checks", mod + "app", mod + "metrics", mod + "alerts"}},
 		{"feast", []string{mod + "config", mod + "app", "net"}},
 		{"metrics", []string{mod + "app", mod + "redisstore", mod + "parquetstore"}},
 		{"alerts", []string{mod + "app", mod + "redisstore", mod + "parquetstore"}},
