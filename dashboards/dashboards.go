@@ -237,7 +237,7 @@ const (
 )
 
 func thresholdTarget(ref, check string) sdk.Target {
-	return target(ref, metrics.ThresholdValue+sel(`check="`+check+`"`, mProject, mView), "{{severity}} threshold")
+	return target(ref, metrics.ThresholdValue+sel(`check="`+check+`"`, `severity=~"`+metrics.SeverityWarning+"|"+metrics.SeverityCritical+`"`, mProject, mView), "{{severity}} threshold")
 }
 
 func overview(cfg *config.Config) *sdk.Board {

@@ -249,11 +249,15 @@ func collectRun(ch chan<- prometheus.Metric, run Run) {
 		gauge(ch, descStatus, float64(r.Status), r.Check, p, fv, r.Feature, r.Store)
 		collectShards(ch, p, fv, r)
 		if r.Threshold != nil {
+			// The rules' severity names, and the first release's beside
+			// them (deprecated; see SeverityWarn).
 			if r.Threshold.Warn != nil {
-				gauge(ch, descThreshold, *r.Threshold.Warn, r.Check, p, fv, r.Feature, r.Store, "warn")
+				gauge(ch, descThreshold, *r.Threshold.Warn, r.Check, p, fv, r.Feature, r.Store, SeverityWarning)
+				gauge(ch, descThreshold, *r.Threshold.Warn, r.Check, p, fv, r.Feature, r.Store, SeverityWarn)
 			}
 			if r.Threshold.Crit != nil {
-				gauge(ch, descThreshold, *r.Threshold.Crit, r.Check, p, fv, r.Feature, r.Store, "crit")
+				gauge(ch, descThreshold, *r.Threshold.Crit, r.Check, p, fv, r.Feature, r.Store, SeverityCritical)
+				gauge(ch, descThreshold, *r.Threshold.Crit, r.Check, p, fv, r.Feature, r.Store, SeverityCrit)
 			}
 		}
 		switch r.Check {

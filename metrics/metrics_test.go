@@ -69,7 +69,9 @@ fsmon_feature_view_freshness_seconds{feature_view="v",project="p"} 7300
 # HELP fsmon_check_threshold Configured threshold of a check (seconds for freshness, ratios otherwise, PSI for skew).
 # TYPE fsmon_check_threshold gauge
 fsmon_check_threshold{check="freshness",feature="",feature_view="v",project="p",severity="crit",store=""} 86400
+fsmon_check_threshold{check="freshness",feature="",feature_view="v",project="p",severity="critical",store=""} 86400
 fsmon_check_threshold{check="freshness",feature="",feature_view="v",project="p",severity="warn",store=""} 7200
+fsmon_check_threshold{check="freshness",feature="",feature_view="v",project="p",severity="warning",store=""} 7200
 # HELP fsmon_feature_invalid_values Sampled values of a feature that do not parse as its declared type.
 # TYPE fsmon_feature_invalid_values gauge
 fsmon_feature_invalid_values{feature="f",feature_view="v",project="p",store="online"} 3

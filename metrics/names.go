@@ -81,3 +81,15 @@ const (
 	RunSuccess = "success" // the check ran to a verdict, whatever the verdict
 	RunError   = "error"   // the check could not run
 )
+
+// The values of the severity label of fsmon_check_threshold. Warning and
+// Critical are the names fsmon's Prometheus rules and the Alertmanager
+// example use; Warn and Crit are the names of the first release, still
+// exported beside them so that existing queries keep working (deprecated:
+// query severity="warning"|"critical").
+const (
+	SeverityWarning  = "warning"
+	SeverityCritical = "critical"
+	SeverityWarn     = "warn"
+	SeverityCrit     = "crit"
+)

@@ -75,8 +75,8 @@ const (
 
 // The severity label values of the rules.
 const (
-	SeverityWarning  = "warning"
-	SeverityCritical = "critical"
+	SeverityWarning  = metrics.SeverityWarning
+	SeverityCritical = metrics.SeverityCritical
 )
 
 // JobRegex matches the Prometheus job label of fsmon's scrape targets in

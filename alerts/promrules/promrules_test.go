@@ -12,6 +12,7 @@ import (
 
 	"github.com/fsmon/fsmon/config"
 	"github.com/fsmon/fsmon/deploy"
+	"github.com/fsmon/fsmon/metrics"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files and the shipped deploy/prometheus/fsmon.rules.yml")
@@ -117,6 +118,10 @@ func TestGenerateExpressions(t *testing.T) {
 		for _, r := range rules {
 			if r.For == "" && alert != AlertViewNotChecked {
 				t.Errorf("%s (%s) has no for:", alert, r.Labels["severity"])
+			}
+			// the severity names fsmon_check_threshold exports
+			if sev := r.Labels["severity"]; sev != metrics.SeverityWarning && sev != metrics.SeverityCritical {
+				t.Errorf("%s severity %q is not a severity of %s", alert, sev, metrics.ThresholdValue)
 			}
 			if r.Annotations["runbook_url"] == "" {
 				t.Errorf("%s has no runbook_url", alert)
