@@ -250,3 +250,109 @@ func TestClusterProblemOnOneShard(t *testing.T) {
 		}
 	}
 }
+
+// nextRun waits for a run of the view that started after since and returns
+// its results and start time.
+func nextRun(t *testing.T, a *App, since time.Time) ([]checks.Result, time.Time) {
+	t.Helper()
+	k := viewKey{"demo", "drivers"}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		a.mu.Lock()
+		st := a.results[k]
+		a.mu.Unlock()
+		if st.lastRun.After(since) && len(st.results) > 0 {
+			return st.results, st.lastRun
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no run of the view after %s", since)
+	return nil, time.Time{}
+}
+
+// noDataProblem fails the test when a data check judged the healthy data
+// warn or crit: a topology change may make a shard's share unreadable (an
+// error for that shard), never a data problem.
+func noDataProblem(t *testing.T, rs []checks.Result, when string) (unreadable int) {
+	t.Helper()
+	for _, r := range rs {
+		switch r.Check {
+		case checks.KindFreshness, checks.KindNullRate, checks.KindCoverage, checks.KindConsistency:
+			if r.Status == checks.Warn || r.Status == checks.Crit {
+				t.Errorf("%s: %s %s/%s is %s: %s %v", when, r.Check, r.Feature, r.Store, r.Status, r.Message, r.Warnings)
+			}
+		}
+		if r.Check == checks.KindFreshness {
+			for _, d := range checks.Shards(r) {
+				if d.Error != "" {
+					unreadable++
+				}
+			}
+		}
+	}
+	return unreadable
+}
+
+// TestClusterFailover runs the daemon against a healthy 3+3 cluster while
+// a replica takes over with CLUSTER FAILOVER and then a master is killed:
+// every run reports, no run finds a data problem, a dead shard is an error
+// for its share only, and all shards are read again after the failover.
+func TestClusterFailover(t *testing.T) {
+	fx := newClusterFixture(t, 3000, nil, "")
+	cfg, err := config.Load(fx.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(Options{Config: cfg, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop(context.Background())
+	ctx := context.Background()
+
+	rs, at := nextRun(t, a, time.Time{})
+	if n := noDataProblem(t, rs, "before"); n != 0 {
+		t.Fatalf("%d shards unreadable before any failover", n)
+	}
+
+	// A manual failover: the replica of the first master takes over.
+	m0 := fx.c.Masters(t)[0]
+	r0 := fx.c.ReplicaOf(t, m0)
+	if err := redistest.Client(t, r0).Do(ctx, "CLUSTER", "FAILOVER").Err(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		rs, at = nextRun(t, a, at)
+		noDataProblem(t, rs, fmt.Sprintf("run %d after CLUSTER FAILOVER", i))
+	}
+	fx.c.WaitHealthy(t, 30*time.Second)
+	if masters := fx.c.Masters(t); !strings.Contains(strings.Join(masters, " "), r0) {
+		t.Fatalf("CLUSTER FAILOVER did not promote %s: masters %v", r0, masters)
+	}
+
+	// A master dies: runs go on, its shard is an error until its replica
+	// is promoted, and then every shard is read again.
+	dead := fx.c.Masters(t)[1]
+	fx.c.Server(t, dead).Stop()
+	sawDown := false
+	recovered := false
+	for i := 0; i < 40 && !recovered; i++ {
+		rs, at = nextRun(t, a, at)
+		n := noDataProblem(t, rs, fmt.Sprintf("run %d after killing %s", i, dead))
+		sawDown = sawDown || n > 0
+		recovered = sawDown && n == 0
+	}
+	if !sawDown {
+		t.Error("no run saw the killed master's shard as unreadable")
+	}
+	if !recovered {
+		t.Fatal("the shards were not all read again after the failover")
+	}
+	null := find(t, rs, checks.KindNullRate, "conv_rate", checks.StoreOnline)
+	if len(checks.Shards(null)) != 3 || *null.SampleSize != 600 {
+		t.Errorf("after recovery: %d shards, %d rows; want 3 and 600", len(checks.Shards(null)), *null.SampleSize)
+	}
+}
