@@ -55,7 +55,9 @@ type Options struct {
 	// they answer 403 Forbidden. Reload (SIGHUP) works either way.
 	EnableLifecycle bool
 	Logger          *slog.Logger
-	Version         Version
+	// Shard, when not nil, overrides the config's sharding (--shard).
+	Shard   *Shard
+	Version Version
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// FirstRunSpread bounds when a view's first run happens after start:
@@ -67,6 +69,8 @@ type Options struct {
 // App is a running fsmon daemon.
 type App struct {
 	opts    Options
+	shardMu sync.Mutex
+	shard   shardState
 	log     *slog.Logger
 	reg     *prometheus.Registry
 	metrics *metrics.Metrics
@@ -165,6 +169,7 @@ func New(opts Options) (*App, error) {
 
 // prepare builds the stores and the alert pipeline of cfg.
 func (a *App) prepare(cfg *config.Config) (*Stores, *alerter, error) {
+	a.keepOwnViews(cfg)
 	stores, err := NewStores(cfg, a.log)
 	if err != nil {
 		return nil, nil, err
@@ -554,7 +559,7 @@ func runChecks(ctx context.Context, v config.View, on sample.Online, off sample.
 func (a *App) snapshot() statuspage.Snapshot {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	snap := statuspage.Snapshot{Version: a.opts.Version.Version}
+	snap := statuspage.Snapshot{Version: a.opts.Version.Version, Shard: a.shardSummary()}
 	keys := make([]viewKey, 0, len(a.results))
 	for k := range a.results {
 		keys = append(keys, k)
@@ -578,6 +583,7 @@ func (a *App) snapshot() statuspage.Snapshot {
 
 func (a *App) handler() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("/api/v1/shard", a.serveShard)
 	mux.Handle("/metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{Registry: a.reg}))
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "Healthy")

@@ -47,7 +47,7 @@ func TestBadConfigs(t *testing.T) {
 			"7:1: a second YAML document: a config file holds one (remove the ---)",
 		},
 		"unknown_keys.bad.yaml": {
-			`1:1: unknown key "intervall" at the top level: did you mean "interval"? (expected one of: interval, sample_size, future_tolerance, online, offline, feast, slack, alerts, web, feature_views)`,
+			`1:1: unknown key "intervall" at the top level: did you mean "interval"? (expected one of: interval, sample_size, future_tolerance, online, offline, feast, slack, alerts, web, feature_views, sharding)`,
 			`4:5: unknown key "adress" in online.redis (expected one of: addr, url, cluster, username, password, password_file, password_env, db, tls, rate_limit, batch_size, scan_count, max_scan, timeout, read_from, sentinel)`,
 			`7:5: unknown key "intervall" in feature_views[0]: did you mean "interval"? (expected one of: name, project, entities, ttl, interval, sample_size, online, offline, features, checks, reference)`,
 			`13:42: unknown key "unit" in feature_views[0].features[0] (expected one of: name, type, reference)`,

@@ -286,7 +286,7 @@ type rawSkew struct {
 
 func (d *decoder) config(root *yaml.Node, c *Config, st *state) {
 	st.root = root
-	top := d.mapping(root, "", "interval", "sample_size", "future_tolerance", "online", "offline", "feast", "slack", "alerts", "web", "feature_views")
+	top := d.mapping(root, "", "interval", "sample_size", "future_tolerance", "online", "offline", "feast", "slack", "alerts", "web", "feature_views", "sharding")
 	c.Interval = DefaultInterval
 	if v, ok := d.duration(top.get("interval"), "interval", true); ok {
 		c.Interval = v
@@ -362,6 +362,19 @@ func (d *decoder) config(root *yaml.Node, c *Config, st *state) {
 	}
 	c.Alerts.StateFile = d.str(alerts.get("state_file"), "alerts.state_file")
 
+	if top.has("sharding") && !isNull(top.get("sharding")) {
+		sh := d.mapping(top.get("sharding"), "sharding", "index", "count")
+		c.Sharding = &Sharding{Count: 1}
+		if v, ok := d.integer(sh.get("count"), "sharding.count", 1, "the number of replicas (1 or more)"); ok {
+			c.Sharding.Count = v
+		}
+		if v, ok := d.integer(sh.get("index"), "sharding.index", 0, "this replica's index (0 to count-1)"); ok {
+			c.Sharding.Index = v
+		}
+		if c.Sharding.Index >= c.Sharding.Count {
+			d.errorf(sh.get("index"), "sharding.index: %d is not below sharding.count %d", c.Sharding.Index, c.Sharding.Count)
+		}
+	}
 	web := d.mapping(top.get("web"), "web", "external_url", "grafana_url")
 	c.Web.ExternalURL = d.httpURL(web.get("external_url"), "web.external_url")
 	c.Web.GrafanaURL = d.httpURL(web.get("grafana_url"), "web.grafana_url")

@@ -23,6 +23,15 @@ type Config struct {
 	Alerts          Alerts
 	Web             Web
 	Views           []View
+	// Sharding splits the views across fsmon replicas (sharding); nil
+	// means this process checks every view.
+	Sharding *Sharding
+}
+
+// Sharding is one replica's part of the views: those whose stable hash of
+// project/view modulo Count equals Index (like Prometheus' hashmod).
+type Sharding struct {
+	Index, Count int
 }
 
 // Online configures the online store.

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -107,5 +109,80 @@ func TestKubernetesAlertStateIsWritable(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no volume is mounted at %s, the directory of alerts.state_file", filepath.Dir(state))
+	}
+}
+
+// The sharded example: a StatefulSet whose --shard takes the pod ordinal
+// with the same n as its replicas, a valid config, and a PodMonitor that
+// selects its pods.
+func TestKubernetesShardedStatefulSet(t *testing.T) {
+	b, err := os.ReadFile("kubernetes/fsmon-sharded.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type obj struct {
+		Kind string            `yaml:"kind"`
+		Data map[string]string `yaml:"data"`
+		Spec struct {
+			Replicas int `yaml:"replicas"`
+			Selector struct {
+				MatchLabels map[string]string `yaml:"matchLabels"`
+			} `yaml:"selector"`
+			Template struct {
+				Metadata struct {
+					Labels map[string]string `yaml:"labels"`
+				} `yaml:"metadata"`
+				Spec struct {
+					Containers []struct {
+						Args []string `yaml:"args"`
+						Env  []struct {
+							Name      string `yaml:"name"`
+							ValueFrom struct {
+								FieldRef struct {
+									FieldPath string `yaml:"fieldPath"`
+								} `yaml:"fieldRef"`
+							} `yaml:"valueFrom"`
+						} `yaml:"env"`
+					} `yaml:"containers"`
+				} `yaml:"spec"`
+			} `yaml:"template"`
+		} `yaml:"spec"`
+	}
+	byKind := map[string]obj{}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	for {
+		var o obj
+		if err := dec.Decode(&o); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		byKind[o.Kind] = o
+	}
+	sts, pm, cm := byKind["StatefulSet"], byKind["PodMonitor"], byKind["ConfigMap"]
+	if sts.Spec.Replicas == 0 || pm.Kind == "" || cm.Kind == "" {
+		t.Fatalf("want a StatefulSet, a PodMonitor and a ConfigMap: %v", byKind)
+	}
+	c := sts.Spec.Template.Spec.Containers[0]
+	want := "--shard=$(POD_INDEX)/" + strconv.Itoa(sts.Spec.Replicas)
+	if !slices.Contains(c.Args, want) {
+		t.Errorf("args %v lack %s", c.Args, want)
+	}
+	if len(c.Env) == 0 || c.Env[0].Name != "POD_INDEX" || c.Env[0].ValueFrom.FieldRef.FieldPath != "metadata.labels['apps.kubernetes.io/pod-index']" {
+		t.Errorf("POD_INDEX does not come from the pod-index label: %+v", c.Env)
+	}
+	for k, v := range pm.Spec.Selector.MatchLabels {
+		if sts.Spec.Template.Metadata.Labels[k] != v {
+			t.Errorf("the PodMonitor selects %s=%s, which the pods lack", k, v)
+		}
+	}
+	p := filepath.Join(t.TempDir(), "fsmon.yaml")
+	text := strings.Replace(cm.Data["fsmon.yaml"], "/srv/feature_repo", "/nonexistent-feature-repo", 1)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The repo is not here: the only error may be about the Feast repo.
+	if _, err := config.Load(p); err != nil && !strings.Contains(err.Error(), "feature_repo") && !strings.Contains(err.Error(), "feast") {
+		t.Errorf("the ConfigMap's config: %v", err)
 	}
 }

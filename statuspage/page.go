@@ -18,6 +18,7 @@ var pageHTML string
 type page struct {
 	Title      string
 	Version    string
+	Shard      string
 	GrafanaURL string
 	Status     string
 	Counts     []statusCount
@@ -97,6 +98,7 @@ func buildPage(snap Snapshot, opts Options) page {
 	p := page{
 		Title:      opts.Title,
 		Version:    snap.Version,
+		Shard:      snap.Shard,
 		GrafanaURL: opts.GrafanaURL,
 		Status:     overall(snap).String(),
 		Counts:     countStatuses(results),

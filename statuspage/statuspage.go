@@ -43,6 +43,10 @@ type Snapshot struct {
 	// Views are the scheduled feature views, including those that have not
 	// produced a result yet.
 	Views []ViewInfo
+	// Shard says which of several fsmon replicas this is and how many of
+	// the views are its own ("shard 1 of 3: 12 of 40 feature views"); ""
+	// when unsharded.
+	Shard string
 }
 
 // ViewInfo is the scheduler's state of one feature view.
@@ -178,6 +182,7 @@ type jsonDoc struct {
 	Status    checks.Status   `json:"status"`
 	UpdatedAt *time.Time      `json:"updated_at"`
 	Version   string          `json:"version,omitempty"`
+	Shard     string          `json:"shard,omitempty"`
 	Results   []checks.Result `json:"results"`
 	Views     []jsonView      `json:"views"`
 }
@@ -195,6 +200,7 @@ func writeJSON(buf *bytes.Buffer, snap Snapshot) error {
 	doc := jsonDoc{
 		Status:  overall(snap),
 		Version: snap.Version,
+		Shard:   snap.Shard,
 		Results: sortedResults(snap.Results),
 		Views:   make([]jsonView, 0, len(snap.Views)),
 	}

@@ -273,13 +273,23 @@ func addWebFlags(fs *flag.FlagSet) webFlags {
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, sighup <-chan os.Signal) int {
 	fs := newFlagSet("serve", stderr)
 	file := fs.String("config", "fsmon.yaml", "config file")
+	shard := fs.String("shard", "", "check only this replica's views: i/n (i from 0; \"ordinal/n\" takes i from the -N suffix of $HOSTNAME); overrides the config's sharding")
 	wf := addWebFlags(fs)
 	lf := addLogFlags(fs)
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
+	var sh *app.Shard
+	if *shard != "" {
+		v, err := app.ParseShard(*shard)
+		if err != nil {
+			fmt.Fprintf(stderr, "fsmon serve: %v\n", err)
+			return report.ExitUsage
+		}
+		sh = &v
+	}
 	log := useLogger(lf.logger(stderr))
-	a, err := app.New(app.Options{ConfigFile: *file, ListenAddress: *wf.listen, WebConfigFile: *wf.webConfig, EnableLifecycle: *wf.lifecycle, Logger: log, Version: buildinfo.Get()})
+	a, err := app.New(app.Options{ConfigFile: *file, ListenAddress: *wf.listen, WebConfigFile: *wf.webConfig, EnableLifecycle: *wf.lifecycle, Logger: log, Version: buildinfo.Get(), Shard: sh})
 	if err != nil {
 		printConfigErrors(stderr, err)
 		return report.ExitUsage
