@@ -119,7 +119,7 @@ func (s *Store) AsOf(ctx context.Context, queries []sample.AsOf) (*sample.Sample
 		tmp := s.newSample(len(rows))
 		sc := &scans[k.file]
 		var probs []sample.Problem
-		err := guard(sc.of.ref.name, func() error { return s.readRows(sc.of, k.rg, rows, tmp, 0, &probs) })
+		err := guard(sc.of.ref.name, func() error { return s.readRows(ctx, sc.of, k.rg, rows, tmp, 0, &probs) })
 		if err != nil {
 			problems = append(problems, *badRowGroup(err))
 			out.Reads.RowGroupsSkipped++
@@ -224,6 +224,15 @@ func (s *Store) asofFile(ctx context.Context, fi int, ref fileRef, byEnt map[str
 					sc.best[q] = hit{file: fi, rg: rg, row: int32(row), t: t, ok: true}
 				}
 			}
+		}
+		if s.remote {
+			var read []int
+			for i, rg := range pf.RowGroups() {
+				if lo, _, ok := chunkBounds(pf, i, tc.idx, tc, conv); rg.NumRows() > 0 && (!ok || lo <= maxT) {
+					read = append(read, i)
+				}
+			}
+			s.prefetch(ctx, of, read, append([]string{tc.name}, s.v.Entities...)...)
 		}
 		for i, rg := range pf.RowGroups() {
 			rows := int(rg.NumRows())

@@ -111,6 +111,15 @@ func (s *Store) fileFooter(ctx context.Context, ref fileRef, withNulls bool) (ff
 		if err != nil {
 			return err
 		}
+		if s.remote {
+			var scan []int
+			for i, rg := range pf.RowGroups() {
+				if _, _, ok := chunkBounds(pf, i, tc.idx, tc, conv); rg.NumRows() > 0 && !ok {
+					scan = append(scan, i)
+				}
+			}
+			s.prefetch(ctx, of, scan, tc.name)
+		}
 		for i, rg := range pf.RowGroups() {
 			if rg.NumRows() == 0 {
 				continue

@@ -1,6 +1,7 @@
 package parquetstore
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
@@ -59,7 +60,8 @@ func fits(t sample.Type, c column) bool {
 // indexes into row group rg of file of) into out rows off, off+1, ... It
 // does not touch Times. Data problems (missing or ill-typed columns) are
 // appended to problems; the error is for unreadable data.
-func (s *Store) readRows(of *openFile, rg int, rows []int32, out *sample.Sample, off int, problems *[]sample.Problem) error {
+func (s *Store) readRows(ctx context.Context, of *openFile, rg int, rows []int32, out *sample.Sample, off int, problems *[]sample.Problem) error {
+	s.prefetch(ctx, of, []int{rg}, s.viewColumns()...)
 	parts := make([][]string, len(s.v.Entities))
 	for e := range s.v.Entities {
 		parts[e] = make([]string, len(rows))

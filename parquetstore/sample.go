@@ -156,6 +156,12 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 			}
 		}
 	}
+	if s.remote {
+		cols := append([]string{s.v.TimestampColumn}, s.viewColumns()...)
+		s.forEach(ctx, len(groups), func(g int) {
+			s.prefetch(ctx, groups[g].fs.of, []int{groups[g].rc.rg}, cols...)
+		})
+	}
 	lost := make([]bool, len(groups))
 	locProblems := make([]*sample.Problem, len(groups))
 	s.forEach(ctx, len(groups), func(g int) {
@@ -257,6 +263,19 @@ func (s *Store) countWindow(ctx context.Context, ref fileRef, from, to int64) (f
 			return err
 		}
 		fs.ts, fs.conv = tc, conv
+		var scan []int // row groups whose timestamps must be read
+		for i, rg := range pf.RowGroups() {
+			if rg.NumRows() == 0 {
+				continue
+			}
+			if lo, hi, ok := chunkBounds(pf, i, tc.idx, tc, conv); ok {
+				if nulls, known := nullCount(pf, i, tc); hi < from || lo > to || (lo >= from && hi <= to && known && nulls == 0) {
+					continue
+				}
+			}
+			scan = append(scan, i)
+		}
+		s.prefetch(ctx, of, scan, tc.name)
 		for i, rg := range pf.RowGroups() {
 			rows := rg.NumRows()
 			if rows == 0 {

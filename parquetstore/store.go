@@ -80,8 +80,9 @@ type View struct {
 	// Seed makes samples repeatable: the same files and the same seed give
 	// the same rows. 0 means DefaultSeed.
 	Seed int64
-	// Workers is how many files are read at the same time; 0 means
-	// GOMAXPROCS.
+	// Workers is how many files (and, on object storage, requests) are
+	// read at the same time; 0 means GOMAXPROCS on local files and 16 on
+	// object storage.
 	Workers int
 	// MaxReadBytes is the ceiling on what one file may make the reader
 	// allocate: its footer, each page (compressed and uncompressed), and
@@ -103,6 +104,8 @@ type Store struct {
 	key     string   // key of Path when it has no glob
 	pattern []string // glob segments of Path's key; nil when Path has no glob
 	maxRead int64
+	remote  bool // object storage: fetch column chunks ahead
+	tails   footerCache
 }
 
 var _ sample.Offline = (*Store)(nil)
@@ -138,8 +141,13 @@ func New(v View) (*Store, error) {
 	if v.Seed == 0 {
 		s.seed = uint64(DefaultSeed)
 	}
+	_, local := v.Bucket.(*blob.Dir)
+	s.remote = v.Bucket != nil && !local
 	if s.workers <= 0 {
 		s.workers = runtime.GOMAXPROCS(0)
+		if s.remote {
+			s.workers = max(s.workers, remoteWorkers)
+		}
 	}
 	s.maxRead = v.MaxReadBytes
 	if s.maxRead <= 0 {
@@ -324,6 +332,7 @@ func hivePartitions(name string) map[string]string {
 type openFile struct {
 	ref     fileRef
 	r       blob.Reader
+	cache   *blob.Cache
 	pf      *parquet.File
 	maxRead int64
 
@@ -359,27 +368,40 @@ func (o *openFile) Close() {
 
 // open opens a file read-only and parses its footer, after checking that
 // the footer claims no more than the file holds nor more than
-// View.MaxReadBytes (checkFooter, checkMetadata). Panics of the Parquet
-// reader become errors naming the file.
+// View.MaxReadBytes (checkFooter, checkMetadata). The first bytes and the
+// tail of the object come from the footer cache when the object is
+// unchanged. Panics of the Parquet reader become errors naming the file.
 func (s *Store) open(ctx context.Context, ref fileRef) (of *openFile, err error) {
 	r, err := s.bucket.Open(ctx, ref.obj)
 	if err != nil {
 		return nil, err
 	}
+	c := blob.NewCache(r)
 	defer func() {
 		if rec := recover(); rec != nil {
 			err = fmt.Errorf("read %s: parquet reader failed: %v", ref.name, rec)
 		}
 		if err != nil {
-			r.Close()
+			c.Close()
 			of = nil
 		}
 	}()
-	footer, err := checkFooter(r, ref.obj.Size, s.maxRead)
+	key := footerKey(s.bucket.URL(ref.obj.Key), ref.obj)
+	t, cached := s.tails.get(key)
+	if !cached {
+		if t, err = readTail(r, ref.obj.Size, s.maxRead); err != nil {
+			return nil, err
+		}
+	}
+	for _, sp := range t.spans {
+		c.Add(sp.off, sp.data)
+	}
+	footer, err := checkFooter(c, ref.obj.Size, s.maxRead)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", ref.name, err)
 	}
-	pf, err := parquet.OpenFile(r, ref.obj.Size,
+	pf, err := parquet.OpenFile(c, ref.obj.Size,
+		parquet.SkipMagicBytes(true),
 		parquet.SkipBloomFilters(true),
 		parquet.SkipPageIndex(true),
 		parquet.ReadBufferSize(256<<10),
@@ -390,7 +412,10 @@ func (s *Store) open(ctx context.Context, ref fileRef) (of *openFile, err error)
 	if err := checkMetadata(pf.Metadata(), ref.obj.Size, footer, s.maxRead); err != nil {
 		return nil, fmt.Errorf("read %s: %w", ref.name, err)
 	}
-	return &openFile{ref: ref, r: r, pf: pf, maxRead: s.maxRead}, nil
+	if !cached && t.spans != nil {
+		s.tails.put(key, t)
+	}
+	return &openFile{ref: ref, r: c, cache: c, pf: pf, maxRead: s.maxRead}, nil
 }
 
 // guard runs fn, turning a panic into an error naming the file.
