@@ -11,6 +11,7 @@ import (
 
 	"github.com/fsmon/fsmon/config"
 	"github.com/fsmon/fsmon/feast"
+	"github.com/fsmon/fsmon/internal/blob"
 	"github.com/fsmon/fsmon/parquetstore"
 	"github.com/fsmon/fsmon/redisstore"
 	"github.com/fsmon/fsmon/reference"
@@ -25,6 +26,7 @@ type Stores struct {
 	scanBudget int
 	root       string
 	maxRead    int64
+	parquet    config.Parquet
 	log        *slog.Logger
 	feastRepo  string
 	refs       *reference.Cache
@@ -32,12 +34,14 @@ type Stores struct {
 	mu      sync.Mutex
 	online  map[viewKey]sample.Online
 	offline map[viewKey]sample.Offline
+	buckets map[string]blob.Bucket
 }
 
 // NewStores prepares the stores of cfg. It does not dial: an unreachable
 // Redis shows up as error results of the checks, not as a startup failure.
 func NewStores(cfg *config.Config, log *slog.Logger) (*Stores, error) {
-	s := &Stores{root: cfg.Offline.Parquet.Root, maxRead: cfg.Offline.Parquet.MaxReadBytes, log: log, online: map[viewKey]sample.Online{}, offline: map[viewKey]sample.Offline{}, refs: reference.NewCache()}
+	s := &Stores{root: cfg.Offline.Parquet.Root, maxRead: cfg.Offline.Parquet.MaxReadBytes, parquet: cfg.Offline.Parquet, log: log,
+		online: map[viewKey]sample.Online{}, offline: map[viewKey]sample.Offline{}, buckets: map[string]blob.Bucket{}, refs: reference.NewCache()}
 	if cfg.Feast != nil {
 		s.feastRepo = cfg.Feast.Repo
 	}
@@ -163,18 +167,69 @@ func (s *Stores) newOnline(v config.View) (sample.Online, error) {
 }
 
 func (s *Stores) newOffline(v config.View) (sample.Offline, error) {
-	root := s.root
-	if filepath.IsAbs(v.Offline.Path) {
+	root, p := s.root, v.Offline.Path
+	var bucket blob.Bucket
+	switch {
+	case config.IsURL(p):
+		// A path of its own (Feast file sources on S3 or GCS).
+		b, key, err := s.bucket(p, v.Offline.S3Endpoint)
+		if err != nil {
+			return nil, fmt.Errorf("view %s offline: %w", v.Name, err)
+		}
+		bucket, root, p = b, "", key
+	case filepath.IsAbs(p):
 		root = ""
+	case config.IsURL(root):
+		b, prefix, err := s.bucket(root, v.Offline.S3Endpoint)
+		if err != nil {
+			return nil, fmt.Errorf("view %s offline: %w", v.Name, err)
+		}
+		bucket, root = b, prefix
 	}
 	st, err := parquetstore.New(parquetstore.View{
-		Root: root, Path: v.Offline.Path, TimestampColumn: v.Offline.TimestampColumn,
+		Bucket: bucket, Root: root, Path: p, TimestampColumn: v.Offline.TimestampColumn,
 		Entities: v.Entities, Features: features(v), Logger: s.log, MaxReadBytes: s.maxRead,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("view %s offline: %w", v.Name, err)
 	}
 	return st, nil
+}
+
+// bucket returns the bucket of a storage URL and the key (or local path)
+// it names, one bucket (one client) per scheme, name and endpoint shared
+// by every view. For file:// URLs the bucket is nil: the local file system.
+func (s *Stores) bucket(u, feastEndpoint string) (blob.Bucket, string, error) {
+	scheme, name, key, ok := blob.SplitURL(u)
+	if !ok {
+		return nil, "", fmt.Errorf("%q is not a storage URL", u)
+	}
+	if scheme == "file" {
+		return nil, key, nil
+	}
+	s3o := blob.S3Options{Endpoint: s.parquet.S3.Endpoint, Region: s.parquet.S3.Region, PathStyle: s.parquet.S3.PathStyle}
+	if s3o.Endpoint == "" {
+		s3o.Endpoint = feastEndpoint
+	}
+	id := scheme + "://" + name + " " + s3o.S3Endpoint()
+	if b, ok := s.buckets[id]; ok {
+		return b, key, nil
+	}
+	var (
+		b   blob.Bucket
+		err error
+	)
+	switch scheme {
+	case "s3":
+		b, err = blob.NewS3(context.Background(), name, s3o)
+	case "gs":
+		b, err = blob.NewGCS(context.Background(), name, blob.GCSOptions{Endpoint: s.parquet.GCS.Endpoint})
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	s.buckets[id] = b
+	return b, key, nil
 }
 
 // failingOnline and failingOffline are samplers whose every call fails

@@ -323,12 +323,23 @@ func (d *decoder) config(root *yaml.Node, c *Config, st *state) {
 	}
 
 	offline := d.mapping(top.get("offline"), "offline", "parquet")
-	parquet := d.mapping(offline.get("parquet"), "offline.parquet", "root", "max_read_bytes")
+	parquet := d.mapping(offline.get("parquet"), "offline.parquet", "root", "max_read_bytes", "s3", "gcs")
 	c.Offline.Parquet.Root = d.str(parquet.get("root"), "offline.parquet.root")
+	if r := c.Offline.Parquet.Root; strings.Contains(r, "://") && !IsURL(r) {
+		d.errorf(parquet.get("root"), "offline.parquet.root: %q: want a local path, file://, s3://bucket/prefix or gs://bucket/prefix", r)
+	}
 	c.Offline.Parquet.MaxReadBytes = DefaultMaxReadBytes
 	if v, ok := d.byteSize(parquet.get("max_read_bytes"), "offline.parquet.max_read_bytes"); ok {
 		c.Offline.Parquet.MaxReadBytes = v
 	}
+	s3 := d.mapping(parquet.get("s3"), "offline.parquet.s3", "endpoint", "region", "path_style")
+	c.Offline.Parquet.S3.Endpoint = d.httpURL(s3.get("endpoint"), "offline.parquet.s3.endpoint")
+	c.Offline.Parquet.S3.Region = d.str(s3.get("region"), "offline.parquet.s3.region")
+	if v, ok := d.boolean(s3.get("path_style"), "offline.parquet.s3.path_style"); ok {
+		c.Offline.Parquet.S3.PathStyle = v
+	}
+	gcs := d.mapping(parquet.get("gcs"), "offline.parquet.gcs", "endpoint")
+	c.Offline.Parquet.GCS.Endpoint = d.httpURL(gcs.get("endpoint"), "offline.parquet.gcs.endpoint")
 
 	if top.has("feast") {
 		f := d.mapping(top.get("feast"), "feast", "repo", "refresh")
@@ -876,7 +887,7 @@ func resolvePaths(c *Config, dir string) {
 	abs(&c.Alerts.StateFile)
 	if c.Offline.Parquet.Root == "" {
 		c.Offline.Parquet.Root = dir
-	} else {
+	} else if !IsURL(c.Offline.Parquet.Root) {
 		abs(&c.Offline.Parquet.Root)
 	}
 	if c.Feast != nil {

@@ -73,6 +73,14 @@ type (
 		Parquet struct {
 			Root         string `yaml:"root"`
 			MaxReadBytes int64  `yaml:"max_read_bytes"`
+			S3           *struct {
+				Endpoint  string `yaml:"endpoint,omitempty"`
+				Region    string `yaml:"region,omitempty"`
+				PathStyle bool   `yaml:"path_style,omitempty"`
+			} `yaml:"s3,omitempty"`
+			GCS *struct {
+				Endpoint string `yaml:"endpoint,omitempty"`
+			} `yaml:"gcs,omitempty"`
 		} `yaml:"parquet"`
 	}
 	shownFeast struct {
@@ -194,6 +202,18 @@ func (c *Config) shown() shownConfig {
 	}
 	s.Offline.Parquet.Root = c.Offline.Parquet.Root
 	s.Offline.Parquet.MaxReadBytes = c.Offline.Parquet.MaxReadBytes
+	if p := c.Offline.Parquet; p.S3 != (S3{}) {
+		s.Offline.Parquet.S3 = &struct {
+			Endpoint  string `yaml:"endpoint,omitempty"`
+			Region    string `yaml:"region,omitempty"`
+			PathStyle bool   `yaml:"path_style,omitempty"`
+		}{p.S3.Endpoint, p.S3.Region, p.S3.PathStyle}
+	}
+	if p := c.Offline.Parquet; p.GCS != (GCS{}) {
+		s.Offline.Parquet.GCS = &struct {
+			Endpoint string `yaml:"endpoint,omitempty"`
+		}{p.GCS.Endpoint}
+	}
 	if c.Feast != nil {
 		s.Feast = &shownFeast{Repo: c.Feast.Repo, Refresh: dur(c.Feast.Refresh)}
 	}

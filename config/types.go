@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"time"
 )
 
@@ -100,11 +101,42 @@ type Offline struct {
 
 // Parquet holds the root of the offline Parquet store.
 type Parquet struct {
+	// Root is a local directory, file://path, s3://bucket/prefix or
+	// gs://bucket/prefix.
 	Root string
 	// MaxReadBytes bounds what one file may make the reader allocate: its
 	// footer, each page, and MaxReadBytes/8 rows per row group
 	// (max_read_bytes [128MiB]).
 	MaxReadBytes int64
+	// S3 and GCS configure object storage (no credentials: those come from
+	// each cloud's standard chain).
+	S3  S3
+	GCS GCS
+}
+
+// S3 configures S3 or an S3-compatible server (MinIO, SeaweedFS, Ceph).
+type S3 struct {
+	// Endpoint of an S3-compatible server; empty means AWS_ENDPOINT_URL_S3,
+	// AWS_ENDPOINT_URL, FEAST_S3_ENDPOINT_URL, else AWS.
+	Endpoint string
+	// Region; empty means the AWS chain (AWS_REGION, profile), else
+	// us-east-1.
+	Region string
+	// PathStyle addresses buckets as endpoint/bucket.
+	PathStyle bool
+}
+
+// GCS configures Google Cloud Storage.
+type GCS struct {
+	// Endpoint replaces Google's JSON API endpoint (private endpoints);
+	// STORAGE_EMULATOR_HOST is honoured too.
+	Endpoint string
+}
+
+// IsURL reports whether p names object storage or a file:// URL rather
+// than a plain local path.
+func IsURL(p string) bool {
+	return strings.HasPrefix(p, "s3://") || strings.HasPrefix(p, "gs://") || strings.HasPrefix(p, "file://")
 }
 
 // Feast points at a Feast feature repository to discover views from.
@@ -185,9 +217,14 @@ type ViewOnline struct {
 
 // ViewOffline says where the view lives in the Parquet store.
 type ViewOffline struct {
-	Path            string // file, directory or glob, relative to Parquet.Root
+	// Path is a file, directory or glob, relative to Parquet.Root, or a
+	// URL of its own (s3://, gs://, file://).
+	Path            string
 	TimestampColumn string
 	Window          time.Duration
+	// S3Endpoint is the s3_endpoint_override of a Feast file source; the
+	// config's offline.parquet.s3.endpoint wins over it.
+	S3Endpoint string
 }
 
 // FeastView carries what the feast layout needs to read a view.

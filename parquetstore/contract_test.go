@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/fsmon/fsmon/internal/blob"
+	"github.com/fsmon/fsmon/internal/gcstest"
 	"github.com/fsmon/fsmon/internal/pqwrite"
 	"github.com/fsmon/fsmon/internal/s3test"
 	"github.com/fsmon/fsmon/sample"
@@ -65,6 +66,25 @@ func TestContractS3(t *testing.T) {
 			name = name[:60]
 		}
 		name = strings.Trim(name, "-") + "-" + itoa(int64(n))
+		b := srv.Bucket(t, name)
+		srv.PutDir(t, name, "feast/offline", dir)
+		st, err := New(contractView(b, "feast/offline"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	})
+}
+
+// TestContractGCS runs the same contract on the Cloud Storage emulator.
+func TestContractGCS(t *testing.T) {
+	srv := gcstest.Start(t)
+	n := 0
+	sampletest.RunOffline(t, func(t *testing.T, rows []sampletest.Row) sample.Offline {
+		dir := t.TempDir()
+		writeContract(t, dir, rows)
+		n++
+		name := "contract-" + itoa(int64(n))
 		b := srv.Bucket(t, name)
 		srv.PutDir(t, name, "feast/offline", dir)
 		st, err := New(contractView(b, "feast/offline"))

@@ -106,16 +106,22 @@ func readTail(r blob.Reader, size, ceiling int64) (tail, error) {
 		return tail{}, nil
 	}
 	buf := make([]byte, n)
-	if _, err := r.ReadAt(buf, size-n); err != nil {
+	t := tail{spans: []span{{size - n, buf}}}
+	var headErr error
+	var wg sync.WaitGroup
+	if size > n {
+		// The magic at the start, in parallel with the tail.
+		head := make([]byte, 4)
+		t.spans = append(t.spans, span{0, head})
+		wg.Go(func() { _, headErr = r.ReadAt(head, 0) })
+	}
+	_, err := r.ReadAt(buf, size-n)
+	wg.Wait()
+	if err != nil {
 		return tail{}, err
 	}
-	t := tail{spans: []span{{size - n, buf}}}
-	if size > n {
-		head := make([]byte, 4)
-		if _, err := r.ReadAt(head, 0); err != nil {
-			return tail{}, err
-		}
-		t.spans = append(t.spans, span{0, head})
+	if headErr != nil {
+		return tail{}, headErr
 	}
 	if string(buf[n-4:]) != "PAR1" {
 		return t, nil

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"strings"
 )
 
 // ErrNotExist is wrapped by Stat and Open when the object does not exist.
@@ -59,6 +60,24 @@ type Bucket interface {
 	Open(ctx context.Context, a Attrs) (Reader, error)
 	// URL names an object for a user: "s3://bucket/key", "/data/key".
 	URL(key string) string
+}
+
+// SplitURL splits s3://bucket/key, gs://bucket/key and file:///path into
+// scheme, bucket (empty for file) and key (the path for file). ok is false
+// for anything else, a plain local path included.
+func SplitURL(u string) (scheme, bucket, key string, ok bool) {
+	scheme, rest, found := strings.Cut(u, "://")
+	if !found {
+		return "", "", "", false
+	}
+	switch scheme {
+	case "file":
+		return scheme, "", rest, rest != ""
+	case "s3", "gs":
+		bucket, key, _ = strings.Cut(rest, "/")
+		return scheme, bucket, key, bucket != ""
+	}
+	return "", "", "", false
 }
 
 // ReadAll reads a whole object (small ones only: registries, manifests).

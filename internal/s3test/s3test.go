@@ -1,6 +1,7 @@
 // Package s3test starts a real S3 server, SeaweedFS's `weed mini`, on free
 // loopback ports for tests. The binary is found through FSMON_WEED (what
-// .ci/run sets after building or reusing it) or as `weed` on PATH; without
+// .ci/run sets after building or reusing it), as `weed` on PATH or as the
+// binary .ci/weed.sh caches under /var/cache/fsmon-ci; without
 // it the test is skipped, except under CI=true where it is a failure.
 package s3test
 

@@ -2,17 +2,21 @@ package parquetstore
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/fsmon/fsmon/internal/blob"
+	"github.com/fsmon/fsmon/internal/gcstest"
 	"github.com/fsmon/fsmon/internal/s3test"
 	"github.com/fsmon/fsmon/sample"
 )
@@ -134,4 +138,104 @@ func fileOf(problem string) string {
 		}
 	}
 	return problem
+}
+
+// TestGCSSameAsLocal is TestS3SameAsLocal on the Cloud Storage emulator.
+func TestGCSSameAsLocal(t *testing.T) {
+	srv := gcstest.Start(t)
+	root := sameAsLocalTree(t)
+	b := srv.Bucket(t, "same-as-local")
+	srv.PutDir(t, "same-as-local", "offline", root)
+	compareStores(t, root, b, "offline")
+}
+
+// countingTransport counts requests by method and the response bytes.
+type countingTransport struct {
+	mu       sync.Mutex
+	requests map[string]int
+	bytes    int64
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.requests == nil {
+		c.requests = map[string]int{}
+	}
+	kind := r.Method
+	if r.Header.Get("Range") != "" {
+		kind = "RANGE"
+	}
+	c.requests[kind]++
+	if err == nil && resp.ContentLength > 0 {
+		c.bytes += resp.ContentLength
+	}
+	return resp, err
+}
+
+func (c *countingTransport) reset() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := c.requests
+	c.requests, c.bytes = nil, 0
+	return r
+}
+
+// TestRemoteReadsAreFew checks the request pattern on object storage: a
+// footer over unchanged objects costs one listing, a cold footer one
+// ranged read per object, and a sample reads its column chunks in few
+// ranged requests, never whole objects.
+func TestRemoteReadsAreFew(t *testing.T) {
+	srv := gcstest.Start(t)
+	root := t.TempDir()
+	for d := range 4 {
+		writeParquet(t, filepath.Join(root, fmt.Sprintf("v/date=2026-11-0%d/part-0.parquet", d+1)), rowsRange(d*2000, (d+1)*2000, 100), parquet.MaxRowsPerRowGroup(500))
+	}
+	srv.Bucket(t, "counted")
+	srv.PutDir(t, "counted", "offline", root)
+	ct := &countingTransport{}
+	b, err := blob.NewGCS(context.Background(), "counted", srv.Options(&http.Client{Transport: ct}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newStore(t, "offline", "v", func(v *View) { v.Bucket = b })
+	ctx := context.Background()
+	if _, err := s.Footer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := ct.reset(); got["GET"] != 1 || got["RANGE"] != 8 || len(got) != 2 {
+		t.Errorf("cold footer: requests %v, want one listing (GET) and two ranged reads per object (magic and tail: 8)", got)
+	}
+	if _, err := s.Footer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.NullCounts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := ct.reset(); got["GET"] != 2 || len(got) != 1 {
+		t.Errorf("warm footer and null counts: requests %v, want one listing each", got)
+	}
+	// A sample of 100 rows of 8000: the 4 files have 4 row groups each;
+	// the chunks of one row group are adjacent, so one request per row
+	// group read at most.
+	got, err := s.Sample(ctx, sample.Window{}, 100)
+	if err != nil || got.Len() != 100 {
+		t.Fatalf("sample: %v rows, %v", got.Len(), err)
+	}
+	checkRows(t, got, 100)
+	if req := ct.reset(); req["RANGE"] > 16 || req["GET"] != 1 {
+		t.Errorf("sample: requests %v, want one listing and at most one ranged read per row group (16)", req)
+	}
+	// A changed object is read afresh (new generation, new footer).
+	writeParquet(t, filepath.Join(root, "new/part-0.parquet"), rowsRange(8000, 9000, 100))
+	data, _ := os.ReadFile(filepath.Join(root, "new/part-0.parquet"))
+	srv.Put(t, "counted", "offline/v/date=2026-11-01/part-0.parquet", data)
+	f, err := s.Footer(ctx)
+	if err != nil || f.Rows != 7000 || f.Newest != t0.Add(8999*time.Minute).UnixNano() {
+		t.Errorf("after a rewrite: %+v %v, want 7000 rows and the new file's newest", f, err)
+	}
+	if req := ct.reset(); req["RANGE"] != 1 {
+		t.Errorf("after a rewrite: requests %v, want one ranged read (the changed object is smaller than the tail read)", req)
+	}
 }
