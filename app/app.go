@@ -80,6 +80,9 @@ type App struct {
 	// reloadMu serializes reloads, so a flood of them builds one set of
 	// stores at a time.
 	reloadMu sync.Mutex
+	// registries remembers Feast registries read from object storage, so
+	// that a refresh of an unchanged one costs a metadata request.
+	registries *config.Registries
 
 	mu      sync.Mutex
 	cfg     *config.Config
@@ -137,13 +140,14 @@ func New(opts Options) (*App, error) {
 		opts.FirstRunSpread = 10 * time.Second
 	}
 	cfg := opts.Config
+	registries := &config.Registries{}
 	if cfg == nil {
 		var err error
-		if cfg, err = config.Load(opts.ConfigFile); err != nil {
+		if cfg, err = config.LoadWith(opts.ConfigFile, registries); err != nil {
 			return nil, err
 		}
 	}
-	a := &App{opts: opts, log: opts.Logger, reg: prometheus.NewRegistry(), results: map[viewKey]viewState{}, draining: map[*scheduler]bool{}, refs: reference.NewCache()}
+	a := &App{opts: opts, log: opts.Logger, reg: prometheus.NewRegistry(), results: map[viewKey]viewState{}, draining: map[*scheduler]bool{}, refs: reference.NewCache(), registries: registries}
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.metrics = metrics.New(a.reg, opts.Version)
 	a.reload = prometheus.NewGauge(prometheus.GaugeOpts{Name: metrics.ConfigReloadSuccess, Help: "Whether the last configuration reload attempt was successful."})
@@ -247,7 +251,7 @@ func (a *App) refreshLoop(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
-		cfg, err := config.Load(a.opts.ConfigFile)
+		cfg, err := config.LoadWith(a.opts.ConfigFile, a.registries)
 		if err != nil {
 			a.log.Warn("feast registry refresh: config does not load; keeping the running views", "err", err)
 			continue
@@ -288,7 +292,7 @@ func (a *App) Reload() error {
 	}
 	a.reloadMu.Lock()
 	defer a.reloadMu.Unlock()
-	cfg, err := config.Load(a.opts.ConfigFile)
+	cfg, err := config.LoadWith(a.opts.ConfigFile, a.registries)
 	var stores *Stores
 	var al *alerter
 	if err == nil {

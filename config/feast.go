@@ -41,7 +41,10 @@ func featureType(t feast.ValueType) string {
 // Redis address (the default 127.0.0.1:6379 and no url), the repo's
 // connection_string fills c.Online.Redis. Errors name feature_store.yaml or
 // the registry file.
-func discoverFeast(c *Config) []error {
+func discoverFeast(c *Config, reg *Registries) []error {
+	if reg == nil {
+		reg = &Registries{}
+	}
 	repoDir := c.Feast.Repo
 	if !filepath.IsAbs(repoDir) && c.File != "" {
 		repoDir = filepath.Join(filepath.Dir(c.File), repoDir)
@@ -53,11 +56,18 @@ func discoverFeast(c *Config) []error {
 	if repo.RegistryType != "file" {
 		return []error{fmt.Errorf("%s: registry_type %q: fsmon reads file registries only", repo.File, repo.RegistryType)}
 	}
-	if strings.Contains(repo.RegistryPath, "://") {
-		scheme, _, _ := strings.Cut(repo.RegistryPath, "://")
-		return []error{fmt.Errorf("%s: registry on %s://: fsmon reads local registry files only (copy it locally and point registry.path at the copy)", repo.File, scheme)}
+	var fviews []feast.View
+	switch scheme, _, _ := strings.Cut(repo.RegistryPath, "://"); {
+	case !strings.Contains(repo.RegistryPath, "://"):
+		fviews, err = feast.ReadRegistry(repo.RegistryPath, repo.Project, repo.Versioning)
+	case scheme == "s3" || scheme == "gs":
+		var data []byte
+		if data, err = reg.read(repo.RegistryPath, c.Offline.Parquet); err == nil {
+			fviews, err = feast.ParseRegistry(data, repo.RegistryPath, repo.Project, repo.Versioning)
+		}
+	default:
+		return []error{fmt.Errorf("%s: registry on %s://: fsmon reads registries from local files, s3:// and gs://", repo.File, scheme)}
 	}
-	fviews, err := feast.ReadRegistry(repo.RegistryPath, repo.Project, repo.Versioning)
 	if err != nil {
 		return []error{err}
 	}
@@ -151,13 +161,16 @@ func discoveredView(c *Config, repo *feast.Repo, fv feast.View) View {
 		v.OfflineMissing = fv.NoOfflineReason
 	case repo.OfflineType != "file" && repo.OfflineType != "dask":
 		v.OfflineMissing = fmt.Sprintf("offline_store type %q is not file", repo.OfflineType)
+	case IsURL(fv.Source.Path):
+		// On S3 or GCS: the source's URL is the view's own location.
+		v.Offline = &ViewOffline{Path: fv.Source.Path, TimestampColumn: fv.Source.TimestampField, S3Endpoint: fv.Source.S3Endpoint}
 	default:
 		p := fv.Source.Path
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(repo.Dir, p)
 		}
 		// View offline paths are relative to offline.parquet.root.
-		if root := c.Offline.Parquet.Root; root != "" {
+		if root := c.Offline.Parquet.Root; root != "" && !IsURL(root) {
 			if rel, err := filepath.Rel(root, p); err == nil {
 				p = rel
 			}

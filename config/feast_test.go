@@ -93,7 +93,8 @@ feature_views:
 	if d.SampleSize != 500 || *d.Checks.NullRate.Warn != 0.2 || *d.Checks.Coverage.Warn != 0.99 || d.Checks.Freshness.Crit == nil || *d.Checks.Freshness.Crit != 86400 {
 		t.Errorf("merged settings: sample %d checks %+v", d.SampleSize, d.Checks)
 	}
-	if s := byName["driver_stream"]; s.Offline != nil || !strings.Contains(s.OfflineMissing, "s3://") || s.Interval != DefaultInterval {
+	// A file source on S3 is the view's own location.
+	if s := byName["driver_stream"]; s.Offline == nil || s.Offline.Path != "s3://bucket/clicks.parquet" || s.Offline.TimestampColumn != "event_ts" || s.Interval != DefaultInterval {
 		t.Errorf("driver_stream %+v", s)
 	}
 	if x := byName["txn_stats"]; x.Offline == nil || filepath.Join(c.Offline.Parquet.Root, x.Offline.Path) != "/abs/txn.parquet" {
@@ -138,7 +139,7 @@ func TestDiscoverFeastErrors(t *testing.T) {
 	cases := []struct{ store, cfg, want string }{
 		{"project: feast_demo\nonline_store: {type: sqlite}\n", "feast: {repo: repo}\n", "feature_store.yaml"},
 		{"project: nope\nonline_store: {type: redis}\n", "feast: {repo: repo}\n", "registry.db: no feature views of project \"nope\""},
-		{"project: feast_demo\nregistry: s3://b/registry.db\nonline_store: {type: redis}\n", "feast: {repo: repo}\n", "registry on s3://"},
+		{"project: feast_demo\nregistry: hdfs://b/registry.db\nonline_store: {type: redis}\n", "feast: {repo: repo}\n", "registry on hdfs://"},
 		{demoStore, "feast: {repo: repo}\nfeature_views:\n  - name: txn_stats\n    entities: [merchant_id]\n", "differ from the join keys"},
 	}
 	for _, c := range cases {

@@ -72,6 +72,10 @@ func formatDuration(d time.Duration) string { return model.Duration(d).String() 
 // token_file, state_file, offline.parquet.root, feast.repo) are resolved
 // against the config file's directory.
 func Load(path string) (*Config, error) {
+	return load(path, nil)
+}
+
+func load(path string, reg *Registries) (*Config, error) {
 	data, err := readConfig(path)
 	if err != nil {
 		var pe *os.PathError
@@ -84,7 +88,7 @@ func Load(path string) (*Config, error) {
 		}
 		return nil, &Errors{{File: path, Msg: fmt.Sprintf("read config: %v", err)}}
 	}
-	return Parse(data, path)
+	return parse(data, path, func(c *Config) []error { return discoverFeast(c, reg) })
 }
 
 // readConfig reads at most MaxFileBytes+1 bytes of a regular file.
@@ -110,7 +114,7 @@ func readConfig(path string) ([]byte, error) {
 // Parse is Load on bytes: file names the config in messages and is the
 // base of relative paths (its directory; "" leaves paths as written).
 func Parse(data []byte, file string) (*Config, error) {
-	return parse(data, file, discoverFeast)
+	return parse(data, file, func(c *Config) []error { return discoverFeast(c, nil) })
 }
 
 // parse is Parse with the Feast discovery step passed in, so tests of the

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fsmon/fsmon/feast/feastpb"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -34,6 +35,8 @@ type FileSource struct {
 	// are relative to the feature repo).
 	Path           string
 	TimestampField string
+	// S3Endpoint is the source's s3_endpoint_override ("" when unset).
+	S3Endpoint string
 }
 
 // View is a feature view of the registry that writes to the online store.
@@ -72,6 +75,16 @@ func ReadRegistry(path string, project string, versioning bool) ([]View, error) 
 	views, err := parseRegistry(data, project, versioning)
 	if err != nil {
 		return nil, fmt.Errorf("Feast registry %s: %w", path, err)
+	}
+	return views, nil
+}
+
+// ParseRegistry is ReadRegistry on the bytes of a registry read from
+// elsewhere (object storage); name names it in errors.
+func ParseRegistry(data []byte, name, project string, versioning bool) ([]View, error) {
+	views, err := parseRegistry(data, project, versioning)
+	if err != nil {
+		return nil, fmt.Errorf("Feast registry %s: %w", name, err)
 	}
 	return views, nil
 }
@@ -254,12 +267,38 @@ func fileSource(ds *feastpb.DataSource) (*FileSource, string) {
 	if uri == "" {
 		return nil, fmt.Sprintf("file source %q has no path", ds.GetName())
 	}
-	if strings.Contains(uri, "://") {
-		scheme, _, _ := strings.Cut(uri, "://")
-		return nil, fmt.Sprintf("file source %q is on %s://, not a local path", ds.GetName(), scheme)
+	if scheme, _, ok := strings.Cut(uri, "://"); ok && scheme != "s3" && scheme != "gs" {
+		return nil, fmt.Sprintf("file source %q is on %s://, not a local path, S3 or GCS", ds.GetName(), scheme)
 	}
 	if ds.GetTimestampField() == "" {
 		return nil, fmt.Sprintf("file source %q has no timestamp_field", ds.GetName())
 	}
-	return &FileSource{Path: uri, TimestampField: ds.GetTimestampField()}, ""
+	return &FileSource{Path: uri, TimestampField: ds.GetTimestampField(), S3Endpoint: s3EndpointOverride(fo)}, ""
+}
+
+// s3EndpointOverride reads FileOptions.s3_endpoint_override (field 3 of
+// Feast's DataSource.FileOptions), which fsmon's trimmed copy of the proto
+// leaves among the unknown fields.
+func s3EndpointOverride(fo *feastpb.DataSource_FileOptions) string {
+	b := fo.ProtoReflect().GetUnknown()
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return ""
+		}
+		b = b[n:]
+		if num == 3 && typ == protowire.BytesType {
+			v, m := protowire.ConsumeBytes(b)
+			if m < 0 {
+				return ""
+			}
+			return string(v)
+		}
+		m := protowire.ConsumeFieldValue(num, typ, b)
+		if m < 0 {
+			return ""
+		}
+		b = b[m:]
+	}
+	return ""
 }

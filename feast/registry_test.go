@@ -57,7 +57,7 @@ func TestReadRegistry(t *testing.T) {
 	}
 
 	s := byName["driver_stream"]
-	if s.Kind != KindStreamFeatureView || s.TTL != time.Hour || s.Source != nil || !strings.Contains(s.NoOfflineReason, "s3://") {
+	if s.Kind != KindStreamFeatureView || s.TTL != time.Hour || s.Source == nil || s.Source.Path != "s3://bucket/clicks.parquet" || s.Source.TimestampField != "event_ts" {
 		t.Errorf("driver_stream = %+v", s)
 	}
 	b := byName["on_bigquery"]

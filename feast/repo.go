@@ -113,7 +113,7 @@ func LoadRepo(dir string) (*Repo, error) {
 
 func parseRepo(data []byte, dir string) (*Repo, error) {
 	var raw rawRepo
-	if err := yaml.Unmarshal(data, &raw); err != nil {
+	if err := yaml.Unmarshal([]byte(ExpandVars(string(data), os.LookupEnv)), &raw); err != nil {
 		return nil, err
 	}
 	r := &Repo{Dir: dir, Project: raw.Project, KeyVersion: DefaultKeyVersion, RegistryType: "file", OfflineType: "dask"}
@@ -259,4 +259,45 @@ func parseConnectionString(s string, c *RedisConn) error {
 		return errors.New("no host:port")
 	}
 	return nil
+}
+
+// ExpandVars replaces $NAME and ${NAME} with the value lookup gives, as
+// Feast does to feature_store.yaml (Python's os.path.expandvars): NAME is
+// letters, digits and underscores, and a variable lookup does not know is
+// left as written.
+func ExpandVars(s string, lookup func(string) (string, bool)) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' || i+1 >= len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		j, braced := i+1, s[i+1] == '{'
+		if braced {
+			j++
+		}
+		k := j
+		for k < len(s) && (s[k] == '_' || s[k] >= '0' && s[k] <= '9' || s[k] >= 'a' && s[k] <= 'z' || s[k] >= 'A' && s[k] <= 'Z') {
+			k++
+		}
+		name := s[j:k]
+		end := k
+		if braced {
+			if k >= len(s) || s[k] != '}' {
+				name = ""
+			}
+			end = k + 1
+		}
+		v, ok := "", false
+		if name != "" {
+			v, ok = lookup(name)
+		}
+		if !ok {
+			b.WriteByte(s[i])
+			continue
+		}
+		b.WriteString(v)
+		i = end - 1
+	}
+	return b.String()
 }

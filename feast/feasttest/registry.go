@@ -7,6 +7,7 @@ import (
 
 	"github.com/fsmon/fsmon/feast"
 	"github.com/fsmon/fsmon/feast/feastpb"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -46,6 +47,11 @@ func WriteRegistry(path string, views ...RegistryView) error {
 		if v.Source != nil {
 			src = &feastpb.DataSource{Type: 1, Name: v.Name + "_source", TimestampField: v.Source.TimestampField,
 				FileOptions: &feastpb.DataSource_FileOptions{Uri: v.Source.Path}}
+			if e := v.Source.S3Endpoint; e != "" {
+				// s3_endpoint_override, field 3 of Feast's FileOptions.
+				fo := src.FileOptions.ProtoReflect()
+				fo.SetUnknown(protowire.AppendString(protowire.AppendTag(nil, 3, protowire.BytesType), e))
+			}
 		}
 		var ttl *durationpb.Duration
 		if v.TTL > 0 {

@@ -32,3 +32,23 @@ func TestWriteRegistryReadBack(t *testing.T) {
 		t.Errorf("read back %+v\nwant %+v", got, want)
 	}
 }
+
+// TestS3SourceReadBack: a file source on S3 keeps its URL and its
+// s3_endpoint_override (field 3 of Feast's DataSource.FileOptions).
+func TestS3SourceReadBack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "registry.db")
+	v := feast.View{Name: "d", StoredName: "d", Project: "p", Kind: feast.KindFeatureView,
+		JoinKeys: []string{"id"}, JoinKeyTypes: []feast.ValueType{feast.Int64},
+		Features: []feast.FeatureSpec{{Name: "x", Type: feast.Double}},
+		Source:   &feast.FileSource{Path: "s3://feast/d/", TimestampField: "ts", S3Endpoint: "http://minio:9000"}}
+	if err := WriteRegistry(path, RegistryView{View: v}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := feast.ReadRegistry(path, "p", false)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("%v %v", got, err)
+	}
+	if s := got[0].Source; s == nil || *s != *v.Source {
+		t.Errorf("source %+v, want %+v", s, v.Source)
+	}
+}

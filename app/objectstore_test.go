@@ -1,0 +1,171 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/fsmon/fsmon/checks"
+	"github.com/fsmon/fsmon/config"
+	"github.com/fsmon/fsmon/feast"
+	"github.com/fsmon/fsmon/feast/feasttest"
+	"github.com/fsmon/fsmon/internal/gcstest"
+	"github.com/fsmon/fsmon/internal/pqwrite"
+	"github.com/fsmon/fsmon/internal/redistest"
+	"github.com/fsmon/fsmon/internal/s3test"
+)
+
+// feastObjectRepo writes one Feast view (driver_stats: 60 drivers in Redis
+// and in two Parquet files, 6 of them null online) and returns a repo dir
+// with the data under repo/data and a feature_store.yaml whose registry
+// and file sources are under base ("data" for local disk, or an s3:// or
+// gs:// URL where the caller uploads repo/data).
+func feastObjectRepo(t *testing.T, redisAddr string, now time.Time, base string) string {
+	t.Helper()
+	repo := t.TempDir()
+	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+	defer rdb.Close()
+	var rows []feasttest.Row
+	var pq [2][][]any
+	ts := now.Add(-20 * time.Minute)
+	for id := int64(1); id <= 60; id++ {
+		conv := feasttest.Double(float64(id) / 60)
+		if id%10 == 0 {
+			conv = feasttest.Null()
+		}
+		rows = append(rows, feasttest.Row{Entity: []feast.EntityValue{{Type: feast.Int64, Int: id}}, Event: ts,
+			Values: []feasttest.Field{{Name: "conv_rate", Value: conv}, {Name: "trips", Value: feasttest.Int64(id % 7)}}})
+		pq[id%2] = append(pq[id%2], []any{id, ts.Add(-time.Duration(id) * time.Second), float64(id) / 60, id % 7})
+	}
+	w := feasttest.Writer{Project: "ride", Version: 3}
+	if err := w.Write(context.Background(), rdb, "driver_stats", []string{"driver_id"}, rows); err != nil {
+		t.Fatal(err)
+	}
+	cols := []pqwrite.Column{{Name: "driver_id", Type: "int64"}, {Name: "event_timestamp", Type: "timestamp"},
+		{Name: "conv_rate", Type: "float64", Optional: true}, {Name: "trips", Type: "int64"}}
+	for i, p := range pq {
+		if err := pqwrite.Write(filepath.Join(repo, "data", "driver_stats", fmt.Sprintf("part-%d.parquet", i)), cols, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := feasttest.WriteRegistry(filepath.Join(repo, "data", "registry.pb"),
+		feasttest.RegistryView{View: feast.View{Name: "driver_stats", Project: "ride", JoinKeys: []string{"driver_id"},
+			JoinKeyTypes: []feast.ValueType{feast.Int64}, TTL: 24 * time.Hour,
+			Features: []feast.FeatureSpec{{Name: "conv_rate", Type: feast.Double}, {Name: "trips", Type: feast.Int64}},
+			Source:   &feast.FileSource{Path: base + "/driver_stats", TimestampField: "event_timestamp"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsy := fmt.Sprintf("project: ride\nregistry: ${FSMON_TEST_REGISTRY_BASE}/registry.pb\n"+
+		"online_store:\n  type: redis\n  connection_string: \"%s\"\noffline_store:\n  type: file\n", redisAddr)
+	if err := os.WriteFile(filepath.Join(repo, "feature_store.yaml"), []byte(fsy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return repo
+}
+
+// checkRepo runs one check pass over the repo with an fsmon config of
+// feast: {repo} plus extra.
+func checkRepo(t *testing.T, repo, extra string) []checks.Result {
+	t.Helper()
+	cfgPath := filepath.Join(t.TempDir(), "fsmon.yaml")
+	if err := os.WriteFile(cfgPath, []byte("feast: {repo: "+repo+"}\n"+extra), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := CheckOnce(context.Background(), cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+// sameResults compares two passes over the same data: same checks, same
+// statuses and values (freshness within the seconds between the passes).
+func sameResults(t *testing.T, local, remote []checks.Result) {
+	t.Helper()
+	key := func(r checks.Result) string {
+		return strings.Join([]string{r.FeatureView, r.Check, r.Feature, r.Store}, "/")
+	}
+	byKey := func(rs []checks.Result) map[string]checks.Result {
+		m := map[string]checks.Result{}
+		for _, r := range rs {
+			m[key(r)] = r
+		}
+		return m
+	}
+	l, r := byKey(local), byKey(remote)
+	var names []string
+	for k := range l {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	if len(l) != len(r) || len(l) == 0 {
+		t.Fatalf("local checks %v, remote %d checks", names, len(r))
+	}
+	for _, k := range names {
+		a, b := l[k], r[k]
+		if a.Status == checks.Error || b.Status != a.Status {
+			t.Errorf("%s: local %s %q %q, remote %s %q %q", k, a.Status, a.Message, a.Error, b.Status, b.Message, b.Error)
+			continue
+		}
+		if (a.Value == nil) != (b.Value == nil) {
+			t.Errorf("%s: local value %v, remote %v", k, a.Value, b.Value)
+			continue
+		}
+		tol := 1e-12
+		if a.Check == checks.KindFreshness {
+			tol = 30
+		}
+		if a.Value != nil && math.Abs(*a.Value-*b.Value) > tol {
+			t.Errorf("%s: local value %v, remote %v", k, *a.Value, *b.Value)
+		}
+	}
+}
+
+// TestFeastOnObjectStorage monitors a Feast repo whose registry and file
+// sources are on GCS (the emulator) and on S3 (SeaweedFS) with nothing but
+// feast: {repo} and endpoint settings, and wants the results of the same
+// data on local disk.
+func TestFeastOnObjectStorage(t *testing.T) {
+	srv := redistest.Start(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	t.Setenv("FSMON_TEST_REGISTRY_BASE", "data")
+	local := checkRepo(t, feastObjectRepo(t, srv.Addr, now, "data"), "")
+
+	t.Run("gcs", func(t *testing.T) {
+		gcs := gcstest.Start(t)
+		gcs.Bucket(t, "feast-prod")
+		repo := feastObjectRepo(t, srv.Addr, now, "gs://feast-prod/ride")
+		gcs.PutDir(t, "feast-prod", "ride", filepath.Join(repo, "data"))
+		os.RemoveAll(filepath.Join(repo, "data")) // only the bucket holds the data
+		t.Setenv("FSMON_TEST_REGISTRY_BASE", "gs://feast-prod/ride")
+		t.Setenv("STORAGE_EMULATOR_HOST", strings.TrimPrefix(strings.TrimSuffix(gcs.Endpoint(), "/storage/v1/"), "http://"))
+		sameResults(t, local, checkRepo(t, repo, ""))
+	})
+	t.Run("s3", func(t *testing.T) {
+		s3 := s3test.Start(t)
+		s3.Bucket(t, "feast-prod")
+		repo := feastObjectRepo(t, srv.Addr, now, "s3://feast-prod/ride")
+		s3.PutDir(t, "feast-prod", "ride", filepath.Join(repo, "data"))
+		os.RemoveAll(filepath.Join(repo, "data"))
+		t.Setenv("FSMON_TEST_REGISTRY_BASE", "s3://feast-prod/ride")
+		t.Setenv("AWS_ACCESS_KEY_ID", s3test.AccessKey)
+		t.Setenv("AWS_SECRET_ACCESS_KEY", s3test.SecretKey)
+		t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+		t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+		t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+		sameResults(t, local, checkRepo(t, repo, fmt.Sprintf("offline:\n  parquet:\n    s3: {endpoint: %q, region: us-east-1, path_style: true}\n", s3.Endpoint)))
+	})
+}
