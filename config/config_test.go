@@ -725,3 +725,28 @@ feature_views:
 		t.Errorf("drift = %+v, skew = %+v", v.Checks.Drift, v.Checks.Skew)
 	}
 }
+
+func TestObjectStorageKeys(t *testing.T) {
+	minimal, err := os.ReadFile("testdata/minimal.good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := parse([]byte(string(minimal)+"offline:\n  parquet:\n    root: s3://bucket/offline\n    s3: {endpoint: \"http://127.0.0.1:9000\", region: eu-west-1, path_style: true}\n    gcs: {endpoint: \"https://gcs.internal/storage/v1/\"}\n"), "/etc/fsmon/fsmon.yaml", noDiscover)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.Offline.Parquet
+	if p.Root != "s3://bucket/offline" || p.S3 != (S3{Endpoint: "http://127.0.0.1:9000", Region: "eu-west-1", PathStyle: true}) || p.GCS.Endpoint != "https://gcs.internal/storage/v1/" {
+		t.Errorf("parquet %+v", p)
+	}
+	for _, bad := range []struct{ yaml, want string }{
+		{"offline: {parquet: {root: \"hdfs://x/y\"}}\n", "1:27: offline.parquet.root"},
+		{"offline: {parquet: {s3: {endpoint: minio:9000}}}\n", "offline.parquet.s3.endpoint"},
+		{"offline: {parquet: {s3: {path_styl: true}}}\n", "path_style"},
+	} {
+		_, err := parse([]byte(bad.yaml), "f.yaml", noDiscover)
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: %v, want an error with %q", bad.yaml, err, bad.want)
+		}
+	}
+}
