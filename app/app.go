@@ -60,6 +60,10 @@ type Options struct {
 	Version Version
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// MaxConcurrent is how many views are checked at the same time
+	// (DefaultMaxConcurrent when 0): with the sample size it bounds the
+	// memory of serve (README, "Memory").
+	MaxConcurrent int
 	// FirstRunSpread bounds when a view's first run happens after start:
 	// views are spread by a hash of their name over [0, min(interval,
 	// FirstRunSpread)). Default 10s.
@@ -399,7 +403,7 @@ func (a *App) Stop(ctx context.Context) error {
 func (a *App) startLocked() {
 	a.gen++
 	gen := a.gen
-	s := newScheduler()
+	s := newScheduler(a.opts.MaxConcurrent)
 	a.sched = s
 	for _, v := range a.cfg.Views {
 		v := v

@@ -27,7 +27,7 @@ func CheckOnce(ctx context.Context, cfg *config.Config, only []string, log *slog
 	}
 	defer stores.Close()
 	out := make([][]checks.Result, len(views))
-	sem := make(chan struct{}, 2)
+	sem := make(chan struct{}, DefaultMaxConcurrent)
 	var wg sync.WaitGroup
 	for i, v := range views {
 		wg.Add(1)

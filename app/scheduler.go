@@ -10,6 +10,7 @@ import (
 // that runs of one view never overlap: a run that outlasts its interval
 // delays the next one instead of piling up.
 type scheduler struct {
+	slots    chan struct{} // one per run allowed at the same time
 	sched    context.Context
 	stopFn   context.CancelFunc
 	runs     context.Context
@@ -17,8 +18,13 @@ type scheduler struct {
 	wg       sync.WaitGroup
 }
 
-func newScheduler() *scheduler {
-	s := &scheduler{}
+// newScheduler returns a scheduler running at most maxConcurrent runs at
+// the same time (DefaultMaxConcurrent when <= 0).
+func newScheduler(maxConcurrent int) *scheduler {
+	if maxConcurrent <= 0 {
+		maxConcurrent = DefaultMaxConcurrent
+	}
+	s := &scheduler{slots: make(chan struct{}, maxConcurrent)}
 	s.sched, s.stopFn = context.WithCancel(context.Background())
 	s.runs, s.cancelFn = context.WithCancel(context.Background())
 	return s
@@ -29,7 +35,9 @@ func newScheduler() *scheduler {
 // groups), so that views with different offsets stay spread over the
 // interval. A run that outlasts its slot skips the slots it missed. Each
 // run gets a context that ends at the run's timeout (the interval) or on
-// abort.
+// abort. A run waits for one of the scheduler's slots; the wait counts in
+// its timeout (a run whose time is up before it gets a slot still runs,
+// on its expired context, so that it records a deadline result).
 func (s *scheduler) every(first, interval, offset time.Duration, fn func(ctx context.Context)) {
 	s.wg.Add(1)
 	go func() {
@@ -43,13 +51,23 @@ func (s *scheduler) every(first, interval, offset time.Duration, fn func(ctx con
 			case <-t.C:
 			}
 			ctx, cancel := context.WithTimeout(s.runs, interval)
-			fn(ctx)
+			select {
+			case s.slots <- struct{}{}:
+				fn(ctx)
+				<-s.slots
+			case <-ctx.Done():
+				fn(ctx)
+			}
 			cancel()
 			now := time.Now()
 			t.Reset(nextSlot(now, interval, offset).Sub(now))
 		}
 	}()
 }
+
+// DefaultMaxConcurrent is how many views serve checks at the same time
+// unless Options.MaxConcurrent says otherwise (as many as fsmon check).
+const DefaultMaxConcurrent = 2
 
 // nextSlot is the first time after now of the form offset + k·interval.
 func nextSlot(now time.Time, interval, offset time.Duration) time.Time {

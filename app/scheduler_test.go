@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+	"sync"
 	"testing"
 	"time"
 )
@@ -38,5 +40,36 @@ func TestViewOffsetsSpread(t *testing.T) {
 	}
 	if viewOffset(viewKey{"p", "a"}, 5*time.Minute) != viewOffset(viewKey{"p", "a"}, 5*time.Minute) {
 		t.Fatal("offset not stable")
+	}
+}
+
+// TestSchedulerBoundsConcurrentRuns: ten views due at once never run more
+// than maxConcurrent at the same time, and all of them run.
+func TestSchedulerBoundsConcurrentRuns(t *testing.T) {
+	s := newScheduler(3)
+	var mu sync.Mutex
+	running, peak, runs := 0, 0, 0
+	done := make(chan struct{}, 10)
+	for range 10 {
+		s.every(0, time.Hour, 0, func(ctx context.Context) {
+			mu.Lock()
+			running++
+			peak = max(peak, running)
+			mu.Unlock()
+			time.Sleep(20 * time.Millisecond)
+			mu.Lock()
+			running--
+			runs++
+			mu.Unlock()
+			done <- struct{}{}
+		})
+	}
+	for range 10 {
+		<-done
+	}
+	s.abort()
+	s.wait()
+	if peak != 3 || runs != 10 {
+		t.Errorf("peak %d concurrent runs of %d, want 3 of 10", peak, runs)
 	}
 }

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -178,9 +180,14 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "text", "report format: text or json")
 	output := fs.String("output", "", "write the report to this file instead of standard output")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up on checks still running after this long")
+	memLimit := addMemoryFlag(fs)
 	lf := addLogFlags(fs)
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	if err := setMemoryLimit(*memLimit); err != nil {
+		fmt.Fprintf(stderr, "fsmon check: %v\n", err)
+		return report.ExitUsage
 	}
 	var gate checks.Status
 	switch *failOn {
@@ -256,6 +263,33 @@ func writeReport(rep *report.Report, format, output string, stdout io.Writer) (e
 	return nil
 }
 
+// DefaultMemoryLimit is --memory.limit's default.
+const DefaultMemoryLimit = "1GiB"
+
+// addMemoryFlag adds --memory.limit.
+func addMemoryFlag(fs *flag.FlagSet) *string {
+	return fs.String("memory.limit", DefaultMemoryLimit, "soft memory limit of the Go runtime (GOMEMLIMIT), e.g. 512MiB, 2GiB; 0 turns it off; the GOMEMLIMIT environment variable wins over the default")
+}
+
+// setMemoryLimit applies --memory.limit through runtime/debug: the garbage
+// collector works harder as the heap nears it. GOMEMLIMIT in the
+// environment is kept unless the flag was changed from its default.
+func setMemoryLimit(v string) error {
+	if v == DefaultMemoryLimit && os.Getenv("GOMEMLIMIT") != "" {
+		return nil
+	}
+	if v == "0" {
+		debug.SetMemoryLimit(math.MaxInt64)
+		return nil
+	}
+	n, err := config.ParseBytes(v)
+	if err != nil {
+		return fmt.Errorf("--memory.limit: %w", err)
+	}
+	debug.SetMemoryLimit(n)
+	return nil
+}
+
 // webFlags are the exporter conventions shared by serve and demo.
 type webFlags struct {
 	listen, webConfig *string
@@ -275,6 +309,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, sighup 
 	file := fs.String("config", "fsmon.yaml", "config file")
 	shard := fs.String("shard", "", "check only this replica's views: i/n (i from 0; \"ordinal/n\" takes i from the -N suffix of $HOSTNAME); overrides the config's sharding")
 	wf := addWebFlags(fs)
+	maxConc := fs.Int("checks.max-concurrent", app.DefaultMaxConcurrent, "how many views are checked at the same time (with sample_size, it bounds memory)")
+	memLimit := addMemoryFlag(fs)
 	lf := addLogFlags(fs)
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -288,8 +324,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, sighup 
 		}
 		sh = &v
 	}
+	if *maxConc < 1 {
+		fmt.Fprintf(stderr, "fsmon serve: --checks.max-concurrent must be at least 1, not %d\n", *maxConc)
+		return report.ExitUsage
+	}
+	if err := setMemoryLimit(*memLimit); err != nil {
+		fmt.Fprintf(stderr, "fsmon serve: %v\n", err)
+		return report.ExitUsage
+	}
 	log := useLogger(lf.logger(stderr))
-	a, err := app.New(app.Options{ConfigFile: *file, ListenAddress: *wf.listen, WebConfigFile: *wf.webConfig, EnableLifecycle: *wf.lifecycle, Logger: log, Version: buildinfo.Get(), Shard: sh})
+	a, err := app.New(app.Options{ConfigFile: *file, ListenAddress: *wf.listen, WebConfigFile: *wf.webConfig, EnableLifecycle: *wf.lifecycle, Logger: log, Version: buildinfo.Get(), Shard: sh, MaxConcurrent: *maxConc})
 	if err != nil {
 		printConfigErrors(stderr, err)
 		return report.ExitUsage
