@@ -92,9 +92,6 @@ func NewS3(ctx context.Context, bucket string, o S3Options) (*S3, error) {
 	if o.Credentials != nil {
 		opts = append(opts, config.WithCredentialsProvider(o.Credentials))
 	}
-	if o.HTTPClient != nil {
-		opts = append(opts, config.WithHTTPClient(o.HTTPClient))
-	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("s3://%s: load AWS configuration: %w", bucket, err)
@@ -108,6 +105,9 @@ func NewS3(ctx context.Context, bucket string, o S3Options) (*S3, error) {
 			so.BaseEndpoint = aws.String(endpoint)
 		}
 		so.UsePathStyle = o.PathStyle
+		if o.HTTPClient != nil {
+			so.HTTPClient = o.HTTPClient
+		}
 		// S3-compatible servers differ in checksum support; fsmon only
 		// reads, and ranged reads carry no whole-object checksum.
 		so.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired

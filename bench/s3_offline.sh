@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Speed of the offline store on S3 (issue 9): a real SeaweedFS server, 10M
+# rows in 10 objects by default (FSMON_BENCH_ROWS to change); prints cold and
+# warm footer (null counts), the 100k-row window sample on S3 and on local
+# disk, request counts and bytes fetched against the chunk bytes needed.
+# Needs weed: FSMON_WEED, `weed` on PATH, or .ci/weed.sh's cached binary.
+set -euo pipefail
+cd "$(dirname "$0")/../parquetstore"
+FSMON_BENCH_ROWS="${FSMON_BENCH_ROWS:-10000000}" \
+  go test -run '^$' -bench BenchmarkS3Offline -benchtime 1x -timeout 30m .

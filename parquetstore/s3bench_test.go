@@ -1,0 +1,112 @@
+package parquetstore
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/fsmon/fsmon/internal/blob"
+	"github.com/fsmon/fsmon/internal/s3test"
+	"github.com/fsmon/fsmon/sample"
+)
+
+// BenchmarkS3Offline measures the speed targets on a real S3 server
+// (SeaweedFS): FSMON_BENCH_ROWS rows (default 10M) in 10 objects; cold and
+// warm footer (freshness and null counts), the 100k-row window sample
+// against the same sample from local disk, request counts and bytes
+// fetched. bench/s3_offline.sh runs it.
+func BenchmarkS3Offline(b *testing.B) {
+	rows := 10_000_000
+	if v, err := strconv.Atoi(os.Getenv("FSMON_BENCH_ROWS")); err == nil && v > 0 {
+		rows = v
+	}
+	srv := s3test.Start(b)
+	root := b.TempDir()
+	per := rows / 10
+	for f := range 10 {
+		writeParquet(b, filepath.Join(root, fmt.Sprintf("v/part-%d.parquet", f)), rowsRange(f*per, (f+1)*per, 100000), parquet.MaxRowsPerRowGroup(128*1024))
+	}
+	srv.Bucket(b, "bench")
+	srv.PutDir(b, "bench", "offline", root)
+	ct := &countingTransport{}
+	o := srv.Options()
+	o.HTTPClient = &http.Client{Transport: ct}
+	bk, err := blob.NewS3(context.Background(), "bench", o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	w := sample.Window{From: t0, To: t0.Add(time.Duration(rows) * time.Minute)}
+	b.ResetTimer()
+	for range b.N {
+		remote := newStore(b, "offline", "v", func(v *View) { v.Bucket = bk })
+		ct.reset()
+		start := time.Now()
+		if _, _, err := remote.NullCounts(ctx); err != nil {
+			b.Fatal(err)
+		}
+		cold := time.Since(start)
+		coldReq := ct.reset()
+		start = time.Now()
+		if _, _, err := remote.NullCounts(ctx); err != nil {
+			b.Fatal(err)
+		}
+		warm := time.Since(start)
+		warmReq := ct.reset()
+		start = time.Now()
+		s, err := remote.Sample(ctx, w, 100_000)
+		if err != nil || s.Len() != 100_000 {
+			b.Fatalf("sample: %v %v", s.Len(), err)
+		}
+		rs := time.Since(start)
+		ct.mu.Lock()
+		fetched := ct.bytes
+		ct.mu.Unlock()
+		sampleReq := ct.reset()
+		local := newStore(b, root, "v")
+		start = time.Now()
+		if _, err := local.Sample(ctx, w, 100_000); err != nil {
+			b.Fatal(err)
+		}
+		ls := time.Since(start)
+		need := neededBytes(b, root)
+		b.Logf("rows %d: null counts cold %v (%v), warm %v (%v); sample 100k S3 %v (%v, %d bytes), local %v; ratio %.2f; bytes fetched / needed chunk bytes %.2f",
+			rows, cold, coldReq, warm, warmReq, rs, sampleReq, fetched, ls, float64(rs)/float64(ls), float64(fetched)/float64(need))
+		b.ReportMetric(float64(cold.Microseconds())/1000, "cold-ms")
+		b.ReportMetric(float64(warm.Microseconds())/1000, "warm-ms")
+		b.ReportMetric(float64(rs.Microseconds())/1000, "s3-sample-ms")
+		b.ReportMetric(float64(ls.Microseconds())/1000, "local-sample-ms")
+	}
+}
+
+// neededBytes is the compressed size of the column chunks a whole-window
+// sample of every row group reads (timestamp, entity and the features).
+func neededBytes(b *testing.B, root string) int64 {
+	var n int64
+	files, _ := filepath.Glob(filepath.Join(root, "v", "*.parquet"))
+	for _, p := range files {
+		f, err := os.Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, _ := f.Stat()
+		pf, err := parquet.OpenFile(f, st.Size())
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, rg := range pf.Metadata().RowGroups {
+			for _, c := range rg.Columns {
+				n += c.MetaData.TotalCompressedSize
+			}
+		}
+		f.Close()
+	}
+	return n
+}
