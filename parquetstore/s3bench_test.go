@@ -79,6 +79,20 @@ func BenchmarkS3Offline(b *testing.B) {
 		need := neededBytes(b, root)
 		b.Logf("rows %d: null counts cold %v (%v), warm %v (%v); sample 100k S3 %v (%v, %d bytes), local %v; ratio %.2f; bytes fetched / needed chunk bytes %.2f",
 			rows, cold, coldReq, warm, warmReq, rs, sampleReq, fetched, ls, float64(rs)/float64(ls), float64(fetched)/float64(need))
+		// 20 ms added to every request (before it is sent), a fresh store
+		// so that footers are read again too.
+		slow := o
+		slow.HTTPClient = &http.Client{Transport: delayTransport{20 * time.Millisecond}}
+		sb, err := blob.NewS3(ctx, "bench", slow)
+		if err != nil {
+			b.Fatal(err)
+		}
+		slowStore := newStore(b, "offline", "v", func(v *View) { v.Bucket = sb })
+		start = time.Now()
+		if _, err := slowStore.Sample(ctx, w, 100_000); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("sample 100k with 20 ms per request, cold footers: %v", time.Since(start))
 		b.ReportMetric(float64(cold.Microseconds())/1000, "cold-ms")
 		b.ReportMetric(float64(warm.Microseconds())/1000, "warm-ms")
 		b.ReportMetric(float64(rs.Microseconds())/1000, "s3-sample-ms")
@@ -109,4 +123,12 @@ func neededBytes(b *testing.B, root string) int64 {
 		f.Close()
 	}
 	return n
+}
+
+// delayTransport adds a fixed latency to every request.
+type delayTransport struct{ d time.Duration }
+
+func (t delayTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	time.Sleep(t.d)
+	return http.DefaultTransport.RoundTrip(r)
 }
