@@ -325,6 +325,11 @@ func (d *decoder) config(root *yaml.Node, c *Config, st *state) {
 		names[rep.Name] = true
 		c.Online.Replicas = append(c.Online.Replicas, rep)
 	}
+	if n := online.get("replicas"); !isNull(n) && len(c.Online.Replicas) > 0 {
+		// Decoded and validated, but no check reads them yet: refuse
+		// rather than silently ignore them.
+		d.errorf(online.keys["replicas"], "online.replicas: cross-region replicas are not checked yet; remove the key")
+	}
 
 	offline := d.mapping(top.get("offline"), "offline", "parquet")
 	parquet := d.mapping(offline.get("parquet"), "offline.parquet", "root", "max_read_bytes", "s3", "gcs")
