@@ -545,7 +545,14 @@ func RunView(ctx context.Context, s *Stores, v config.View, now time.Time) []che
 	return runChecks(ctx, v, on, off, now, s.References)
 }
 
+// runChecks collects a view's samples and runs every check kind on them. A
+// panic in a store read or a check is recovered (PanicError) and becomes
+// error results: the daemon keeps running and `fsmon check` exits 3.
 func runChecks(ctx context.Context, v config.View, on sample.Online, off sample.Offline, now time.Time, refs func(context.Context, config.View) map[string]*checks.Ref) []checks.Result {
+	return runChecksWith(ctx, v, on, off, now, refs, checks.RunKind)
+}
+
+func runChecksWith(ctx context.Context, v config.View, on sample.Online, off sample.Offline, now time.Time, refs func(context.Context, config.View) map[string]*checks.Ref, run func(*checks.Input, string) []checks.Result) []checks.Result {
 	in, times := collectTimed(ctx, v, on, off, now)
 	if refs != nil {
 		in.References = refs(ctx, v)
@@ -553,7 +560,7 @@ func runChecks(ctx context.Context, v config.View, on sample.Online, off sample.
 	var out []checks.Result
 	for _, k := range checks.Kinds() {
 		start := time.Now()
-		rs := checks.RunKind(in, k)
+		rs, _ := runKindGuarded(in, k, run)
 		d := times.of(k) + time.Since(start)
 		for i := range rs {
 			rs[i].Duration = d

@@ -59,7 +59,9 @@ func collectTimed(ctx context.Context, v config.View, on sample.Online, off samp
 		n = 10000
 	}
 	if on != nil {
-		timed(&t.onlineSample, func() { in.Online, in.OnlineErr = on.Sample(ctx, n) })
+		timed(&t.onlineSample, func() {
+			guard(&in.OnlineErr, "online sample", func() { in.Online, in.OnlineErr = on.Sample(ctx, n) })
+		})
 		if in.OnlineErr == nil {
 			noteFuture(in.Online, now, v.FutureTolerance)
 		}
@@ -69,14 +71,20 @@ func collectTimed(ctx context.Context, v config.View, on sample.Online, off samp
 	if off == nil || v.Offline == nil {
 		return in, t
 	}
-	timed(&t.footer, func() { in.Footer, in.FooterErr = off.Footer(ctx) })
+	timed(&t.footer, func() {
+		guard(&in.FooterErr, "offline footer", func() { in.Footer, in.FooterErr = off.Footer(ctx) })
+	})
 	w := sample.Window{From: now.Add(-v.Offline.Window), To: now}
-	timed(&t.offlineSample, func() { in.Offline, in.OfflineErr = off.Sample(ctx, w, n) })
+	timed(&t.offlineSample, func() {
+		guard(&in.OfflineErr, "offline sample", func() { in.Offline, in.OfflineErr = off.Sample(ctx, w, n) })
+	})
 
 	if in.OfflineErr == nil && on != nil && len(v.Entities) > 0 {
 		in.CoverageQuery = freshEntities(in.Offline, v.TTL, now)
 		if len(in.CoverageQuery) > 0 {
-			timed(&t.lookup, func() { in.Covered, in.CoveredErr = on.Lookup(ctx, in.CoverageQuery) })
+			timed(&t.lookup, func() {
+				guard(&in.CoveredErr, "online lookup", func() { in.Covered, in.CoveredErr = on.Lookup(ctx, in.CoverageQuery) })
+			})
 			if in.CoveredErr == nil && in.Covered.Len() != len(in.CoverageQuery) {
 				in.CoveredErr = fmt.Errorf("online lookup returned %d rows for %d entities", in.Covered.Len(), len(in.CoverageQuery))
 			}
@@ -92,7 +100,9 @@ func collectTimed(ctx context.Context, v config.View, on sample.Online, off samp
 			qs = append(qs, sample.AsOf{Entity: in.Online.Entities[i], Time: asOfTime(in.Online.Times[i])})
 		}
 		if len(qs) > 0 {
-			timed(&t.asOf, func() { in.AsOf, in.AsOfErr = off.AsOf(ctx, qs) })
+			timed(&t.asOf, func() {
+				guard(&in.AsOfErr, "offline as-of lookup", func() { in.AsOf, in.AsOfErr = off.AsOf(ctx, qs) })
+			})
 			if in.AsOfErr == nil && in.AsOf.Len() != len(qs) {
 				in.AsOfErr = fmt.Errorf("offline as-of lookup returned %d rows for %d entities", in.AsOf.Len(), len(qs))
 			}

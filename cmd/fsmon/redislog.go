@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	stdlog "log"
 	"log/slog"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -22,5 +24,19 @@ func (r redisLog) Printf(_ context.Context, format string, v ...any) {
 // and nowhere else.
 func useLogger(log *slog.Logger) *slog.Logger {
 	redis.SetLogger(redisLog{log})
+	stdlog.SetFlags(0)
+	stdlog.SetPrefix("")
+	stdlog.SetOutput(stdLog{log})
 	return log
+}
+
+// stdLog routes the standard log package (parquet-go prints its warnings,
+// such as "WARNING: DECIMAL annotated with Int64 ...", through it) to the
+// warn level of the process's logger, so every line on standard error is
+// structured.
+type stdLog struct{ log *slog.Logger }
+
+func (s stdLog) Write(p []byte) (int, error) {
+	s.log.Warn("library log", "text", strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }
