@@ -23,12 +23,36 @@
 // came from, and a shard that cannot be read is an error for its part only.
 // Lookups are grouped by hash slot and pipelined per node.
 //
-// SCAN starts at cursor 0 every time. Redis returns keys in hash-table
-// bucket order, which depends on a hash of the key only: a sample is
-// unrelated to entity ids, values or write times, but while the keyspace is
-// unchanged every run sees the same entities (a fixed panel, not a fresh
-// random draw). When the population holds at most n entities the sample is
-// all of it and Complete is true.
+// # Which entities a sample holds
+//
+// SCAN starts at a random cursor on every run and wraps: it walks Redis'
+// hash table from a uniformly random bucket to the end, then from bucket 0
+// back to where it began, stopping as soon as it has n entities (or at the
+// key budget). Redis places a key in the bucket given by a keyed hash
+// (SipHash with a random per-process seed) of its name, so the bucket order
+// is a pseudo-random permutation of the keys, unrelated to entity ids,
+// values or write times. A run's sample is therefore a run of consecutive
+// buckets from a random start in a random order of the keys: statistically
+// a systematic sample of a random permutation, which behaves like a simple
+// random sample of n of the N entities. In particular:
+//
+//   - every entity has the same chance n/N of being in a run's sample, so
+//     rates (null rate, coverage, consistency) are unbiased estimates of
+//     the population's, and the Wilson intervals fsmon reports for them
+//     (which assume such a sample) hold;
+//   - two runs overlap by n/N of their entities on average (two random arcs
+//     of length n/N on a circle share (n/N)² of it): with 10,000 of 1,000,000
+//     entities, about 1%; over k runs an entity is seen with probability
+//     1 − (1 − n/N)^k, so problems confined to a few entities are found in
+//     time instead of never;
+//   - the permutation stays fixed while Redis runs (a restart or a rehash
+//     reshuffles it), so entities whose keys share a bucket are always
+//     sampled together: a negligible clustering at load factor ≈ 1;
+//   - when the population holds at most n entities, the sample is all of it
+//     and Complete is true, whatever the start.
+//
+// SCAN may return a key twice (while Redis rehashes, and the start bucket
+// once more at the wrap); duplicates are dropped.
 //
 // # Load on Redis
 //

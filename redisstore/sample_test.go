@@ -470,3 +470,70 @@ func TestViewErrors(t *testing.T) {
 		t.Error("New without address succeeded")
 	}
 }
+
+// TestSampleMoves checks that successive samples start at random SCAN
+// cursors: they hold different entities, each complete and without
+// duplicates, and a sample as large as the population still holds all of
+// it whatever the start (the scan wraps through cursor 0).
+func TestSampleMoves(t *testing.T) {
+	srv := start(t)
+	loadMany(t, srv.Addr, 5000)
+	s := newStore(t, Options{Addr: srv.Addr})
+	vs := newView(t, s, manyView())
+	var sets []map[sample.Entity]bool
+	for run := 0; run < 4; run++ {
+		smp, err := vs.Sample(context.Background(), 200)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set := map[sample.Entity]bool{}
+		for _, e := range smp.Entities {
+			if set[e] {
+				t.Fatalf("run %d: entity sampled twice", run)
+			}
+			set[e] = true
+		}
+		if len(set) != 200 {
+			t.Fatalf("run %d: %d entities, want 200", run, len(set))
+		}
+		sets = append(sets, set)
+	}
+	// Two samples of 200 of 5000 share 200·200/5000 = 8 entities on
+	// average; the same panel every run would share all 200.
+	for i := 1; i < len(sets); i++ {
+		common := 0
+		for e := range sets[i] {
+			if sets[0][e] {
+				common++
+			}
+		}
+		if common > 100 {
+			t.Errorf("runs 0 and %d share %d of 200 entities: the sample does not move", i, common)
+		}
+	}
+	for run := 0; run < 5; run++ {
+		all, err := vs.Sample(context.Background(), 5000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[sample.Entity]bool{}
+		for _, e := range all.Entities {
+			seen[e] = true
+		}
+		if len(seen) != 5000 || all.Len() != 5000 || !all.Complete {
+			t.Fatalf("run %d: whole population gave %d distinct of %d rows, complete %v", run, len(seen), all.Len(), all.Complete)
+		}
+	}
+}
+
+func TestScanPassed(t *testing.T) {
+	// With a table of 8 buckets Redis visits cursors 0 4 2 6 1 5 3 7.
+	order := []uint64{0, 4, 2, 6, 1, 5, 3, 7}
+	for i, start := range order {
+		for j, c := range order {
+			if got := scanPassed(c, start); got != (j >= i) {
+				t.Errorf("scanPassed(%d, %d) = %v, want %v", c, start, got, j >= i)
+			}
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
+	"math/rand/v2"
 	"sort"
 	"sync"
 
@@ -14,8 +16,8 @@ import (
 	"github.com/fsmon/fsmon/sample"
 )
 
-// Sample implements sample.Online. It SCANs the view's key pattern from
-// cursor 0, reads matching keys in pipelined batches and keeps the
+// Sample implements sample.Online. It SCANs the view's key pattern from a
+// random cursor (wrapping through 0 back to it), reads matching keys in pipelined batches and keeps the
 // entities that hold the view's event timestamp, until it has n of them,
 // the key budget is spent, or ctx's deadline passes. A deadline with rows
 // gathered returns them with Complete false and a Problems note; a deadline
@@ -34,10 +36,9 @@ import (
 // call), so a pattern matching few keys of a large keyspace stops at the
 // budget instead of walking all of it; keys already returned are still read.
 //
-// SCAN order follows Redis' hash table buckets, i.e. a hash of the key: the
-// sample is unrelated to key names, values or write times, but it is the
-// same entities on every run while the keyspace is unchanged (a fixed panel
-// rather than a fresh draw).
+// SCAN order follows Redis' hash table buckets, i.e. a hash of the key, and
+// every run starts at a random bucket: successive runs see different
+// entities (see the package documentation for the statistics of it).
 func (vs *ViewSampler) Sample(ctx context.Context, n int) (*sample.Sample, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("sample view %q: sample size %d is not positive", vs.v.Name, n)
@@ -261,7 +262,8 @@ func (vs *ViewSampler) finish(ctx context.Context, n int, scans []*shardScan, pa
 }
 
 // shardScan samples one node (the one server, or one shard's read node):
-// SCAN from cursor 0 and pipelined reads, resumable with a larger target.
+// SCAN from a random cursor and pipelined reads, resumable with a larger
+// target.
 type shardScan struct {
 	vs     *ViewSampler
 	scan   redis.UniversalClient // SCAN goes here
@@ -277,11 +279,22 @@ type shardScan struct {
 	pending  []target
 	leftover []readRow // rows read after the target was reached
 	cursor   uint64
-	scanDone bool // SCAN returned cursor 0
+	start    uint64 // the random cursor SCAN started from
+	wrapped  bool   // SCAN passed cursor 0 and went on from the start of the table
+	scanDone bool   // SCAN came back to where it started
 	calls    int
 	badKeys  int
 	stop     stopReason
 	err      error
+}
+
+// scanPassed reports whether SCAN cursor c is at or beyond start in SCAN's
+// order. Redis walks its hash table by incrementing the bit-reversed
+// cursor, so cursors compare in the order of their reversed bits. A random
+// start carries bits above the table's mask; they only make the scan visit
+// start's own bucket a second time (its keys are deduplicated).
+func scanPassed(c, start uint64) bool {
+	return bits.Reverse64(c) >= bits.Reverse64(start)
 }
 
 // readRow is a target with what was read for it.
@@ -295,8 +308,9 @@ func (vs *ViewSampler) newShardScan(scan, read redis.UniversalClient, addr strin
 	if budget > 0 && budget < count {
 		count = budget
 	}
+	start := rand.Uint64()
 	return &shardScan{vs: vs, scan: scan, read: read, addr: addr, budget: budget, lim: lim, count: count,
-		b: newBuilder(&vs.v, capacity), seen: map[string]struct{}{}}
+		b: newBuilder(&vs.v, capacity), seen: map[string]struct{}{}, cursor: start, start: start}
 }
 
 // exhausted reports whether the shard's whole population has been read.
@@ -397,7 +411,14 @@ func (sh *shardScan) run(ctx context.Context, target int) {
 			sh.pending = append(sh.pending, t)
 		}
 		sh.cursor = next
-		if next == 0 {
+		switch {
+		case next == 0 && (sh.start == 0 || sh.wrapped):
+			sh.scanDone = true
+		case next == 0:
+			// The end of the table: go on from its start up to where
+			// this scan began.
+			sh.wrapped = true
+		case sh.wrapped && scanPassed(next, sh.start):
 			sh.scanDone = true
 		}
 		if err := sh.flush(ctx, false, target); err != nil {
