@@ -8,6 +8,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
@@ -391,6 +392,12 @@ func (sh *shardScan) run(ctx context.Context, target int) {
 			return
 		}
 		keys, next, err := sh.scan.Scan(ctx, sh.cursor, pattern, int64(sh.count)).Result()
+		if err != nil && sh.calls == 0 && sh.start != 0 && strings.Contains(err.Error(), "invalid cursor") {
+			// A server that only takes cursors it handed out (not Redis
+			// itself; miniredis, some proxies) scans from 0 instead.
+			sh.cursor, sh.start = 0, 0
+			keys, next, err = sh.scan.Scan(ctx, 0, pattern, int64(sh.count)).Result()
+		}
 		if err != nil {
 			sh.err = fmt.Errorf("scan %q on %s: %w", pattern, sh.addr, err)
 			return
