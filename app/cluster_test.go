@@ -334,19 +334,32 @@ func TestClusterFailover(t *testing.T) {
 	}
 
 	// A master dies: runs go on, its shard is an error until its replica
-	// is promoted, and then every shard is read again.
+	// is promoted, and then every shard is read again. The replica is kept
+	// from promoting itself (with cluster-node-timeout 1000 it could do so
+	// between two runs, and no run would see the shard down); it takes over
+	// once a run has reported the dead shard.
 	dead := fx.c.Masters(t)[1]
+	heir := fx.c.ReplicaOf(t, dead)
+	heirClient := redistest.Client(t, heir)
+	if err := heirClient.Do(ctx, "CONFIG", "SET", "cluster-replica-no-failover", "yes").Err(); err != nil {
+		t.Fatal(err)
+	}
 	fx.c.Server(t, dead).Stop()
 	sawDown := false
-	recovered := false
-	for i := 0; i < 40 && !recovered; i++ {
+	for i := 0; i < 20 && !sawDown; i++ {
 		rs, at = nextRun(t, a, at)
-		n := noDataProblem(t, rs, fmt.Sprintf("run %d after killing %s", i, dead))
-		sawDown = sawDown || n > 0
-		recovered = sawDown && n == 0
+		sawDown = noDataProblem(t, rs, fmt.Sprintf("run %d after killing %s", i, dead)) > 0
 	}
 	if !sawDown {
-		t.Error("no run saw the killed master's shard as unreadable")
+		t.Fatal("no run saw the killed master's shard as unreadable")
+	}
+	if err := heirClient.Do(ctx, "CLUSTER", "FAILOVER", "TAKEOVER").Err(); err != nil {
+		t.Fatal(err)
+	}
+	recovered := false
+	for i := 0; i < 20 && !recovered; i++ {
+		rs, at = nextRun(t, a, at)
+		recovered = noDataProblem(t, rs, fmt.Sprintf("run %d after the takeover by %s", i, heir)) == 0
 	}
 	if !recovered {
 		t.Fatal("the shards were not all read again after the failover")
