@@ -139,9 +139,25 @@ func TestSentinel(t *testing.T) {
 	}
 	redistest.WaitSynced(t, m.Addr, 1)
 	sc := redistest.Client(t, sn.Addr)
-	waitUntil(t, 20*time.Second, "sentinel to discover the replica", func() bool {
+	// Wait until Sentinel sees the replica as healthy (the store skips a
+	// replica flagged down or disconnected, or whose link is not up, and
+	// would read the primary instead).
+	waitUntil(t, 20*time.Second, "sentinel to see the replica healthy", func() bool {
 		rs, err := sc.Do(ctx, "SENTINEL", "REPLICAS", "fsm").Slice()
-		return err == nil && len(rs) == 1
+		if err != nil || len(rs) != 1 {
+			return false
+		}
+		kv, ok := rs[0].([]any) // RESP2: field, value, field, value, ...
+		if !ok {
+			return false
+		}
+		f := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			k, _ := kv[i].(string)
+			v, _ := kv[i+1].(string)
+			f[k] = v
+		}
+		return f["flags"] == "slave" && f["master-link-status"] == "ok"
 	})
 
 	view := View{Name: "sn", Layout: LayoutHash, Key: "sn:{id}", Entities: []string{"id"}, TimestampField: "ts", Features: shardFeatures}
