@@ -364,7 +364,12 @@ func (sh *shardScan) run(ctx context.Context, target int) {
 		return fmt.Errorf("read %d %s of view %q on %s: %w", min(len(sh.pending), s.opts.BatchSize), vs.lay.typeName(), vs.v.Name, sh.addr, err)
 	}
 	for {
-		if sh.b.smp.Len() >= target && !sh.exhausted() {
+		// Full: stop, unless the scan is on its last leg (wrapped past the
+		// end of the table) with no key waiting: then go on to where it
+		// began, so that a sample holding the whole population is known to
+		// be complete whatever the start. A key found on the way ends it.
+		if sh.b.smp.Len() >= target && !sh.exhausted() &&
+			(!sh.wrapped || len(sh.pending) > 0 || len(sh.leftover) > 0) {
 			sh.stop = stopFull
 			return
 		}
