@@ -125,6 +125,14 @@ func TestFeastRepoOnly(t *testing.T) {
 	byView := map[string][]checks.Result{}
 	for _, r := range rs {
 		byView[r.FeatureView] = append(byView[r.FeatureView], r)
+		if r.Feature == "tags" && r.Store == checks.StoreOffline {
+			// The registry lists tags but the file source written here has
+			// no such column: a config error naming the registry.
+			if r.Status != checks.Error || !strings.Contains(r.Error, "registry.db: feature \"tags\": no column tags") {
+				t.Errorf("tags offline: %v %q", r.Status, r.Error)
+			}
+			continue
+		}
 		if r.Status == checks.Error {
 			t.Errorf("error result: %+v", r)
 		}

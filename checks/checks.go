@@ -56,8 +56,10 @@ func RunKind(in *Input, kind string) []Result {
 		return nil
 	}
 	out := f(in)
+	fs := findFaults(in)
 	for i := range out {
 		out[i].At = in.Now
+		applyFaults(fs, &out[i])
 		attachReads(in, &out[i])
 		sanitize(&out[i])
 	}

@@ -292,8 +292,18 @@ func TestExample(t *testing.T) {
 	if *v.Offline != (ViewOffline{Path: "driver_stats/**/*.parquet", TimestampColumn: "event_timestamp", Window: 7 * 24 * time.Hour}) {
 		t.Errorf("offline = %+v", *v.Offline)
 	}
-	if !reflect.DeepEqual(v.Features, []Feature{{Name: "conv_rate", Type: "float64"}, {Name: "city", Type: "string"}}) {
+	var names []Feature
+	for _, f := range v.Features {
+		if f.Pos.Line == 0 || !strings.HasSuffix(f.Pos.File, ".yaml") {
+			t.Errorf("feature %s has no position: %+v", f.Name, f.Pos)
+		}
+		names = append(names, Feature{Name: f.Name, Type: f.Type})
+	}
+	if !reflect.DeepEqual(names, []Feature{{Name: "conv_rate", Type: "float64"}, {Name: "city", Type: "string"}}) {
 		t.Errorf("features = %+v", v.Features)
+	}
+	if v.Pos.Key.Line <= v.Pos.View.Line || v.Pos.Path.Line <= v.Pos.Key.Line || v.Pos.TimestampColumn.Line == 0 {
+		t.Errorf("positions of the view's parts: %+v", v.Pos)
 	}
 	want := Checks{
 		Freshness:   thr(ptr(2*3600), ptr(25*3600)),
@@ -346,7 +356,7 @@ func TestLayouts(t *testing.T) {
 	if eu.Online != (ViewOnline{Layout: LayoutHash, Key: "u:{user_id}", TimestampField: "ts"}) || eu.Offline.Window != 30*24*time.Hour {
 		t.Errorf("user_features_eu online, offline = %+v, %+v", eu.Online, eu.Offline)
 	}
-	if !reflect.DeepEqual(eu.Features, []Feature{{Name: "age", Type: "int32"}}) {
+	if len(eu.Features) != 1 || eu.Features[0].Name != "age" || eu.Features[0].Type != "int32" {
 		t.Errorf("aliased features = %+v", eu.Features)
 	}
 	if got := eu.Checks.Consistency; *got.Warn != 1 || *got.Crit != 0.999 {
@@ -446,7 +456,7 @@ feature_views:
 		d.Features = []Feature{{Name: "conv_rate", Type: "float32"}}
 		d.Checks = Checks{} // whatever discovery does, the config's thresholds win
 		orders := View{Name: "orders", Project: "demo", Source: "feast", Entities: []string{"order_id"},
-			Online: ViewOnline{Layout: LayoutFeast}, Features: []Feature{{Name: "amount", Type: "float64"}, {Name: "blob", Type: ""}},
+			Online: ViewOnline{Layout: LayoutFeast}, Features: []Feature{{Name: "amount", Type: "float64"}, {Name: "blob"}},
 			Offline: &ViewOffline{Path: "orders.parquet", TimestampColumn: "ts"}}
 		c.Views = []View{d, orders}
 		return []error{errors.New("view \"trips\": offline source is not a file source")}

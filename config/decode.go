@@ -25,6 +25,15 @@ type decoder struct {
 	errs Errors
 }
 
+// pos is the position of n in the file (Line 0 when n is nil).
+func (d *decoder) pos(n *yaml.Node) Position {
+	p := Position{File: d.file}
+	if n = resolve(n); n != nil {
+		p.Line, p.Column = n.Line, n.Column
+	}
+	return p
+}
+
 // errorf records a problem at n's position (n may be nil: no position).
 func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
 	if len(d.errs) > maxErrors {

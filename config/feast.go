@@ -152,8 +152,10 @@ func discoveredView(c *Config, repo *feast.Repo, fv feast.View) View {
 	for _, t := range fv.JoinKeyTypes {
 		v.Feast.JoinKeyTypes = append(v.Feast.JoinKeyTypes, t.String())
 	}
+	reg := Position{File: "Feast registry " + repo.RegistryPath}
+	v.Pos = ViewPositions{View: reg, Key: reg, TimestampField: reg, Path: reg, TimestampColumn: reg}
 	for _, f := range fv.Features {
-		v.Features = append(v.Features, Feature{Name: f.Name, Type: featureType(f.Type)})
+		v.Features = append(v.Features, Feature{Name: f.Name, Type: featureType(f.Type), Pos: reg})
 		v.Feast.FeatureTypes[f.Name] = f.Type.String()
 	}
 	switch {
@@ -184,6 +186,12 @@ func discoveredView(c *Config, repo *feast.Repo, fv feast.View) View {
 func mergeView(dv, cv View) View {
 	v := dv
 	v.Line, v.Column = cv.Line, cv.Column // lets finish find the listed checks
+	v.Pos.View = cv.Pos.View
+	for _, p := range []struct{ to, from *Position }{{&v.Pos.Path, &cv.Pos.Path}, {&v.Pos.TimestampColumn, &cv.Pos.TimestampColumn}} {
+		if p.from.Line > 0 {
+			*p.to = *p.from
+		}
+	}
 	if cv.TTL != 0 {
 		v.TTL = cv.TTL
 	}
@@ -220,8 +228,18 @@ func mergeView(dv, cv View) View {
 		}
 		v.Features = nil
 		for _, f := range cv.Features {
-			if f.Type == "" {
-				f.Type = known[f.Name]
+			t, ok := known[f.Name]
+			if !ok {
+				names := make([]string, 0, len(dv.Features))
+				for _, k := range dv.Features {
+					names = append(names, k.Name)
+				}
+				f.Unknown = fmt.Sprintf("feature %q is not in the Feast registry's schema of view %s (it has: %s)", f.Name, dv.Name, strings.Join(names, ", "))
+				if f.Type == "" {
+					f.Type = "other"
+				}
+			} else if f.Type == "" {
+				f.Type = t
 			}
 			v.Features = append(v.Features, f)
 		}

@@ -694,6 +694,8 @@ func (d *decoder) view(n *yaml.Node, path string, feast bool) (View, *viewSrc) {
 	}
 	v.Online.Key = d.str(on.get("key"), path+".online.key")
 	v.Online.TimestampField = d.str(on.get("timestamp_field"), path+".online.timestamp_field")
+	v.Pos.View = d.pos(f.node)
+	v.Pos.Key, v.Pos.TimestampField = d.pos(on.at("key")), d.pos(on.at("timestamp_field"))
 
 	if f.has("offline") {
 		off := d.mapping(f.get("offline"), path+".offline", "path", "timestamp_column", "window")
@@ -701,6 +703,7 @@ func (d *decoder) view(n *yaml.Node, path string, feast bool) (View, *viewSrc) {
 		v.Offline = &ViewOffline{}
 		v.Offline.Path = d.str(off.get("path"), path+".offline.path")
 		v.Offline.TimestampColumn = d.str(off.get("timestamp_column"), path+".offline.timestamp_column")
+		v.Pos.Path, v.Pos.TimestampColumn = d.pos(off.at("path")), d.pos(off.at("timestamp_column"))
 		if w, ok := d.duration(off.get("window"), path+".offline.window", true); ok {
 			v.Offline.Window, src.window = w, w
 		}
@@ -716,7 +719,7 @@ func (d *decoder) view(n *yaml.Node, path string, feast bool) (View, *viewSrc) {
 			src.badFeatures = true
 			continue
 		}
-		ft := Feature{Name: d.str(ff.get("name"), fp+".name"), Type: d.str(ff.get("type"), fp+".type")}
+		ft := Feature{Name: d.str(ff.get("name"), fp+".name"), Type: d.str(ff.get("type"), fp+".type"), Pos: d.pos(ff.at("name"))}
 		if ff.has("reference") {
 			ft.Reference = d.reference(ff.get("reference"), fp+".reference")
 		}

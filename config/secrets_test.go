@@ -147,11 +147,14 @@ func TestRedactedRoundTrip(t *testing.T) {
 			continue
 		}
 		c.File, c2.File = "", ""
-		for i := range c.Views {
-			c.Views[i].Line, c.Views[i].Column = 0, 0
-		}
-		for i := range c2.Views {
-			c2.Views[i].Line, c2.Views[i].Column = 0, 0
+		for _, cc := range []*Config{c, c2} {
+			for i := range cc.Views {
+				v := &cc.Views[i]
+				v.Line, v.Column, v.Pos = 0, 0, ViewPositions{}
+				for j := range v.Features {
+					v.Features[j].Pos = Position{}
+				}
+			}
 		}
 		if !reflect.DeepEqual(c, c2) {
 			t.Errorf("%s: round trip differs:\n%+v\n%+v\n%s", f, c, c2, out)

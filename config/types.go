@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -206,6 +207,31 @@ type View struct {
 	Feast *FeastView
 	// Line and Column locate the view in the config file (0 when discovered).
 	Line, Column int
+	// Pos locates the parts of the view that the checks can find wrong
+	// (a key that matches no key, a column that does not exist), for their
+	// error results.
+	Pos ViewPositions
+}
+
+// Position is where something is written in the config file. Line 0 means
+// it is not written there (a view or feature discovered from Feast): File
+// then names what it came from.
+type Position struct {
+	File         string
+	Line, Column int
+}
+
+// String is "FILE:LINE:COL", or FILE alone when Line is 0.
+func (p Position) String() string {
+	if p.Line == 0 {
+		return p.File
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
+}
+
+// ViewPositions locate the parts of a view in the config file.
+type ViewPositions struct {
+	View, Key, TimestampField, Path, TimestampColumn Position
 }
 
 // ViewOnline says where the view lives in Redis.
@@ -242,6 +268,12 @@ type Feature struct {
 	Type string // float32|float64|int32|int64|bool|string (other for Feast kinds no statistic uses)
 	// Reference overrides the view's reference for this feature.
 	Reference *Reference
+	// Pos is where the feature is listed (its name).
+	Pos Position
+	// Unknown, when set, says why the feature cannot exist (listed for a
+	// Feast view whose registry schema lacks it): its checks report a
+	// config error instead of data.
+	Unknown string
 }
 
 // Thresholds is a warn/crit pair; a nil pointer means "no threshold".

@@ -247,6 +247,9 @@ func (vs *ViewSampler) finish(ctx context.Context, n int, scans []*shardScan, pa
 	if complete {
 		smp.Population = smp.Len()
 	}
+	if complete && smp.Scanned == 0 {
+		smp.StoreEmpty = vs.keyspaceEmpty(ctx, scans)
+	}
 	smp.Reads.Keys, smp.Reads.KeysSkipped = smp.Scanned, badKeys
 	if badKeys > 0 {
 		smp.Problems = append(smp.Problems, sample.Problemf(sample.KeyLayout, badKeys, "%d keys matched the SCAN pattern but not the view's key layout", badKeys))
@@ -695,4 +698,17 @@ func (vs *ViewSampler) fetchBatches(ctx context.Context, rdb redis.UniversalClie
 		return nil, err
 	}
 	return out, nil
+}
+
+// keyspaceEmpty reports whether the nodes scanned hold no key at all (one
+// SCAN without MATCH each), telling an empty store from a key pattern that
+// matches nothing. An error counts as not empty.
+func (vs *ViewSampler) keyspaceEmpty(ctx context.Context, scans []*shardScan) bool {
+	for _, sh := range scans {
+		keys, cursor, err := sh.scan.Scan(ctx, 0, "", 10).Result()
+		if err != nil || len(keys) > 0 || cursor != 0 {
+			return false
+		}
+	}
+	return true
 }

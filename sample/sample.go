@@ -111,6 +111,9 @@ type Sample struct {
 	Population int
 	// Complete is true when the sample holds the whole population.
 	Complete bool
+	// StoreEmpty is true when an online sample matched no key because the
+	// store holds no key at all (not a key pattern that matches nothing).
+	StoreEmpty bool
 	// Problems are data problems that did not stop the read (unparseable
 	// keys, unreadable files), for the results and the report. They must
 	// not hold entity keys or feature values.
