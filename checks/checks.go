@@ -67,7 +67,7 @@ func RunKind(in *Input, kind string) []Result {
 }
 
 // sanitize removes numbers that cannot be rendered (NaN, ±Inf): a value
-// that cannot be computed is omitted, never NaN (CONTRACT section 4).
+// that cannot be computed is omitted, never NaN (docs/contract.md section 4).
 func sanitize(r *Result) {
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 	if r.Value != nil && !finite(*r.Value) {

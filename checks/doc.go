@@ -1,6 +1,6 @@
 // Package checks turns samples of a feature view's online and offline stores
 // into verdicts: freshness, null_rate, coverage, consistency and skew
-// (CONTRACT section 3). Each kind is one function with one signature, kept
+// (docs/contract.md section 3). Each kind is one function with one signature, kept
 // in Kinds. Checks are pure: the data arrives in an Input that the caller
 // gathered from the stores (app.Collect is the sampling protocol), "now" is
 // passed in, and nothing here does I/O, logs, exports metrics or talks to a

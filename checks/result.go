@@ -7,7 +7,7 @@ import (
 
 // Status is the verdict of one result. The order matters: a greater status is
 // worse, except that Error sorts between Warn and Crit for the report's
-// overall status (CONTRACT section 4).
+// overall status (docs/contract.md section 4).
 type Status int
 
 // The statuses, with the values of the fsmon_check_status metric.

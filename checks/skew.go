@@ -17,7 +17,7 @@ const minSkewSample = 30
 
 // Skew compares, per feature, the online sample with the feature's pinned
 // reference when it has one (View.ReferenceOf), else with the offline
-// window sample (CONTRACT section 5). Numeric features get KS, PSI on the
+// window sample (docs/contract.md section 5). Numeric features get KS, PSI on the
 // reference's deciles, Jensen–Shannon and Wasserstein; categorical ones
 // chi-square, PSI, Jensen–Shannon and L∞. The p-values of the view's
 // features are adjusted together with Benjamini–Hochberg. A feature is crit

@@ -192,7 +192,7 @@ func ptr(x float64) *float64 { return &x }
 
 func thr(warn, crit *float64) Thresholds { return Thresholds{Warn: warn, Crit: crit} }
 
-// TestDefaults checks the minimal config against CONTRACT section 2's
+// TestDefaults checks the minimal config against docs/contract.md section 2's
 // numbers and the task's pacing defaults, written out here by hand.
 func TestDefaults(t *testing.T) {
 	c := mustLoad(t, "testdata/minimal.good.yaml")

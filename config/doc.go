@@ -1,4 +1,4 @@
-// Package config loads fsmon's YAML configuration (CONTRACT section 2)
+// Package config loads fsmon's YAML configuration (docs/contract.md section 2)
 // into Config, with every default applied, and reports every problem of a
 // file at once, each as FILE:LINE:COL: message.
 //

@@ -19,7 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Defaults of CONTRACT section 2 and of the keys the contract leaves to
+// Defaults of docs/contract.md section 2 and of the keys the contract leaves to
 // fsmon. Tests check them against the contract's numbers.
 const (
 	DefaultInterval        = 5 * time.Minute

@@ -7,7 +7,7 @@ import (
 )
 
 // Config is a loaded, defaulted and validated fsmon configuration
-// (CONTRACT section 2). Durations are already parsed; secrets are referenced
+// (docs/contract.md section 2). Durations are already parsed; secrets are referenced
 // by file or environment, never held as text in the YAML.
 type Config struct {
 	// File is the path the config was loaded from ("" when built in code).

@@ -301,7 +301,7 @@ func (d *decoder) keyTemplate(n *yaml.Node, path, key string, l Layout, entities
 }
 
 // defaultedChecks fills what the view's checks section leaves out with
-// CONTRACT section 2's defaults.
+// docs/contract.md section 2's defaults.
 func defaultedChecks(rc rawChecks, v *View) Checks {
 	f := func(x float64) *float64 { return &x }
 	pick := func(r rawThr, warn, crit *float64) Thresholds {

@@ -139,7 +139,7 @@ func panelExprs(p *sdk.Panel) []string {
 	return out
 }
 
-// exported lists every metric fsmon exports, from CONTRACT section 6 and
+// exported lists every metric fsmon exports, from docs/contract.md section 6 and
 // the lead's additions, written out here independently of package metrics;
 // up is Prometheus' own.
 var exported = map[string]bool{

@@ -3,6 +3,6 @@
 // feast.types.Value and google.protobuf.Timestamp values, feature_store.yaml
 // and the registry proto. It does no network I/O.
 //
-// The layout is described in feast-redis-layout.md (shared with the team);
+// The layout is described in docs/feast-redis-layout.md;
 // the section numbers in comments refer to that file.
 package feast

@@ -22,7 +22,7 @@ func keyBytes(t *testing.T, parts ...string) []byte {
 }
 
 func TestRedisKeyVersion1(t *testing.T) {
-	// feast-redis-layout.md section 2.2: v1 key of driver_id = 1001.
+	// docs/feast-redis-layout.md section 2.2: v1 key of driver_id = 1001.
 	want := keyBytes(t, "02000000", `"driver_id"`, "04000000 04000000 e9030000", `"feast_demo"`)
 	jk := []string{"driver_id"}
 	vals := []EntityValue{{Type: Int64, Int: 1001}}

@@ -8,7 +8,7 @@ import (
 )
 
 func TestDecodeValueSpecExamples(t *testing.T) {
-	// Bytes from feast-redis-layout.md section 4.1, expected values by hand.
+	// Bytes from docs/feast-redis-layout.md section 4.1, expected values by hand.
 	cases := []struct {
 		hex  string
 		want Value

@@ -5,7 +5,7 @@ package metrics
 // Namespace prefixes every fsmon metric.
 const Namespace = "fsmon"
 
-// The metric names of CONTRACT section 6. Dashboards and alert rules use
+// The metric names of docs/contract.md section 6. Dashboards and alert rules use
 // these constants so that a rename breaks the build, not a dashboard.
 const (
 	LastEventTimestamp = "fsmon_feature_view_last_event_timestamp_seconds"

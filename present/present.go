@@ -95,7 +95,7 @@ func quantity(check string) string {
 }
 
 // formatOf returns how a check's values are formatted and the direction in
-// which they are bad (CONTRACT section 3).
+// which they are bad (docs/contract.md section 3).
 func formatOf(check string) (func(float64) string, string) {
 	switch check {
 	case checks.KindFreshness:
@@ -143,7 +143,7 @@ func testName(test string) string {
 }
 
 // skew presents a skew result: each statistic with its own thresholds, and
-// the decision rule (CONTRACT section 3) as the headline threshold.
+// the decision rule (docs/contract.md section 3) as the headline threshold.
 func skew(r checks.Result, p *Result) {
 	var pTest *checks.Test // the test whose p-value decides: ks or chi2
 	for i := range r.Tests {

@@ -12,7 +12,7 @@ import (
 	"github.com/fsmon/fsmon/sample"
 )
 
-// feastLayout reads Feast's Redis layout (feast-redis-layout.md): one hash
+// feastLayout reads Feast's Redis layout (docs/feast-redis-layout.md): one hash
 // per project and entity key, a 4-byte murmur3 field per feature and a
 // "_ts:<view>" field holding a protobuf Timestamp, read with one HMGET per
 // entity as Feast itself does.

@@ -1,5 +1,5 @@
 // Package report renders the results of one `fsmon check` pass as the JSON
-// report of CONTRACT section 4 or as text for a terminal, and decides the
+// report of docs/contract.md section 4 or as text for a terminal, and decides the
 // exit code of the gate.
 package report
 
@@ -70,7 +70,7 @@ func Overall(rs []checks.Result) checks.Status {
 	return worst
 }
 
-// Exit codes of `fsmon check` (CONTRACT section 1).
+// Exit codes of `fsmon check` (docs/contract.md section 1).
 const (
 	ExitOK       = 0
 	ExitGate     = 1

@@ -14,7 +14,7 @@ import (
 // Type is the declared type of a feature.
 type Type string
 
-// The feature types of the config (CONTRACT section 2). Bool and String are
+// The feature types of the config (docs/contract.md section 2). Bool and String are
 // categorical; the others are numeric.
 const (
 	Float32 Type = "float32"

@@ -1,4 +1,4 @@
-// Package stats implements the drift statistics fsmon reports (CONTRACT §5):
+// Package stats implements the drift statistics fsmon reports (docs/contract.md §5):
 // the two-sample Kolmogorov–Smirnov test, Pearson chi-square tests, the
 // population stability index, the Jensen–Shannon distance, the Wasserstein-1
 // distance, the L∞ distance between category frequencies, Benjamini–Hochberg
@@ -58,7 +58,7 @@
 // counts. p-values come from the survival function, so they keep precision far
 // below 1e-16.
 //
-// PSI (numeric, CONTRACT §5): 10 bins at the offline sample's deciles, empty
+// PSI (numeric, docs/contract.md §5): 10 bins at the offline sample's deciles, empty
 // bins counted as 1e-4, Σ (on − off)·ln(on/off). It is a symmetric divergence
 // with industry rules of thumb (< 0.1 stable, ≥ 0.25 shifted), no p-value and
 // little dependence on sample size, but it depends on the binning and on the

@@ -7,7 +7,7 @@ import (
 	"sort"
 )
 
-// PSIFloor replaces an empty bin's proportion in PSI (CONTRACT §5).
+// PSIFloor replaces an empty bin's proportion in PSI (docs/contract.md §5).
 const PSIFloor = 1e-4
 
 // Quantile returns the q-quantile of sorted (ascending) by NumPy's default
@@ -230,7 +230,7 @@ func multiSelect(a []float64, idx []int, off int, depth int) {
 }
 
 // PSI is the population stability index of cur (online) against ref (offline)
-// on 10 bins cut at ref's deciles (CONTRACT §5): edges from DecileBins,
+// on 10 bins cut at ref's deciles (docs/contract.md §5): edges from DecileBins,
 // proportions per sample with an empty bin counted as PSIFloor, and
 // PSI = Σ (cur_i − ref_i)·ln(cur_i / ref_i). It is ≥ 0, and 0 for identical
 // samples. Empty inputs give ErrEmpty, NaN ErrNaN, ±Inf ErrInf.

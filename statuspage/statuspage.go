@@ -238,7 +238,7 @@ func overall(snap Snapshot) checks.Status {
 }
 
 // checkRank is the order of check kinds among results of equal severity:
-// the order of CONTRACT section 3. Unknown kinds come last, by name.
+// the order of docs/contract.md section 3. Unknown kinds come last, by name.
 func checkRank(kind string) int {
 	switch kind {
 	case checks.KindFreshness:

@@ -51,7 +51,7 @@ func TestShippedRulesMatchExampleConfig(t *testing.T) {
 func ptr(f float64) *float64 { return &f }
 
 // TestGenerateExpressions checks the expressions against PromQL written by
-// hand from CONTRACT section 2 and 3 for a config of two views.
+// hand from docs/contract.md section 2 and 3 for a config of two views.
 func TestGenerateExpressions(t *testing.T) {
 	cfg := &config.Config{
 		Interval: time.Minute,

@@ -1,6 +1,6 @@
 // A minimal description of Feast's file registry (the bare serialized bytes
 // of feast.core.Registry), written for fsmon from the field numbers listed
-// in feast-redis-layout.md section 8. It declares only the fields fsmon
+// in docs/feast-redis-layout.md section 8. It declares only the fields fsmon
 // reads; protobuf skips the rest as unknown fields. Enums are read as int32
 // (same varint wire encoding).
 

@@ -247,7 +247,7 @@ func TestWriterDedupAndTTL(t *testing.T) {
 }
 
 func TestEncodersSpecBytes(t *testing.T) {
-	// feast-redis-layout.md sections 4.1 and 4.3.
+	// docs/feast-redis-layout.md sections 4.1 and 4.3.
 	for _, c := range []struct {
 		got  []byte
 		want string
