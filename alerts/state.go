@@ -114,15 +114,21 @@ type State struct {
 
 	mu     sync.Mutex
 	alerts map[Key]*Alert
+	// history is every result's since and last runs (history.go).
+	history map[Key]*series
 
 	saveMu sync.Mutex
 }
 
-const stateVersion = 1
+// stateVersion is the version of the state file written. Version 1 (alerts
+// only, fsmon before result histories) still loads, with no history.
+const stateVersion = 2
 
 type stateFile struct {
 	Version int     `json:"version"`
 	Alerts  []Alert `json:"alerts"`
+	// History is every result's since and last runs (version 2).
+	History []seriesFile `json:"history,omitempty"`
 }
 
 // Open returns the state kept in path, or an empty state when the file does
@@ -130,7 +136,7 @@ type stateFile struct {
 // cannot be read or parsed, Open returns an empty State for path together
 // with an error naming the file, so the caller may log it and carry on.
 func Open(path string, opts Options) (*State, error) {
-	s := &State{path: path, opts: opts, alerts: map[Key]*Alert{}}
+	s := &State{path: path, opts: opts, alerts: map[Key]*Alert{}, history: map[Key]*series{}}
 	if path == "" {
 		return s, nil
 	}
@@ -145,12 +151,15 @@ func Open(path string, opts Options) (*State, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return s, fmt.Errorf("parse alert state %s: %w", path, err)
 	}
-	if f.Version != stateVersion {
-		return s, fmt.Errorf("parse alert state %s: version %d, want %d", path, f.Version, stateVersion)
+	if f.Version < 1 || f.Version > stateVersion {
+		return s, fmt.Errorf("parse alert state %s: version %d, want 1 to %d", path, f.Version, stateVersion)
 	}
 	for i := range f.Alerts {
 		a := f.Alerts[i]
 		s.alerts[a.Key] = &a
+	}
+	for _, h := range f.History {
+		s.history[h.Key] = seriesOf(h)
 	}
 	return s, nil
 }
@@ -407,7 +416,7 @@ func (s *State) Save() error {
 	if path == "" {
 		return nil
 	}
-	b, err := json.MarshalIndent(stateFile{Version: stateVersion, Alerts: s.Alerts()}, "", "  ")
+	b, err := json.MarshalIndent(s.file(), "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode alert state %s: %w", path, err)
 	}
@@ -432,6 +441,19 @@ func (s *State) Save() error {
 		return fmt.Errorf("save alert state %s: %w", path, err)
 	}
 	return nil
+}
+
+// file is the state as written to its file: alerts and histories taken
+// under one lock, so they agree.
+func (s *State) file() stateFile {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := stateFile{Version: stateVersion, Alerts: make([]Alert, 0, len(s.alerts)), History: s.historyFilesLocked()}
+	for _, a := range s.alerts {
+		f.Alerts = append(f.Alerts, *a)
+	}
+	slices.SortFunc(f.Alerts, func(a, b Alert) int { return compareKeys(a.Key, b.Key) })
+	return f
 }
 
 // CheckWritable reports whether the state can be saved to path: its

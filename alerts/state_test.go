@@ -259,6 +259,8 @@ func TestSaveFileFormat(t *testing.T) {
 	r := res("null_rate", "v", "f", checks.Crit)
 	r.Value = &v
 	sendAll(s, s.Update([]checks.Result{r}, t0), t0.Add(time.Second))
+	r.At = t0
+	s.Record([]checks.Result{r}, t0)
 	if err := s.Save(); err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +269,7 @@ func TestSaveFileFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{
-  "version": 1,
+  "version": 2,
   "alerts": [
     {
       "check": "null_rate",
@@ -281,6 +283,24 @@ func TestSaveFileFormat(t *testing.T) {
       "sent_status": "crit",
       "value": 0.25,
       "ref": "ref-v"
+    }
+  ],
+  "history": [
+    {
+      "check": "null_rate",
+      "project": "p",
+      "feature_view": "v",
+      "feature": "f",
+      "store": "online",
+      "since": "2026-11-22T10:00:00Z",
+      "status": "crit",
+      "history": [
+        {
+          "at": "2026-11-22T10:00:00Z",
+          "value": 0.25,
+          "status": "crit"
+        }
+      ]
     }
   ]
 }

@@ -110,6 +110,12 @@ type App struct {
 	// queue delivers the notifications of every config generation.
 	queue *alerts.Queue
 
+	// savedAt is when the state file was last saved after a run (under
+	// mu); saveFailed says the last save failed, so a failing one is
+	// logged once, not after every run.
+	savedAt    time.Time
+	saveFailed bool
+
 	// ready is set once every view has completed its first run.
 	ready atomic.Bool
 	// refs caches reference profiles across reloads.
@@ -386,6 +392,7 @@ func (a *App) Stop(ctx context.Context) error {
 		<-done
 	}
 	a.queue.Stop(ctx)
+	a.saveState()
 	var err error
 	if a.srv != nil {
 		err = a.srv.Shutdown(ctx)
@@ -485,9 +492,17 @@ func (a *App) runView(ctx context.Context, gen int, v config.View) {
 	if !a.ready.Load() && a.allRunLocked() {
 		a.ready.Store(true)
 	}
+	a.alertState.Record(results, now)
 	al := a.alerts
 	notes := al.decide(results, now)
+	save := time.Since(a.savedAt) >= historySaveEvery
+	if save {
+		a.savedAt = time.Now()
+	}
 	a.mu.Unlock()
+	if save {
+		a.saveState()
+	}
 
 	a.metrics.Observe(metrics.Run{Project: v.Project, FeatureView: v.Name, Results: results, At: now, Duration: dur})
 	worst := checks.OK
@@ -501,6 +516,31 @@ func (a *App) runView(ctx context.Context, gen int, v config.View) {
 	}
 	a.log.Info("checked view", "project", v.Project, "feature_view", v.Name, "status", worst.String(), "results", len(results), "duration", dur)
 	al.deliver(notes)
+}
+
+// historySaveEvery is how often, at most, a run saves the state file for
+// the results' histories (the delivery queue saves it after every
+// notification, and Stop at the end): a crash loses at most this much
+// history, and many views do not write the file at every run.
+const historySaveEvery = 30 * time.Second
+
+// saveState saves the alert state file (alerts and result histories). A
+// failure is logged at error level once, then at debug level until a save
+// succeeds again: monitoring goes on without the file.
+func (a *App) saveState() {
+	err := a.alertState.Save()
+	a.mu.Lock()
+	failedBefore := a.saveFailed
+	a.saveFailed = err != nil
+	a.mu.Unlock()
+	switch {
+	case err != nil && !failedBefore:
+		a.log.Error("alert state not saved; histories and alerts will not survive a restart", "err", err)
+	case err != nil:
+		a.log.Debug("alert state not saved", "err", err)
+	case failedBefore:
+		a.log.Info("alert state saved again", "file", a.alertState.Path())
+	}
 }
 
 // allRunLocked reports whether every view of the config has completed a
@@ -529,6 +569,7 @@ func (a *App) currentLocked(v config.View) bool {
 // retireLocked resolves the alerts of checks the current config lacks and
 // delivers the resolutions in the background; a.mu is held.
 func (a *App) retireLocked() {
+	a.alertState.PruneHistory(checkExists(a.cfg))
 	al := a.alerts
 	notes := al.retire(a.cfg, a.opts.Now())
 	if len(notes) == 0 {
@@ -590,7 +631,7 @@ func (a *App) snapshot() statuspage.Snapshot {
 		if st.lastRun.After(snap.UpdatedAt) {
 			snap.UpdatedAt = st.lastRun
 		}
-		snap.Results = append(snap.Results, st.results...)
+		snap.Results = append(snap.Results, a.alertState.Annotate(st.results)...)
 		snap.Views = append(snap.Views, statuspage.ViewInfo{Project: k.project, Name: k.name, LastRun: st.lastRun, Interval: st.interval, Running: st.running})
 	}
 	return snap

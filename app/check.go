@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fsmon/fsmon/alerts"
 	"github.com/fsmon/fsmon/checks"
 	"github.com/fsmon/fsmon/config"
 )
@@ -75,4 +76,22 @@ func selectViews(views []config.View, only []string) ([]config.View, error) {
 		}
 	}
 	return out, nil
+}
+
+// WithHistory returns results with Since and History as `fsmon check`
+// reports them: the history the daemon recorded in the alert state file of
+// cfg (alerts.state_file, or the default beside the config file) followed
+// by this pass. The file is only read, never written: a gate must not
+// change the daemon's state, and two gates running at once must not race
+// on it. Without a readable file, each result's history is this pass alone
+// and its since is this pass's time.
+func WithHistory(cfg *config.Config, results []checks.Result, log *slog.Logger) []checks.Result {
+	path := alerts.StatePath(cfg)
+	st, err := alerts.Open(path, alerts.Options{})
+	if err != nil {
+		log.Warn("alert state unreadable; since and history cover this pass only", "file", path, "err", err)
+	}
+	now := time.Now()
+	st.Record(results, now)
+	return st.Annotate(results)
 }

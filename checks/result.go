@@ -134,6 +134,14 @@ type Result struct {
 	// lag; null_rate: absent vs empty counts; ...). Values are numbers,
 	// strings or booleans, never entity keys or feature values.
 	Details map[string]any `json:"details,omitempty"`
+	// Since is when the result's current status began: the time of the
+	// first run in that status, as far as the alert state file remembers
+	// (serve keeps it across restarts; `fsmon check` reads it from the
+	// file). Nil when no history is kept for the result.
+	Since *time.Time `json:"since,omitempty"`
+	// History is the value and status of the result's last runs, oldest
+	// first, this run included (at most a few dozen points).
+	History []HistoryPoint `json:"history,omitempty"`
 	// At is the evaluation time ("now" of the run); Duration how long the
 	// run that produced the result took.
 	At       time.Time     `json:"-"`
@@ -150,4 +158,12 @@ type ReferenceInfo struct {
 	Label   string `json:"label"`
 	Version string `json:"version,omitempty"`
 	Source  string `json:"source,omitempty"`
+}
+
+// HistoryPoint is one past run of a result: when it ran, its value (nil
+// when it had none, e.g. an error) and its status.
+type HistoryPoint struct {
+	At     time.Time `json:"at"`
+	Value  *float64  `json:"value"`
+	Status Status    `json:"status"`
 }

@@ -215,11 +215,13 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	started := time.Now()
-	results, err := app.CheckOnce(ctx, cfg, names, useLogger(lf.logger(stderr)))
+	log := useLogger(lf.logger(stderr))
+	results, err := app.CheckOnce(ctx, cfg, names, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "fsmon check: %v\n", err)
 		return report.ExitUsage
 	}
+	results = app.WithHistory(cfg, results, log)
 	rep := report.New(buildinfo.Get().Version, started, time.Now(), results)
 	code := report.ExitCode(rep.Results, gate)
 	if err := writeReport(rep, *format, *output, stdout); err != nil {
