@@ -23,6 +23,25 @@ const maxMergeDepth = 8
 type decoder struct {
 	file string
 	errs Errors
+	// keys are the positions of the keys decoded so far (Config.Keys).
+	keys map[string]Position
+}
+
+// note records where key path p is written: its value when that is a
+// scalar (where errors about the value point), else the key itself. The
+// first place wins: a merged mapping (<<) does not move an explicit key.
+func (d *decoder) note(p string, key, val *yaml.Node) {
+	if d.keys == nil {
+		d.keys = map[string]Position{}
+	}
+	if _, ok := d.keys[p]; ok {
+		return
+	}
+	n := key
+	if v := resolve(val); v != nil && v.Kind == yaml.ScalarNode && !isNull(v) {
+		n = v
+	}
+	d.keys[p] = d.pos(n)
 }
 
 // pos is the position of n in the file (Line 0 when n is nil).
@@ -182,6 +201,7 @@ func (d *decoder) mappingInto(f *fields, n *yaml.Node, known []string, depth int
 			continue
 		}
 		f.keys[name], f.vals[name] = k, v
+		d.note(join(f.path, name), k, v)
 	}
 	// Merged mappings fill only what the mapping itself does not set.
 	for _, m := range merges {
@@ -238,6 +258,9 @@ func (d *decoder) sequence(n *yaml.Node, path string) []*yaml.Node {
 	if n.Kind != yaml.SequenceNode {
 		d.errorf(n, "%s: expected a list, got %s", path, describe(n))
 		return nil
+	}
+	for i, item := range n.Content {
+		d.note(fmt.Sprintf("%s[%d]", path, i), item, item)
 	}
 	return n.Content
 }

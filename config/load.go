@@ -135,6 +135,7 @@ func parse(data []byte, file string, discover func(*Config) []error) (*Config, e
 	c := &Config{File: file}
 	st := &state{}
 	d.config(root, c, st)
+	c.Keys = d.keys
 	if file != "" {
 		resolvePaths(c, filepath.Dir(file))
 	}

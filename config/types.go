@@ -28,6 +28,28 @@ type Config struct {
 	// Sharding splits the views across fsmon replicas (sharding); nil
 	// means this process checks every view.
 	Sharding *Sharding
+	// Keys locate the keys written in the file by dotted path, list items
+	// by index ("online.redis.password_file", "feature_views[0].online.key"):
+	// at the value of a scalar, else at the key. Problems found later
+	// (fsmon validate --live) point there.
+	Keys map[string]Position
+}
+
+// Pos returns where key (a dotted path as in Keys) is written, or where
+// its nearest written parent is when the key itself is not (a default),
+// or the file alone when nothing of it is.
+func (c *Config) Pos(key string) Position {
+	for k := key; k != ""; {
+		if p, ok := c.Keys[k]; ok {
+			return p
+		}
+		i := strings.LastIndexAny(k, ".[")
+		if i < 0 {
+			break
+		}
+		k = k[:i]
+	}
+	return Position{File: c.File}
 }
 
 // Sharding is one replica's part of the views: those whose stable hash of

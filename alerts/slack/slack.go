@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -344,4 +345,58 @@ func errorCode(body string) string {
 		}
 	}
 	return body
+}
+
+// ErrWebhookNotChecked is what CheckAuth returns for an incoming webhook:
+// the only way to check one is to post to it, which a check must not do.
+var ErrWebhookNotChecked = errors.New("an incoming webhook cannot be checked without posting a message to its channel; only its form (an https:// URL) was checked")
+
+// authHints explain auth.test's documented errors
+// (https://api.slack.com/methods/auth.test).
+var authHints = map[string]string{
+	"invalid_auth":     "Slack does not accept the token (revoked, mistyped, or of another workspace)",
+	"not_authed":       "no token reached Slack",
+	"account_inactive": "the token's user or workspace has been deactivated",
+	"token_revoked":    "the token has been revoked",
+	"token_expired":    "the token has expired (rotate it)",
+	"no_permission":    "the token lacks the permission to call auth.test",
+}
+
+// CheckAuth checks the bot token with Slack's auth.test method, which
+// posts nothing, and returns the workspace ("team") and bot user it
+// belongs to. A 429 is retried after its Retry-After (twice at most) when that
+// fits before ctx's deadline. A webhook returns ErrWebhookNotChecked. Errors never hold
+// the token.
+func (n *Notifier) CheckAuth(ctx context.Context) (team, user string, err error) {
+	if n.api == nil {
+		return "", "", ErrWebhookNotChecked
+	}
+	for attempt := 1; ; attempt++ {
+		resp, err := n.api.AuthTestContext(ctx)
+		if err == nil {
+			return resp.Team, resp.User, nil
+		}
+		var api slackapi.SlackErrorResponse
+		if errors.As(err, &api) && authHints[api.Err] != "" {
+			return "", "", n.wrap("auth.test", api.Err+": "+authHints[api.Err], api)
+		}
+		_, cerr := n.classify("auth.test", err)
+		var ra *alerts.RetryAfterError
+		if !errors.As(cerr, &ra) {
+			return "", "", cerr
+		}
+		if attempt == 3 {
+			return "", "", n.wrap("auth.test", fmt.Sprintf("rate limited (ratelimited) %d times in a row", attempt), ra)
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < ra.After {
+			return "", "", n.wrap("auth.test", fmt.Sprintf("rate limited (ratelimited); Slack asks to retry after %s, past the time left", ra.After), ra)
+		}
+		t := time.NewTimer(ra.After)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return "", "", n.wrap("auth.test", "rate limited (ratelimited), then "+ctx.Err().Error(), ctx.Err())
+		case <-t.C:
+		}
+	}
 }
