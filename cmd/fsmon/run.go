@@ -15,7 +15,6 @@ import (
 
 	"github.com/prometheus/common/promslog"
 
-	"github.com/fsmon/fsmon/alerts"
 	"github.com/fsmon/fsmon/app"
 	"github.com/fsmon/fsmon/checks"
 	"github.com/fsmon/fsmon/config"
@@ -28,7 +27,7 @@ const usage = `usage: fsmon <command> [flags]
 commands:
   serve       run the daemon: scheduled checks, /metrics, status page
   check       one pass of every check, then exit (0 ok, 1 gate failed, 2 config error, 3 could not run)
-  validate    parse and validate the config, report every problem
+  validate    parse and validate the config, report every problem (--live: connect and check the stores too)
   demo        run the daemon on an embedded Redis and Parquet store
   dashboards  export|push Grafana dashboards
   rules       export Prometheus alerting rules
@@ -52,7 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, sighup <-
 	case "check":
 		return check(ctx, args, stdout, stderr)
 	case "validate":
-		return validate(args, stdout, stderr)
+		return validate(ctx, args, stdout, stderr)
 	case "demo":
 		return demoCmd(ctx, args, stdout, stderr, sighup)
 	case "dashboards":
@@ -149,9 +148,11 @@ func printConfigErrors(w io.Writer, err error) {
 	fmt.Fprintln(w, err.Error())
 }
 
-func validate(args []string, stdout, stderr io.Writer) int {
+func validate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("validate", stderr)
 	file := fs.String("config", "fsmon.yaml", "config file")
+	liveFlag := fs.Bool("live", false, "also connect and check the stores, credentials, key templates, Parquet columns, the alert state directory and the Slack token (read-only)")
+	timeout := fs.Duration("timeout", 30*time.Second, "with --live, give up on checks still running after this long")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -160,15 +161,33 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		printConfigErrors(stderr, err)
 		return report.ExitUsage
 	}
-	if cfg.Slack != nil {
+	var findings []app.Finding
+	if *liveFlag {
+		ctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		findings = app.ValidateLive(ctx, cfg, app.LiveOptions{})
+	} else if f := app.CheckStateFile(cfg); f != nil {
 		// The daemon records delivered alerts there; a state it cannot
 		// save repeats or loses alerts after a restart.
-		if err := alerts.CheckWritable(alerts.StatePath(cfg)); err != nil {
-			fmt.Fprintf(stderr, "%s: alerts.state_file: %v\n", *file, err)
-			return report.ExitUsage
-		}
+		findings = append(findings, *f)
 	}
-	fmt.Fprintf(stdout, "%s: OK (%d feature views)\n", *file, len(cfg.Views))
+	problems := 0
+	for _, f := range findings {
+		if f.Note {
+			fmt.Fprintln(stdout, f)
+			continue
+		}
+		fmt.Fprintln(stderr, f)
+		problems++
+	}
+	if problems > 0 {
+		return report.ExitUsage
+	}
+	how := ""
+	if *liveFlag {
+		how = ", checked live"
+	}
+	fmt.Fprintf(stdout, "%s: OK (%d feature views%s)\n", *file, len(cfg.Views), how)
 	return 0
 }
 
