@@ -1,10 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fsmon/fsmon/internal/redistest"
 )
 
 // The alert state must be writable where the daemon will run: validate
@@ -32,5 +35,77 @@ func TestValidateAlertStateWritable(t *testing.T) {
 	}
 	if code, out, errOut := runCLI("validate", "--config", cfg); code != 0 {
 		t.Fatalf("writable state directory: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestValidateLive runs `fsmon validate --live` end to end against a real
+// redis-server and Parquet files: every problem is one line FILE:LINE:COL:
+// key: message on stderr, in file order, the webhook note on stdout, exit
+// 2; with the mistakes fixed, exit 0.
+func TestValidateLive(t *testing.T) {
+	srv := redistest.Start(t)
+	dir := store(t, srv.Addr)
+	hook := filepath.Join(dir, "webhook")
+	if err := os.WriteFile(hook, []byte("https://hooks.slack.invalid/services/T/B/X\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notadir"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "fsmon.yaml")
+	write := func(key, tsColumn, state string) {
+		body := fmt.Sprintf(`online:
+  redis:
+    addr: %s
+    rate_limit: 0
+slack:
+  webhook_url_file: webhook
+alerts:
+  state_file: %s
+feature_views:
+  - name: healthy
+    project: test
+    entities: [id]
+    online: {layout: hash, key: "%s", timestamp_field: ts}
+    offline: {path: healthy/*.parquet, timestamp_column: %s}
+    features: [{name: conv_rate, type: float64}]
+`, srv.Addr, state, key, tsColumn)
+		if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("helthy:{id}", "event_time", "notadir/alerts.json")
+	code, out, errOut := runCLI("validate", "--live", "--config", cfg)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2\n%s%s", code, out, errOut)
+	}
+	lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
+	want := []string{
+		cfg + ":8:15: alerts.state_file: alert state " + dir + "/notadir/alerts.json is not writable: open " + dir + "/notadir/.alerts.json.check",
+		cfg + `:13:33: feature_views[0].online.key: online.key "helthy:{id}" matches no key in Redis, which holds other keys`,
+		cfg + `:14:58: feature_views[0].offline.timestamp_column: parquet view "healthy/*.parquet": every file failed: file healthy/p.parquet has no timestamp column event_time`,
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("stderr has %d lines, want %d:\n%s", len(lines), len(want), errOut)
+	}
+	for i, w := range want {
+		if i == 0 { // the probe file's name is random
+			if !strings.HasPrefix(lines[i], w) || !strings.HasSuffix(lines[i], ": not a directory") {
+				t.Errorf("line %d:\n got %s\nwant %s…: not a directory", i+1, lines[i], w)
+			}
+			continue
+		}
+		if lines[i] != w {
+			t.Errorf("line %d:\n got %s\nwant %s", i+1, lines[i], w)
+		}
+	}
+	note := cfg + ":6:21: slack.webhook_url_file: not checked live: checking an incoming webhook would post a message to its channel; only its form (an https:// URL) was checked\n"
+	if out != note {
+		t.Errorf("stdout:\n%s\nwant the webhook note:\n%s", out, note)
+	}
+
+	write("healthy:{id}", "ts", "alerts.json")
+	if code, out, errOut := runCLI("validate", "--live", "--config", cfg); code != 0 || errOut != "" || !strings.HasSuffix(out, cfg+": OK (1 feature views, checked live)\n") {
+		t.Fatalf("fixed config: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 }
