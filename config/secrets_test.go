@@ -148,6 +148,7 @@ func TestRedactedRoundTrip(t *testing.T) {
 		}
 		c.File, c2.File = "", ""
 		for _, cc := range []*Config{c, c2} {
+			cc.Keys = nil // positions differ in the dump
 			for i := range cc.Views {
 				v := &cc.Views[i]
 				v.Line, v.Column, v.Pos = 0, 0, ViewPositions{}
