@@ -442,7 +442,9 @@ func consistency(in *Input, f config.Feature, r Result) Result {
 }
 
 // sameValue compares row i of a with row j of b. Both null is equal, one
-// null is not; floats are equal within a relative 1e-6.
+// null is not; floats are equal within a relative 1e-6; integers and
+// timestamps (whole seconds) only when identical; strings, booleans and
+// bytes (hex) when identical.
 func sameValue(t sample.Type, a *sample.Column, i int, b *sample.Column, j int) bool {
 	an := a == nil || a.IsNull(i)
 	bn := b == nil || b.IsNull(j)
@@ -451,6 +453,9 @@ func sameValue(t sample.Type, a *sample.Column, i int, b *sample.Column, j int) 
 	}
 	if t.Numeric() {
 		x, y := a.Num[i], b.Num[j]
+		if t.Exact() {
+			return x == y
+		}
 		return math.Abs(x-y) <= 1e-6*math.Max(math.Abs(x), math.Abs(y))
 	}
 	return a.Str[i] == b.Str[j]

@@ -104,7 +104,7 @@ func compareAll(in *Input, kind string, rule config.Skew, include func(config.Fe
 		case in.View.Offline == nil && !hasRef:
 			out = append(out, skipped(r, offlineMissing(in.View)))
 			continue
-		case t == sample.Other:
+		case t == sample.Other || t == sample.Bytes:
 			out = append(out, skipped(r, f.Name+" has a type no statistic uses"))
 			continue
 		case in.OnlineErr != nil:

@@ -9,8 +9,10 @@ import (
 )
 
 // featureType maps a Feast value type to fsmon's feature type: numbers and
-// the categorical bool and string keep their meaning, every other Feast
-// type (bytes, lists, sets, maps, json, ...) is "other" (presence only).
+// the categorical bool and string keep their meaning, UNIX_TIMESTAMP is
+// "timestamp" (instants at whole seconds), BYTES is "bytes" (compared byte
+// for byte), every other Feast type (lists, sets, maps, json, ...) is
+// "other" (presence only).
 func featureType(t feast.ValueType) string {
 	switch t {
 	case feast.Float:
@@ -19,8 +21,12 @@ func featureType(t feast.ValueType) string {
 		return "float64"
 	case feast.Int32:
 		return "int32"
-	case feast.Int64, feast.UnixTimestamp:
+	case feast.Int64:
 		return "int64"
+	case feast.UnixTimestamp:
+		return "timestamp"
+	case feast.Bytes:
+		return "bytes"
 	case feast.Bool:
 		return "bool"
 	case feast.String:

@@ -287,7 +287,7 @@ type FeastView struct {
 // Feature is one monitored feature.
 type Feature struct {
 	Name string
-	Type string // float32|float64|int32|int64|bool|string (other for Feast kinds no statistic uses)
+	Type string // float32|float64|int32|int64|bool|string; for Feast features also timestamp (UNIX_TIMESTAMP), bytes (BYTES) and other (kinds no statistic uses)
 	// Reference overrides the view's reference for this feature.
 	Reference *Reference
 	// Pos is where the feature is listed (its name).

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
@@ -498,4 +499,86 @@ func (s *Store) timestampColumn(pf *parquet.File, name string) (column, tsConv, 
 		return column{}, tsConv{}, fmt.Errorf("read %s: %w", name, err)
 	}
 	return tc, conv, nil
+}
+
+// secConv converts the values of a column holding a Feast UNIX_TIMESTAMP
+// feature to whole seconds since the epoch, the precision Feast stores.
+// Feast's materialization reads the column with pyarrow (to_numpy): a
+// TIMESTAMP (any unit, UTC-adjusted or not), an INT96 or a DATE becomes a
+// numpy datetime64, which it casts to datetime64[s], a floor (1969-12-31
+// 23:59:59.5 is -1, not 0); a plain integer is taken as seconds as it is
+// (int(value)). The caller handles nulls (NaT), which Feast stores as
+// math.MinInt64 and fsmon reads as null.
+type secConv struct {
+	per   int64 // stored units per second: 1 for seconds, 1000 for ms, ...
+	day   bool  // DATE: days
+	int96 bool
+}
+
+// secondsConv works out how to read column c as Feast timestamps; ok is
+// false for a column Feast cannot materialize into a UNIX_TIMESTAMP (floats,
+// decimals, text, times of day).
+func secondsConv(c column) (conv secConv, ok bool) {
+	if c.decimal || c.unsigned && c.kind == parquet.Int64 {
+		return secConv{}, false
+	}
+	lt := c.typ.LogicalType()
+	ct := c.typ.ConvertedType()
+	plain := func() bool {
+		if lt == nil || lt.Value == nil {
+			return ct == nil || *ct == deprecated.Int64 || *ct == deprecated.Int32 || *ct == deprecated.Int16 ||
+				*ct == deprecated.Int8 || *ct == deprecated.Uint8 || *ct == deprecated.Uint16 || *ct == deprecated.Uint32
+		}
+		_, isInt := lt.Value.(*format.IntType)
+		return isInt
+	}
+	switch c.kind {
+	case parquet.Int64:
+		if lt != nil {
+			if ts, isTS := lt.Value.(*format.TimestampType); isTS && ts.Unit.Value != nil {
+				return secConv{per: int64(time.Second / ts.Unit.Value.Duration())}, true
+			}
+		}
+		if ct != nil {
+			switch *ct {
+			case deprecated.TimestampMillis:
+				return secConv{per: 1000}, true
+			case deprecated.TimestampMicros:
+				return secConv{per: 1_000_000}, true
+			}
+		}
+		return secConv{per: 1}, plain()
+	case parquet.Int32:
+		if (lt != nil && isDate(lt)) || (ct != nil && *ct == deprecated.Date) {
+			return secConv{per: 1, day: true}, true
+		}
+		return secConv{per: 1}, plain()
+	case parquet.Int96:
+		return secConv{int96: true}, true
+	}
+	return secConv{}, false
+}
+
+// seconds returns non-null value k of p in whole seconds since the epoch.
+func (t secConv) seconds(p *pageData, k int) int64 {
+	if t.int96 {
+		v := p.i96[p.at(k)]
+		nsOfDay := int64(uint64(v[1])<<32 | uint64(v[0]))
+		day := int64(v[2]) - 2440588 // julian day of 1970-01-01
+		return mulSat(day, 86400) + floorDiv(nsOfDay, 1e9)
+	}
+	v := p.int(k)
+	if t.day {
+		return mulSat(v, 86400)
+	}
+	return floorDiv(v, t.per)
+}
+
+// floorDiv is a / b rounded towards minus infinity (b > 0).
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
 }

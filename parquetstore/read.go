@@ -2,10 +2,12 @@ package parquetstore
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -26,7 +28,7 @@ func (s *Store) newSample(n int) *sample.Sample {
 		switch {
 		case f.Type.Numeric():
 			c.Num = make([]float64, n)
-		case f.Type.Categorical():
+		case f.Type.Textual():
 			c.Str = make([]string, n)
 		}
 		for i := range c.Nulls {
@@ -40,6 +42,9 @@ func (s *Store) newSample(n int) *sample.Sample {
 // fits reports whether a column's physical type can hold a feature of type t.
 func fits(t sample.Type, c column) bool {
 	switch {
+	case t == sample.Timestamp:
+		_, ok := secondsConv(c)
+		return ok
 	case t.Numeric():
 		switch c.kind {
 		case parquet.Int32, parquet.Int64:
@@ -48,7 +53,7 @@ func fits(t sample.Type, c column) bool {
 			return true
 		}
 		return false // byte-array decimals included
-	case t == sample.String:
+	case t == sample.String || t == sample.Bytes:
 		return c.kind == parquet.ByteArray || c.kind == parquet.FixedLenByteArray
 	case t == sample.Bool:
 		return c.kind == parquet.Boolean
@@ -156,6 +161,25 @@ func (s *Store) readFeature(of *openFile, rg int, rows []int32, f sample.Feature
 	var fn scanFunc
 	nulls := col.Nulls[off : off+len(rows)]
 	switch {
+	case f.Type == sample.Timestamp:
+		conv, _ := secondsConv(c)
+		num := col.Num[off : off+len(rows)]
+		fn = func(j, _ int, p *pageData, k int, null bool) {
+			if null {
+				nulls[j] = sample.Empty
+				return
+			}
+			num[j], nulls[j] = float64(conv.seconds(p, k)), sample.Present
+		}
+	case f.Type == sample.Bytes:
+		str := col.Str[off : off+len(rows)]
+		fn = func(j, _ int, p *pageData, k int, null bool) {
+			if null {
+				nulls[j] = sample.Empty
+				return
+			}
+			str[j], nulls[j] = hex.EncodeToString(p.bytes(k)), sample.Present
+		}
 	case f.Type.Numeric():
 		num := col.Num[off : off+len(rows)]
 		fn = func(j, _ int, p *pageData, k int, null bool) {
@@ -208,6 +232,19 @@ func setText(col *sample.Column, t sample.Type, i int, v string) {
 	switch {
 	case v == "" || v == "__HIVE_DEFAULT_PARTITION__":
 		col.Nulls[i] = sample.Empty
+	case t == sample.Timestamp:
+		sec, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			ts, terr := time.Parse(time.RFC3339Nano, v)
+			if terr != nil {
+				col.Nulls[i] = sample.Invalid
+				return
+			}
+			sec = ts.Unix() // floor, as Feast
+		}
+		col.Num[i], col.Nulls[i] = float64(sec), sample.Present
+	case t == sample.Bytes:
+		col.Str[i], col.Nulls[i] = hex.EncodeToString([]byte(v)), sample.Present
 	case t.Numeric():
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 		if err != nil {

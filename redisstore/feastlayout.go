@@ -135,10 +135,17 @@ func (l *feastLayout) fetch(ctx context.Context, rdb redis.UniversalClient, ts [
 	return recs, nil
 }
 
+// nullTimestamp is the unix_timestamp_val Feast writes for a null (NaT)
+// timestamp: numpy's NaT as an integer, math.MinInt64
+// (type_map.NULL_TIMESTAMP_INT_VALUE).
+const nullTimestamp = math.MinInt64
+
 // decodeFeast turns a stored feast.types.Value into a field of the declared
-// type: an empty value, null_val or a NaN is Empty; a value of another kind
-// than the declared type (or bytes that do not decode) is Invalid; for
-// sample.Other any non-null value is Present.
+// type: an empty value, null_val, a NaN or Feast's null timestamp is Empty;
+// a value of another kind than the declared type (or bytes that do not
+// decode) is Invalid; for sample.Other any non-null value is Present. A
+// sample.Timestamp takes a unix_timestamp_val (or an integer) as seconds, a
+// sample.Bytes a bytes_val as hex.
 func decodeFeast(t sample.Type, s string) field {
 	v, err := feast.DecodeValue([]byte(s))
 	if err != nil {
@@ -150,6 +157,21 @@ func decodeFeast(t sample.Type, s string) field {
 	switch {
 	case t == sample.Other:
 		return field{null: sample.Present}
+	case t == sample.Timestamp:
+		switch v.Type {
+		case feast.UnixTimestamp, feast.Int64, feast.Int32:
+			// DecodeValue's float64 holds math.MinInt64 exactly.
+			if v.Num == nullTimestamp {
+				return field{null: sample.Empty}
+			}
+			return field{null: sample.Present, num: v.Num}
+		}
+		return field{null: sample.Invalid}
+	case t == sample.Bytes:
+		if v.Type == feast.Bytes {
+			return field{null: sample.Present, str: v.Str}
+		}
+		return field{null: sample.Invalid}
 	case t.Numeric() && v.Kind == feast.KindNumber:
 		if math.IsNaN(v.Num) {
 			return field{null: sample.Empty}

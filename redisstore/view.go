@@ -157,7 +157,7 @@ func newBuilder(v *View, capacity int) *builder {
 		switch {
 		case f.Type.Numeric():
 			c.Num = make([]float64, 0, capacity)
-		case f.Type.Categorical():
+		case f.Type.Textual():
 			c.Str = make([]string, 0, capacity)
 		}
 		b.cols = append(b.cols, c)

@@ -23,15 +23,24 @@ const (
 	Int64   Type = "int64"
 	Bool    Type = "bool"
 	String  Type = "string"
-	// Other is a type no statistic can use (a Feast list, map or bytes value):
+	// Timestamp is an instant at whole seconds, as Feast stores a
+	// UNIX_TIMESTAMP value: Num holds the seconds since the epoch, floored
+	// (an offline TIMESTAMP column is brought to that precision the way
+	// Feast's materialization does). Numeric: compared exactly, and its
+	// skew uses the seconds.
+	Timestamp Type = "timestamp"
+	// Bytes is a byte string (Feast BYTES): Str holds the bytes as
+	// lower-case hex, compared byte for byte. No statistic uses it.
+	Bytes Type = "bytes"
+	// Other is a type no statistic can use (a Feast list, map or set):
 	// only its presence is checked (null rate, coverage).
 	Other Type = "other"
 )
 
-// Numeric reports whether values of t are compared as numbers.
+// Numeric reports whether values of t are compared as numbers (Num).
 func (t Type) Numeric() bool {
 	switch t {
-	case Float32, Float64, Int32, Int64:
+	case Float32, Float64, Int32, Int64, Timestamp:
 		return true
 	}
 	return false
@@ -39,6 +48,14 @@ func (t Type) Numeric() bool {
 
 // Categorical reports whether values of t are compared as categories.
 func (t Type) Categorical() bool { return t == Bool || t == String }
+
+// Textual reports whether values of t are held as text (Str): the
+// categorical types and Bytes.
+func (t Type) Textual() bool { return t.Categorical() || t == Bytes }
+
+// Exact reports whether two values of t are equal only when identical
+// (integers, instants, byte strings), not within a float tolerance.
+func (t Type) Exact() bool { return t != Float32 && t != Float64 }
 
 // Feature is one feature of a view.
 type Feature struct {

@@ -12,8 +12,10 @@ import (
 )
 
 // Column declares one column. Type is int64, int32, float32, float64,
-// bool, string or timestamp (microseconds, UTC). Optional columns accept
-// nil values (Parquet nulls).
+// bool, string, bytes (BYTE_ARRAY without a logical type), timestamp
+// (microseconds, UTC), timestamp_ms or timestamp_ns. Optional columns
+// accept nil values (Parquet nulls). A timestamp column takes time.Time
+// values (floored to its unit) or int64 values in its unit.
 type Column struct {
 	Name     string
 	Type     string
@@ -39,8 +41,14 @@ func Write(path string, cols []Column, rows [][]any) error {
 			n = parquet.Leaf(parquet.BooleanType)
 		case "string":
 			n = parquet.String()
+		case "bytes":
+			n = parquet.Leaf(parquet.ByteArrayType)
 		case "timestamp":
 			n = parquet.Timestamp(parquet.Microsecond)
+		case "timestamp_ms":
+			n = parquet.Timestamp(parquet.Millisecond)
+		case "timestamp_ns":
+			n = parquet.Timestamp(parquet.Nanosecond)
 		default:
 			return fmt.Errorf("column %s: unknown type %q", c.Name, c.Type)
 		}
@@ -77,9 +85,18 @@ func Write(path string, cols []Column, rows [][]any) error {
 			var pv parquet.Value
 			switch x := v.(type) {
 			case time.Time:
-				pv = parquet.Int64Value(x.UnixMicro())
+				switch c.Type {
+				case "timestamp_ms":
+					pv = parquet.Int64Value(x.UnixMilli())
+				case "timestamp_ns":
+					pv = parquet.Int64Value(x.UnixNano())
+				default:
+					pv = parquet.Int64Value(x.UnixMicro())
+				}
 			case string:
 				pv = parquet.ByteArrayValue([]byte(x))
+			case []byte:
+				pv = parquet.ByteArrayValue(x)
 			case int:
 				if c.Type == "int32" {
 					pv = parquet.Int32Value(int32(x))

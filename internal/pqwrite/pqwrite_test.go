@@ -45,3 +45,39 @@ func TestWriteReadBack(t *testing.T) {
 		t.Fatal("null in a required column must fail")
 	}
 }
+
+// Millisecond and nanosecond timestamps floor a time to their unit (before
+// 1970 too); bytes are stored as given.
+func TestWriteUnitsAndBytes(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "u.parquet")
+	ts := time.Date(1969, 12, 31, 23, 59, 59, 999_999_999, time.UTC)
+	cols := []Column{{"a_ms", "timestamp_ms", false}, {"b_ns", "timestamp_ns", false}, {"c_bytes", "bytes", true}}
+	if err := Write(p, cols, [][]any{{ts, ts, []byte{0, 0xff}}, {int64(-1), int64(7), nil}}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	pf, err := parquet.OpenFile(f, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)", "TIMESTAMP(isAdjustedToUTC=true,unit=NANOS)"} {
+		if got := pf.Schema().Fields()[i].Type().LogicalType().String(); got != want {
+			t.Errorf("column %d logical type %s, want %s", i, got, want)
+		}
+	}
+	rows := make([]parquet.Row, 2)
+	if n, _ := pf.RowGroups()[0].Rows().ReadRows(rows); n != 2 {
+		t.Fatalf("read %d rows", n)
+	}
+	if rows[0][0].Int64() != -1 || rows[0][1].Int64() != -1 || string(rows[0][2].ByteArray()) != "\x00\xff" {
+		t.Errorf("row 0: %v", rows[0])
+	}
+	if rows[1][0].Int64() != -1 || rows[1][1].Int64() != 7 || !rows[1][2].IsNull() {
+		t.Errorf("row 1: %v", rows[1])
+	}
+}
