@@ -300,6 +300,7 @@ func nullRate(in *Input, f config.Feature, store string, s *sample.Sample, err e
 	}
 	rate := float64(absent+empty) / float64(n)
 	r.Value = ptr(rate)
+	r.Interval = RateInterval(absent+empty, n)
 	r.Status = judgeHigh(rate, in.View.Checks.NullRate)
 	what := "entities"
 	if store == StoreOffline {
@@ -354,6 +355,7 @@ func Coverage(in *Input) []Result {
 	}
 	v := float64(hit) / float64(n)
 	r.Value = ptr(v)
+	r.Interval = RateInterval(hit, n)
 	r.Status = judgeLow(v, in.View.Checks.Coverage)
 	r.Details = map[string]any{"offline_entities": n, "online_found": hit}
 	if unread > 0 {
@@ -436,6 +438,7 @@ func consistency(in *Input, f config.Feature, r Result) Result {
 	}
 	v := float64(equal) / float64(matched)
 	r.Value = ptr(v)
+	r.Interval = RateInterval(equal, matched)
 	r.Status = judgeLow(v, in.View.Checks.Consistency)
 	r.Message = fmt.Sprintf("%s of %d sampled entities serve the offline value of %s (%d differ)", Percent(v), matched, f.Name, matched-equal)
 	return r

@@ -117,6 +117,9 @@ type Result struct {
 	Value       *float64   `json:"value,omitempty"`
 	Threshold   *Threshold `json:"threshold,omitempty"`
 	SampleSize  *int       `json:"sample_size,omitempty"`
+	// Interval is the 95% Wilson score interval of Value when Value is a
+	// proportion of SampleSize (null rate, coverage, consistency).
+	Interval *Interval `json:"interval,omitempty"`
 	OnlineN     *int       `json:"online_n,omitempty"`
 	OfflineN    *int       `json:"offline_n,omitempty"`
 	Tests       []Test     `json:"tests,omitempty"`
@@ -146,6 +149,17 @@ type Result struct {
 	// run that produced the result took.
 	At       time.Time     `json:"-"`
 	Duration time.Duration `json:"-"`
+}
+
+// Interval is a confidence interval of a proportion: with the stated
+// confidence, the rate of the whole population lies in [Lower, Upper].
+type Interval struct {
+	Lower float64 `json:"lower"`
+	Upper float64 `json:"upper"`
+	// Confidence is the interval's level (0.95).
+	Confidence float64 `json:"confidence"`
+	// Method is how it was computed: "wilson" (the Wilson score interval).
+	Method string `json:"method"`
 }
 
 // ReferenceInfo identifies a pinned reference on a result.

@@ -28,6 +28,8 @@ type ShardDetail struct {
 	// Value is the check's value on those rows (omitted when there are
 	// none, or the shard could not be read).
 	Value *float64 `json:"value,omitempty"`
+	// Interval is the 95% Wilson interval of Value when it is a rate.
+	Interval *Interval `json:"interval,omitempty"`
 	// Error says why the shard could not be read: its share is missing
 	// from the result, which is not a data problem.
 	Error string `json:"error,omitempty"`
@@ -42,6 +44,22 @@ func Shards(r Result) []ShardDetail {
 // byShard groups the rows 0..n-1 by the part partOf gives (-1: none) and
 // computes value on each part's rows.
 func byShard(parts []sample.Part, n int, partOf func(i int) int, value func(rows []int) (float64, bool)) []ShardDetail {
+	return byShardInterval(parts, n, partOf, func(rows []int) (float64, *Interval, bool) {
+		v, ok := value(rows)
+		return v, nil, ok
+	})
+}
+
+// rateByShard is byShard for a rate: count returns how many of a part's
+// rows are counted, and each part gets the rate and its Wilson interval.
+func rateByShard(parts []sample.Part, n int, partOf func(i int) int, count func(rows []int) int) []ShardDetail {
+	return byShardInterval(parts, n, partOf, func(rows []int) (float64, *Interval, bool) {
+		k := count(rows)
+		return float64(k) / float64(len(rows)), RateInterval(k, len(rows)), true
+	})
+}
+
+func byShardInterval(parts []sample.Part, n int, partOf func(i int) int, value func(rows []int) (float64, *Interval, bool)) []ShardDetail {
 	if len(parts) == 0 {
 		return nil
 	}
@@ -55,8 +73,8 @@ func byShard(parts []sample.Part, n int, partOf func(i int) int, value func(rows
 	for p, part := range parts {
 		d := ShardDetail{Shard: part.Name, Node: part.Node, Slots: part.Slots, Share: part.Share, SampleSize: len(groups[p]), Error: part.Err}
 		if part.Err == "" && len(groups[p]) > 0 {
-			if v, ok := value(groups[p]); ok {
-				d.Value = ptr(v)
+			if v, iv, ok := value(groups[p]); ok {
+				d.Value, d.Interval = ptr(v), iv
 			}
 		}
 		out = append(out, d)
@@ -124,28 +142,28 @@ func nullRateByShard(s *sample.Sample, col *sample.Column) []ShardDetail {
 		}
 		return partOf(s)(i)
 	}
-	return byShard(s.Parts, s.Len(), pop, func(rows []int) (float64, bool) {
+	return rateByShard(s.Parts, s.Len(), pop, func(rows []int) int {
 		null := 0
 		for _, i := range rows {
 			if col == nil || col.Nulls[i] == sample.Absent || col.Nulls[i] == sample.Empty {
 				null++
 			}
 		}
-		return float64(null) / float64(len(rows)), true
+		return null
 	})
 }
 
 // coverageByShard is the fraction of each shard's looked-up entities that
 // are in the online population.
 func coverageByShard(s *sample.Sample) []ShardDetail {
-	return byShard(s.Parts, s.Len(), partOf(s), func(rows []int) (float64, bool) {
+	return rateByShard(s.Parts, s.Len(), partOf(s), func(rows []int) int {
 		hit := 0
 		for _, i := range rows {
 			if s.HasTime[i] {
 				hit++
 			}
 		}
-		return float64(hit) / float64(len(rows)), true
+		return hit
 	})
 }
 
@@ -158,13 +176,13 @@ func consistencyByShard(in *Input, f config.Feature, on, off *sample.Column) []S
 		}
 		return partOf(in.Online)(in.AsOfRows[k])
 	}
-	return byShard(in.Online.Parts, len(in.AsOfRows), part, func(rows []int) (float64, bool) {
+	return rateByShard(in.Online.Parts, len(in.AsOfRows), part, func(rows []int) int {
 		equal := 0
 		for _, k := range rows {
 			if sameValue(sample.Type(f.Type), on, in.AsOfRows[k], off, k) {
 				equal++
 			}
 		}
-		return float64(equal) / float64(len(rows)), true
+		return equal
 	})
 }

@@ -56,6 +56,9 @@ type Result struct {
 	// "5.6%"); for skew the statistics the verdict rests on ("KS D 0.31,
 	// adj. p 3.6e-40, PSI 0.42"). "" when the result has no value.
 	Value string
+	// Interval is the 95% interval of a rate, in Value's unit without
+	// repeating it twice: "1.4–3.0%". "" when the result has none.
+	Interval string
 	// Threshold is when Value is bad ("warn ≥ 1% · crit ≥ 5%"; for skew the
 	// rule over its statistics). "" when there is none.
 	Threshold string
@@ -80,8 +83,26 @@ func Of(r checks.Result) Result {
 	if r.Value != nil {
 		p.Value = f(*r.Value)
 	}
+	if r.Interval != nil {
+		p.Interval = IntervalText(*r.Interval)
+	}
 	p.Threshold = warnCrit(r.Threshold, op, f)
 	return p
+}
+
+// ValueWithInterval is Value followed by the interval in parentheses:
+// "2.1% (1.4–3.0%)"; Value alone when there is no interval.
+func (p Result) ValueWithInterval() string {
+	if p.Interval == "" || p.Value == "" {
+		return p.Value
+	}
+	return p.Value + " (" + p.Interval + ")"
+}
+
+// IntervalText formats a rate's interval as "1.4–3.0%" (percentages with
+// the precision of checks.Percent).
+func IntervalText(iv checks.Interval) string {
+	return strings.TrimSuffix(checks.Percent(iv.Lower), "%") + "–" + checks.Percent(iv.Upper)
 }
 
 func quantity(check string) string {

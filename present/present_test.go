@@ -113,3 +113,21 @@ func TestNumber(t *testing.T) {
 		}
 	}
 }
+
+// A rate shows its 95% interval beside the value: "2.1% (1.4–3.0%)".
+func TestValueWithInterval(t *testing.T) {
+	r := checks.Result{Check: checks.KindNullRate, Value: f(0.021), SampleSize: i(1000),
+		Interval: &checks.Interval{Lower: 0.014, Upper: 0.030, Confidence: 0.95, Method: "wilson"}}
+	p := Of(r)
+	if p.Value != "2.1%" || p.Interval != "1.4–3%" || p.ValueWithInterval() != "2.1% (1.4–3%)" {
+		t.Errorf("got value %q interval %q, with interval %q", p.Value, p.Interval, p.ValueWithInterval())
+	}
+	r.Value, r.Interval = f(0), &checks.Interval{Lower: 0, Upper: 0.5615}
+	if got := Of(r).ValueWithInterval(); got != "0% (0–56.15%)" {
+		t.Errorf("0 of 3: %q", got)
+	}
+	r.Interval = nil
+	if got := Of(r).ValueWithInterval(); got != "0%" {
+		t.Errorf("without interval: %q", got)
+	}
+}

@@ -111,7 +111,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		counts[x.Status]++
 		p := present.Of(x)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", strings.ToUpper(x.Status.String()), x.Check,
-			x.Project+"/"+x.FeatureView, dash(x.Feature), dash(x.Store), dash(p.Value), dash(p.Threshold), p.Message)
+			x.Project+"/"+x.FeatureView, dash(x.Feature), dash(x.Store), dash(p.ValueWithInterval()), dash(p.Threshold), p.Message)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

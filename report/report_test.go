@@ -48,7 +48,7 @@ func TestJSONShape(t *testing.T) {
 			OnlineN: new(int), Tests: []checks.Test{{Test: "ks", Statistic: 0.31, PValue: v(1.2e-40), PValueAdjusted: v(3.6e-40)}}},
 		{Check: "freshness", Project: "p", FeatureView: "v", Status: checks.Error, Error: "online store: connection refused"},
 		{Check: "null_rate", Project: "p", FeatureView: "v", Feature: "conv_rate", Store: "online", Status: checks.OK, Value: v(0.002),
-			Threshold: &checks.Threshold{Warn: v(0.01), Crit: v(0.05)}},
+			Threshold: &checks.Threshold{Warn: v(0.01), Crit: v(0.05)}, Interval: &checks.Interval{Lower: 0.001, Upper: 0.004, Confidence: 0.95, Method: "wilson"}},
 	}
 	var buf bytes.Buffer
 	if err := New("0.1.0", start, start.Add(2*time.Second), rs).WriteJSON(&buf); err != nil {
@@ -83,13 +83,20 @@ func TestJSONShape(t *testing.T) {
 	if th := nr["threshold"].(map[string]any); th["warn"] != 0.01 || th["crit"] != 0.05 {
 		t.Errorf("threshold: %v", nr)
 	}
+	if iv, _ := nr["interval"].(map[string]any); iv["lower"] != 0.001 || iv["upper"] != 0.004 || iv["confidence"] != 0.95 || iv["method"] != "wilson" {
+		t.Errorf("interval: %v", nr)
+	}
+	if _, ok := first["interval"]; ok {
+		t.Errorf("a result without a rate has an interval: %v", first)
+	}
 }
 
 func TestTextReport(t *testing.T) {
 	start := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	rs := []checks.Result{
 		{Check: "freshness", Project: "p", FeatureView: "v", Status: checks.OK, Value: v(4500), Threshold: &checks.Threshold{Crit: v(86400)}},
-		{Check: "coverage", Project: "p", FeatureView: "v", Status: checks.Crit, Value: v(0.9), Threshold: &checks.Threshold{Warn: v(0.99), Crit: v(0.95)}, Message: "90.0% of 200 entities"},
+		{Check: "coverage", Project: "p", FeatureView: "v", Status: checks.Crit, Value: v(0.9), Threshold: &checks.Threshold{Warn: v(0.99), Crit: v(0.95)}, Message: "90.0% of 200 entities",
+			Interval: &checks.Interval{Lower: 0.8506, Upper: 0.9346, Confidence: 0.95, Method: "wilson"}},
 	}
 	var buf bytes.Buffer
 	if err := New("0.1.0", start, start.Add(1500*time.Millisecond), rs).WriteText(&buf); err != nil {
@@ -97,7 +104,7 @@ func TestTextReport(t *testing.T) {
 	}
 	out := buf.String()
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if !strings.HasPrefix(lines[1], "CRIT") || !strings.Contains(lines[1], "90%") || !strings.Contains(lines[1], "warn ≤ 99% · crit ≤ 95%") {
+	if !strings.HasPrefix(lines[1], "CRIT") || !strings.Contains(lines[1], "90% (85.06–93.46%)") || !strings.Contains(lines[1], "warn ≤ 99% · crit ≤ 95%") {
 		t.Errorf("worst first, formatted: %q", lines[1])
 	}
 	if !strings.Contains(lines[2], "1h 15m") || !strings.Contains(lines[2], "crit ≥ 1d") {

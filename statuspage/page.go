@@ -211,7 +211,7 @@ func buildRow(r checks.Result) row {
 		Check:     r.Check,
 		Feature:   r.Feature,
 		Store:     r.Store,
-		Value:     orDash(p.Value),
+		Value:     orDash(p.ValueWithInterval()),
 		Threshold: orNone(p.Threshold),
 		Samples:   samplesText(r),
 		Message:   r.Message,
