@@ -119,14 +119,14 @@ type Result struct {
 	SampleSize  *int       `json:"sample_size,omitempty"`
 	// Interval is the 95% Wilson score interval of Value when Value is a
 	// proportion of SampleSize (null rate, coverage, consistency).
-	Interval *Interval `json:"interval,omitempty"`
-	OnlineN     *int       `json:"online_n,omitempty"`
-	OfflineN    *int       `json:"offline_n,omitempty"`
-	Tests       []Test     `json:"tests,omitempty"`
-	Message     string     `json:"message,omitempty"`
-	Error       string     `json:"error,omitempty"`
-	Warnings    []string   `json:"warnings,omitempty"`
-	Histogram   *Histogram `json:"histogram,omitempty"`
+	Interval  *Interval  `json:"interval,omitempty"`
+	OnlineN   *int       `json:"online_n,omitempty"`
+	OfflineN  *int       `json:"offline_n,omitempty"`
+	Tests     []Test     `json:"tests,omitempty"`
+	Message   string     `json:"message,omitempty"`
+	Error     string     `json:"error,omitempty"`
+	Warnings  []string   `json:"warnings,omitempty"`
+	Histogram *Histogram `json:"histogram,omitempty"`
 	// Reads are the store reads the result was computed from: files, row
 	// groups and keys read and skipped, and the data problems met.
 	Reads []StoreRead `json:"reads,omitempty"`
