@@ -25,6 +25,22 @@ type RegistryView struct {
 // WriteRegistry writes a Feast file registry (serialized
 // feast.core.Registry, fields as fsmon reads them) holding views.
 func WriteRegistry(path string, views ...RegistryView) error {
+	reg, err := registryProto(views)
+	if err != nil {
+		return err
+	}
+	b, err := proto.Marshal(reg)
+	if err != nil {
+		return fmt.Errorf("write registry: %w", err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("write registry: %w", err)
+	}
+	return nil
+}
+
+// registryProto builds the registry of views.
+func registryProto(views []RegistryView) (*feastpb.Registry, error) {
 	reg := &feastpb.Registry{RegistrySchemaVersion: "1"}
 	projects := map[string]bool{}
 	for _, v := range views {
@@ -78,15 +94,8 @@ func WriteRegistry(path string, views ...RegistryView) error {
 				Name: v.Name, Project: v.Project, Features: feats, EntityColumns: cols, WriteToOnlineStore: true,
 			}, Meta: &feastpb.OnDemandFeatureViewMeta{CurrentVersionNumber: v.Version}})
 		default:
-			return fmt.Errorf("write registry: view %q: unknown kind %q", v.Name, v.Kind)
+			return nil, fmt.Errorf("write registry: view %q: unknown kind %q", v.Name, v.Kind)
 		}
 	}
-	b, err := proto.Marshal(reg)
-	if err != nil {
-		return fmt.Errorf("write registry: %w", err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		return fmt.Errorf("write registry: %w", err)
-	}
-	return nil
+	return reg, nil
 }
