@@ -80,6 +80,8 @@ type App struct {
 	metrics *metrics.Metrics
 	reload  prometheus.Gauge
 	reloads *prometheus.CounterVec
+	// registry says how the Feast registry's refreshes go.
+	registry registryMetrics
 
 	// reloadMu serializes reloads, so a flood of them builds one set of
 	// stores at a time.
@@ -163,6 +165,8 @@ func New(opts Options) (*App, error) {
 	a.reload = prometheus.NewGauge(prometheus.GaugeOpts{Name: metrics.ConfigReloadSuccess, Help: "Whether the last configuration reload attempt was successful."})
 	a.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{Name: metrics.ConfigReloads, Help: "Configuration reloads (SIGHUP, /-/reload, Feast registry changes), by result."}, []string{metrics.LabelResult})
 	a.reg.MustRegister(a.reload, a.reloads)
+	a.registry = newRegistryMetrics(a.reg)
+	a.observeRegistry(cfg, nil)
 	a.reload.Set(1)
 	a.reloads.WithLabelValues(metrics.ReloadSuccess)
 	a.reloads.WithLabelValues(metrics.ReloadFailure)
@@ -262,8 +266,11 @@ func (a *App) refreshLoop(ctx context.Context, every time.Duration) {
 		case <-t.C:
 		}
 		cfg, err := config.LoadWith(a.opts.ConfigFile, a.registries)
+		a.observeRegistry(cfg, err)
 		if err != nil {
-			a.log.Warn("feast registry refresh: config does not load; keeping the running views", "err", err)
+			if config.RegistryFailure(err) == nil {
+				a.log.Warn("feast registry refresh: config does not load; keeping the running views", "err", err)
+			}
 			continue
 		}
 		if reflect.DeepEqual(cfg.Views, a.Config().Views) {
@@ -303,6 +310,7 @@ func (a *App) Reload() error {
 	a.reloadMu.Lock()
 	defer a.reloadMu.Unlock()
 	cfg, err := config.LoadWith(a.opts.ConfigFile, a.registries)
+	a.observeRegistry(cfg, err)
 	var stores *Stores
 	var al *alerter
 	if err == nil {

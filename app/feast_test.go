@@ -1,9 +1,14 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
+	"reflect"
+	"strconv"
+	"sync"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -180,7 +185,9 @@ func keys[V any](m map[string]V) []string {
 }
 
 // TestFeastRegistryRefresh adds a view to the registry of a running daemon
-// (as `feast apply` would) and expects it monitored without a restart.
+// (as `feast apply` would) and expects it monitored without a restart;
+// then damages the registry file and expects the views kept, the failure
+// in the registry metrics and the log, and recovery once it is whole.
 func TestFeastRegistryRefresh(t *testing.T) {
 	srv := redistest.Start(t)
 	repo := t.TempDir()
@@ -203,7 +210,9 @@ func TestFeastRegistryRefresh(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte("interval: 1s\nfeast: {repo: "+repo+", refresh: 1s}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	a, err := New(Options{ConfigFile: cfgPath, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond})
+	log := &lockedBuffer{}
+	a, err := New(Options{ConfigFile: cfgPath, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(log, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,4 +230,85 @@ func TestFeastRegistryRefresh(t *testing.T) {
 	waitFor(t, func() bool {
 		return strings.Contains(get(t, "http://"+a.Addr()+"/metrics"), `feature_view="second"`)
 	})
+	registryFailures(t, a, "ride", log, func() {
+		if err := os.WriteFile(reg, []byte("\xff\xff not a registry"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}, func() {
+		if err := feasttest.WriteRegistry(reg, view("first"), view("second")); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n := len(a.Config().Views); n != 2 {
+		t.Errorf("%d views after the registry recovered, want 2", n)
+	}
+}
+
+// lockedBuffer is a log destination safe for concurrent writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// metricValue is the value of the series (name and labels as exposed) in
+// the /metrics of a, or -1 when it is absent.
+func metricValue(t *testing.T, a *App, series string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(get(t, "http://"+a.Addr()+"/metrics"), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	return -1
+}
+
+// registryFailures checks a running daemon whose Feast registry (of
+// project) refreshes every second: after breaking it (break_), the daemon
+// keeps its views, says so in the registry metrics and the log, and after
+// mending it (mend) says the registry is read again.
+func registryFailures(t *testing.T, a *App, project string, log *lockedBuffer, break_, mend func()) {
+	t.Helper()
+	ok := fmt.Sprintf(`fsmon_feast_registry_last_refresh_successful{project=%q}`, project)
+	failures := fmt.Sprintf(`fsmon_feast_registry_refresh_failures_total{project=%q}`, project)
+	last := fmt.Sprintf(`fsmon_feast_registry_last_success_timestamp_seconds{project=%q}`, project)
+	waitFor(t, func() bool { return metricValue(t, a, ok) == 1 })
+	if n := metricValue(t, a, failures); n != 0 {
+		t.Errorf("%s = %v before any failure", failures, n)
+	}
+	views := a.Config().Views
+	before := metricValue(t, a, last)
+	if before < float64(time.Now().Add(-time.Minute).Unix()) {
+		t.Errorf("%s = %v, want a recent time", last, before)
+	}
+	break_()
+	waitFor(t, func() bool { return metricValue(t, a, ok) == 0 })
+	waitFor(t, func() bool { return metricValue(t, a, failures) >= 2 })
+	if !reflect.DeepEqual(a.Config().Views, views) {
+		t.Errorf("views changed while the registry could not be read")
+	}
+	stuck := metricValue(t, a, last)
+	if !strings.Contains(log.String(), "Feast registry cannot be read; keeping the views of the last registry read") {
+		t.Errorf("log says nothing of the registry:\n%s", log.String())
+	}
+	mend()
+	waitFor(t, func() bool { return metricValue(t, a, ok) == 1 })
+	if now := metricValue(t, a, last); now <= stuck {
+		t.Errorf("%s = %v after recovery, was %v while failing", last, now, stuck)
+	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,6 +15,42 @@ type Error struct {
 	Line   int
 	Column int
 	Msg    string
+	// Registry is set when the problem is not the config but the Feast
+	// registry (or feature_store.yaml) of feast.repo, which could not be
+	// read: serve then keeps the views of the last registry it read.
+	// FeastProject names the repo's project ("" when unknown).
+	Registry     bool
+	FeastProject string
+}
+
+// RegistryError is a Feast registry (file, object or SQL) or
+// feature_store.yaml that could not be read. Load reports it as an *Error
+// with Registry set.
+type RegistryError struct {
+	// Project is the Feast project ("" when feature_store.yaml was not
+	// read).
+	Project string
+	Err     error
+}
+
+func (e *RegistryError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *RegistryError) Unwrap() error { return e.Err }
+
+// RegistryFailure returns the problem of err (as Load returns it) that is a
+// Feast registry that could not be read, or nil when there is none.
+func RegistryFailure(err error) *Error {
+	var es *Errors
+	if !errors.As(err, &es) {
+		return nil
+	}
+	for _, e := range *es {
+		if e.Registry {
+			return e
+		}
+	}
+	return nil
 }
 
 // Error formats the problem as "FILE:LINE:COL: msg", the form editors and

@@ -57,28 +57,15 @@ func discoverFeast(c *Config, reg *Registries) []error {
 	}
 	repo, err := feast.LoadRepo(repoDir)
 	if err != nil {
-		return []error{err}
+		return []error{&RegistryError{Err: err}}
 	}
-	if repo.RegistryType != "file" {
-		return []error{fmt.Errorf("%s: registry_type %q: fsmon reads file registries only", repo.File, repo.RegistryType)}
-	}
-	var fviews []feast.View
-	switch scheme, _, _ := strings.Cut(repo.RegistryPath, "://"); {
-	case !strings.Contains(repo.RegistryPath, "://"):
-		fviews, err = feast.ReadRegistry(repo.RegistryPath, repo.Project, repo.Versioning)
-	case scheme == "s3" || scheme == "gs":
-		var data []byte
-		if data, err = reg.read(repo.RegistryPath, c.Offline.Parquet); err == nil {
-			fviews, err = feast.ParseRegistry(data, repo.RegistryPath, repo.Project, repo.Versioning)
-		}
-	default:
-		return []error{fmt.Errorf("%s: registry on %s://: fsmon reads registries from local files, s3:// and gs://", repo.File, scheme)}
-	}
+	c.Feast.Project, c.Feast.Registry = repo.Project, repo.RegistryPath
+	fviews, err := readViews(c, repo, reg)
 	if err != nil {
-		return []error{err}
+		return []error{&RegistryError{Project: repo.Project, Err: err}}
 	}
 	if len(fviews) == 0 {
-		return []error{fmt.Errorf("Feast registry %s: no feature views of project %q write to the online store", repo.RegistryPath, repo.Project)}
+		return []error{&RegistryError{Project: repo.Project, Err: fmt.Errorf("Feast registry %s: no feature views of project %q write to the online store", repo.RegistryPath, repo.Project)}}
 	}
 
 	var errs []error
@@ -137,6 +124,34 @@ func discoverFeast(c *Config, reg *Registries) []error {
 		}
 	}
 	return errs
+}
+
+// readViews reads the views of the repo's registry: a local file, an
+// object on s3:// or gs://, or a SQL registry.
+func readViews(c *Config, repo *feast.Repo, reg *Registries) ([]feast.View, error) {
+	switch repo.RegistryType {
+	case "file":
+	case "sql":
+		data, err := reg.readSQL(repo)
+		if err != nil {
+			return nil, err
+		}
+		return feast.ParseRegistry(data, repo.RegistryPath, repo.Project, repo.Versioning)
+	default:
+		return nil, fmt.Errorf("%s: registry_type %q: fsmon reads file registries (local, s3://, gs://) and sql ones", repo.File, repo.RegistryType)
+	}
+	switch scheme, _, _ := strings.Cut(repo.RegistryPath, "://"); {
+	case !strings.Contains(repo.RegistryPath, "://"):
+		return feast.ReadRegistry(repo.RegistryPath, repo.Project, repo.Versioning)
+	case scheme == "s3" || scheme == "gs":
+		data, err := reg.read(repo.RegistryPath, c.Offline.Parquet)
+		if err != nil {
+			return nil, err
+		}
+		return feast.ParseRegistry(data, repo.RegistryPath, repo.Project, repo.Versioning)
+	default:
+		return nil, fmt.Errorf("%s: registry on %s://: fsmon reads registries from local files, s3://, gs:// and SQL databases (registry_type: sql)", repo.File, scheme)
+	}
 }
 
 // discoveredView turns a registry view into a config view.

@@ -157,6 +157,15 @@ func parse(data []byte, file string, discover func(*Config) []error) (*Config, e
 // adopt records an error from Feast discovery, keeping its own position
 // when it has one and placing it at the feast section otherwise.
 func (d *decoder) adopt(err error, at *yaml.Node) {
+	var re *RegistryError
+	if errors.As(err, &re) {
+		n := len(d.errs)
+		d.errorf(at, "feast: %v", err)
+		if len(d.errs) > n {
+			d.errs[n].Registry, d.errs[n].FeastProject = true, re.Project
+		}
+		return
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		if len(d.errs) <= maxErrors {

@@ -7,7 +7,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fsmon/fsmon/feast"
 	"github.com/fsmon/fsmon/internal/blob"
+	"github.com/fsmon/fsmon/internal/feastsql"
 )
 
 // registryTimeout bounds reading a registry from object storage.
@@ -16,11 +18,15 @@ const registryTimeout = 30 * time.Second
 // Registries reads Feast registries kept in object storage (registry:
 // s3://… or gs://…) and remembers the last one read per URL with its ETag
 // (S3) or generation (GCS): reading an unchanged registry again costs one
-// metadata request, not a download. The zero value is ready; it is safe
+// metadata request, not a download. It does the same for SQL registries
+// (registry_type: sql), where one query of per-table counts and
+// last_updated_timestamp stands for the ETag. The zero value is ready; it is safe
 // for concurrent use. serve keeps one across registry refreshes.
 type Registries struct {
 	mu   sync.Mutex
 	last map[string]readRegistry
+	// sql holds the last snapshot of each SQL registry, by URL and project.
+	sql map[[2]string]*feastsql.Snapshot
 }
 
 type readRegistry struct {
@@ -85,4 +91,31 @@ func (r *Registries) read(u string, p Parquet) ([]byte, error) {
 	r.last[u] = readRegistry{etag: a.ETag, data: data}
 	r.mu.Unlock()
 	return data, nil
+}
+
+// readSQL returns the registry bytes of repo's SQL registry: the last
+// snapshot when the tables' counts and last_updated_timestamp say nothing
+// changed, else a fresh read of every table.
+func (r *Registries) readSQL(repo *feast.Repo) ([]byte, error) {
+	src, err := feastsql.Parse(string(repo.RegistryURL), repo.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("Feast registry: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), registryTimeout)
+	defer cancel()
+	key := [2]string{string(repo.RegistryURL), repo.Project}
+	r.mu.Lock()
+	last := r.sql[key]
+	r.mu.Unlock()
+	snap, err := feastsql.Read(ctx, src, repo.Project, last, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	if r.sql == nil {
+		r.sql = map[[2]string]*feastsql.Snapshot{}
+	}
+	r.sql[key] = snap
+	r.mu.Unlock()
+	return snap.Data, nil
 }

@@ -167,6 +167,10 @@ type Feast struct {
 	Repo string
 	// Refresh is how often the registry is re-read in serve.
 	Refresh time.Duration
+	// Project and Registry are set by discovery: the repo's project and
+	// its registry's location (a SQL registry's URL with the password
+	// redacted).
+	Project, Registry string
 }
 
 // Slack configures the Slack notifier. Exactly one of WebhookURLFile or

@@ -32,9 +32,13 @@ type Repo struct {
 	KeyVersionSet bool
 	Redis         RedisConn
 	// RegistryPath is the file registry, made absolute against Dir when
-	// relative; RegistryType is registry_type ("file" when absent).
+	// relative; RegistryType is registry_type ("file" when absent). For a
+	// SQL registry (registry_type sql) RegistryPath is the database URL
+	// with its password redacted, for messages, and RegistryURL the URL
+	// itself (registry.read_path when set, else registry.path).
 	RegistryPath string
 	RegistryType string
+	RegistryURL  SecretURL
 	// Versioning is registry.enable_online_feature_view_versioning.
 	Versioning bool
 	// OfflineType is offline_store.type ("dask", Feast's default, when
@@ -78,6 +82,7 @@ type rawRepo struct {
 
 type rawRegistry struct {
 	Path         string `yaml:"path"`
+	ReadPath     string `yaml:"read_path"`
 	RegistryType string `yaml:"registry_type"`
 	Versioning   bool   `yaml:"enable_online_feature_view_versioning"`
 }
@@ -149,7 +154,15 @@ func parseRepo(data []byte, dir string) (*Repo, error) {
 	}
 	r.Versioning = reg.Versioning
 	r.RegistryPath = strings.TrimPrefix(reg.Path, "file://")
-	if !strings.Contains(r.RegistryPath, "://") && !filepath.IsAbs(r.RegistryPath) {
+	if r.RegistryType == "sql" {
+		// Feast reads from read_path (a replica) when it is set.
+		u := reg.Path
+		if reg.ReadPath != "" {
+			u = reg.ReadPath
+		}
+		r.RegistryURL = SecretURL(u)
+		r.RegistryPath = r.RegistryURL.String()
+	} else if !strings.Contains(r.RegistryPath, "://") && !filepath.IsAbs(r.RegistryPath) {
 		r.RegistryPath = filepath.Join(dir, r.RegistryPath)
 	}
 
@@ -260,6 +273,42 @@ func parseConnectionString(s string, c *RedisConn) error {
 	}
 	return nil
 }
+
+// SecretURL is a URL that may hold a password (a SQL registry's
+// SQLAlchemy URL). It prints redacted: "postgresql://feast:xxxxx@db/feast".
+type SecretURL string
+
+// String is the URL with the password of its user info, and a password
+// query parameter (libpq's ?password=), replaced by xxxxx.
+func (u SecretURL) String() string {
+	s := string(u)
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s
+	}
+	auth, tail := rest, ""
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		auth, tail = rest[:i], rest[i:]
+	}
+	if at := strings.LastIndex(auth, "@"); at >= 0 {
+		if user, _, hasPw := strings.Cut(auth[:at], ":"); hasPw {
+			auth = user + ":xxxxx" + auth[at:]
+		}
+	}
+	if path, query, ok := strings.Cut(tail, "?"); ok {
+		params := strings.Split(query, "&")
+		for i, p := range params {
+			if k, _, ok := strings.Cut(p, "="); ok && strings.EqualFold(k, "password") {
+				params[i] = k + "=xxxxx"
+			}
+		}
+		tail = path + "?" + strings.Join(params, "&")
+	}
+	return scheme + "://" + auth + tail
+}
+
+// GoString is String, so that %#v does not print the password either.
+func (u SecretURL) GoString() string { return u.String() }
 
 // ExpandVars replaces $NAME and ${NAME} with the value lookup gives, as
 // Feast does to feature_store.yaml (Python's os.path.expandvars): NAME is

@@ -104,3 +104,50 @@ func TestLoadRepoErrors(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// TestLoadRepoSQLRegistry: registry_type sql keeps the URL (with its
+// password from ${VAR}) as a secret, prefers read_path, and prints it
+// redacted.
+func TestLoadRepoSQLRegistry(t *testing.T) {
+	t.Setenv("FSMON_TEST_PG_PASSWORD", "pg-s3cr3t")
+	dir := writeRepo(t, `
+project: ride
+registry:
+  registry_type: sql
+  path: postgresql+psycopg://feast:${FSMON_TEST_PG_PASSWORD}@db-primary:5432/feast
+  cache_ttl_seconds: 60
+online_store: {type: redis}
+`)
+	r, err := LoadRepo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.RegistryType != "sql" || string(r.RegistryURL) != "postgresql+psycopg://feast:pg-s3cr3t@db-primary:5432/feast" ||
+		r.RegistryPath != "postgresql+psycopg://feast:xxxxx@db-primary:5432/feast" {
+		t.Errorf("type %q url %q path %q", r.RegistryType, string(r.RegistryURL), r.RegistryPath)
+	}
+	for _, s := range []string{fmt.Sprintf("%v", r), fmt.Sprintf("%+v", r), fmt.Sprintf("%#v", r), fmt.Sprint(r.RegistryURL)} {
+		if strings.Contains(s, "pg-s3cr3t") {
+			t.Errorf("password printed: %s", s)
+		}
+	}
+
+	dir = writeRepo(t, "project: ride\nregistry:\n  registry_type: sql\n  path: postgresql://feast:a@primary/feast\n  read_path: postgresql://reader:b@replica/feast\nonline_store: {type: redis}\n")
+	if r, err = LoadRepo(dir); err != nil {
+		t.Fatal(err)
+	}
+	if string(r.RegistryURL) != "postgresql://reader:b@replica/feast" {
+		t.Errorf("read_path not preferred: %s", r.RegistryPath)
+	}
+	for in, want := range map[string]string{
+		"sqlite:///data/registry.db":          "sqlite:///data/registry.db",
+		"postgresql://u@h/db":                 "postgresql://u@h/db",
+		"postgresql://u:p@ss@h/db?x=1":        "postgresql://u:xxxxx@h/db?x=1",
+		"postgresql://h/db?user=u&password=p": "postgresql://h/db?user=u&password=xxxxx",
+		"postgresql://u:p@h":                  "postgresql://u:xxxxx@h",
+	} {
+		if got := SecretURL(in).String(); got != want {
+			t.Errorf("SecretURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -51,6 +51,13 @@ const (
 	DriftStatistic = "fsmon_feature_drift_statistic"
 	DriftPValue    = "fsmon_feature_drift_p_value"
 	ReferenceInfo  = "fsmon_feature_skew_reference_info"
+	// The Feast registry of feast.repo (file, object or SQL), by project:
+	// whether its last refresh read it, how many refreshes could not, and
+	// when it was last read. A registry that cannot be read keeps the views
+	// of the last one read.
+	FeastRegistryRefreshSuccess  = "fsmon_feast_registry_last_refresh_successful"
+	FeastRegistryRefreshFailures = "fsmon_feast_registry_refresh_failures_total"
+	FeastRegistryLastSuccess     = "fsmon_feast_registry_last_success_timestamp_seconds"
 )
 
 // Labels used by the metrics; all are bounded sets.

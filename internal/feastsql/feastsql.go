@@ -35,6 +35,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/fsmon/fsmon/feast"
+
 	// The pure-Go SQLite driver ("sqlite").
 	_ "modernc.org/sqlite"
 )
@@ -75,8 +77,10 @@ func Parse(raw, dir string) (Source, error) {
 		// url.Parse's error quotes the URL: say only what is wrong.
 		return Source{}, fmt.Errorf("registry path is not a URL (SQLAlchemy form dialect+driver://user:password@host:port/database): %s", redactRaw(raw))
 	}
-	s := Source{Display: u.Redacted()}
+	s := Source{Display: feast.SecretURL(raw).String()}
 	if pw, ok := u.User.Password(); ok {
+		s.secret = pw
+	} else if pw := u.Query().Get("password"); pw != "" {
 		s.secret = pw
 	}
 	dialect, driver, _ := strings.Cut(u.Scheme, "+")

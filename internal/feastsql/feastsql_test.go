@@ -349,6 +349,7 @@ func TestParse(t *testing.T) {
 		{"postgresql+psycopg2://feast@db/feast", feastsql.Postgres, "postgresql+psycopg2://feast@db/feast", ""},
 		{"sqlite:///registry.db", feastsql.SQLite, "sqlite:///registry.db", ""},
 		{"sqlite:////var/feast/registry.db", feastsql.SQLite, "sqlite:////var/feast/registry.db", ""},
+		{"postgresql://db/feast?user=feast&password=pw", feastsql.Postgres, "postgresql://db/feast?user=feast&password=xxxxx", ""},
 		{"sqlite://", "", "", "in-memory"},
 		{"mysql+pymysql://feast:pw@db/feast", "", "", "mysql+pymysql://feast:xxxxx@db/feast: a MySQL/MariaDB SQL registry is not supported yet"},
 		{"snowflake://u:pw@acct/db", "", "", `dialect "snowflake"`},
