@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
-	"sync"
-	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
