@@ -125,6 +125,10 @@ type App struct {
 
 	stopRefresh context.CancelFunc
 	refreshDone chan struct{}
+
+	// page is the status page and API of the config in force (its web
+	// keys: Grafana link, what may be shown of feature values); a.mu.
+	page http.Handler
 }
 
 type viewKey struct{ project, name string }
@@ -182,7 +186,16 @@ func New(opts Options) (*App, error) {
 		return nil, err
 	}
 	a.cfg, a.stores, a.alerts = cfg, stores, al
+	a.page = a.pageFor(cfg)
 	return a, nil
+}
+
+// pageFor builds the status page and API for cfg's web keys.
+func (a *App) pageFor(cfg *config.Config) http.Handler {
+	return statuspage.Handler(a.snapshot, statuspage.Options{
+		Title: "fsmon", GrafanaURL: cfg.Web.GrafanaURL, Now: a.opts.Now,
+		HideValues: cfg.Web.HideValues, TopCategories: cfg.Web.TopCategories, MinCategoryCount: cfg.Web.MinCategoryCount,
+	})
 }
 
 // prepare builds the stores and the alert pipeline of cfg.
@@ -334,6 +347,7 @@ func (a *App) swap(cfg *config.Config, stores *Stores, al *alerter) {
 	old := a.sched
 	oldStores := a.stores
 	a.cfg, a.stores, a.alerts = cfg, stores, al
+	a.page = a.pageFor(cfg)
 	a.alertState.Reconfigure(alerts.StatePath(cfg), stateOptions(cfg))
 	keep := map[viewKey]bool{}
 	for _, v := range cfg.Views {
@@ -677,10 +691,13 @@ func (a *App) handler() http.Handler {
 		}
 		fmt.Fprintln(w, "Reloaded")
 	})
-	a.mu.Lock()
-	grafana := a.cfg.Web.GrafanaURL
-	a.mu.Unlock()
-	page := statuspage.Handler(a.snapshot, statuspage.Options{Title: "fsmon", GrafanaURL: grafana, Now: a.opts.Now})
-	mux.Handle("/", page)
+	// The page of the config in force: a reload that changes web.* keys
+	// applies to the next request.
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.mu.Lock()
+		page := a.page
+		a.mu.Unlock()
+		page.ServeHTTP(w, r)
+	}))
 	return mux
 }

@@ -757,3 +757,38 @@ func TestObjectStorageKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestWebPrivacyKeys: web.hide_values, web.top_categories and
+// web.min_category_count decode, default to "names of the 10 most frequent
+// categories seen at least 10 times", and bad values name the key.
+func TestWebPrivacyKeys(t *testing.T) {
+	minimal, err := os.ReadFile("testdata/minimal.good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := parse(minimal, "fsmon.yaml", noDiscover)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := c.Web; w.HideValues || w.TopCategories != 10 || w.MinCategoryCount != 10 {
+		t.Errorf("default web = %+v, want hide_values false, top_categories 10, min_category_count 10", w)
+	}
+	c, err = parse([]byte(string(minimal)+"web: {hide_values: true, top_categories: 0, min_category_count: 3}\n"), "fsmon.yaml", noDiscover)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := c.Web; !w.HideValues || w.TopCategories != 0 || w.MinCategoryCount != 3 {
+		t.Errorf("web = %+v", w)
+	}
+	for _, bad := range []struct{ yaml, want string }{
+		{"web: {hide_values: yes please}\n", "1:20: web.hide_values: expected true or false"},
+		{"web: {top_categories: -1}\n", "1:23: web.top_categories: expected a number of categories"},
+		{"web: {min_category_count: ten}\n", "web.min_category_count: expected a number of sampled rows"},
+		{"web: {hide_value: true}\n", `unknown key "hide_value" in web: did you mean "hide_values"?`},
+	} {
+		_, err := parse([]byte(bad.yaml), "f.yaml", noDiscover)
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: %v, want an error with %q", bad.yaml, err, bad.want)
+		}
+	}
+}

@@ -34,6 +34,11 @@ const (
 	DefaultScanCount       = 100             // COUNT hint of each SCAN
 	DefaultFutureTolerance = 5 * time.Minute // future_tolerance
 	DefaultMaxReadBytes    = 128 << 20       // offline.parquet.max_read_bytes
+	// DefaultTopCategories and DefaultMinCategoryCount are web.top_categories
+	// and web.min_category_count: what the status page, the API and the
+	// JSON report name of a string feature's categories.
+	DefaultTopCategories    = 10
+	DefaultMinCategoryCount = 10
 	// DefaultMaxScanFactor times the largest sample_size is the default
 	// SCAN key budget of one sample.
 	DefaultMaxScanFactor = 10
@@ -405,9 +410,20 @@ func (d *decoder) config(root *yaml.Node, c *Config, st *state) {
 			d.errorf(sh.get("index"), "sharding.index: %d is not below sharding.count %d", c.Sharding.Index, c.Sharding.Count)
 		}
 	}
-	web := d.mapping(top.get("web"), "web", "external_url", "grafana_url")
+	web := d.mapping(top.get("web"), "web", "external_url", "grafana_url", "hide_values", "top_categories", "min_category_count")
 	c.Web.ExternalURL = d.httpURL(web.get("external_url"), "web.external_url")
 	c.Web.GrafanaURL = d.httpURL(web.get("grafana_url"), "web.grafana_url")
+	if v, ok := d.boolean(web.get("hide_values"), "web.hide_values"); ok {
+		c.Web.HideValues = v
+	}
+	c.Web.TopCategories = DefaultTopCategories
+	if v, ok := d.integer(web.get("top_categories"), "web.top_categories", 0, "a number of categories (0 names them all)"); ok {
+		c.Web.TopCategories = v
+	}
+	c.Web.MinCategoryCount = DefaultMinCategoryCount
+	if v, ok := d.integer(web.get("min_category_count"), "web.min_category_count", 0, "a number of sampled rows (0 sets no minimum)"); ok {
+		c.Web.MinCategoryCount = v
+	}
 
 	st.badViews = !isSeq(top.get("feature_views"))
 	for i, n := range d.sequence(top.get("feature_views"), "feature_views") {

@@ -101,8 +101,11 @@ type (
 		StateFile      string `yaml:"state_file,omitempty"`
 	}
 	shownWeb struct {
-		ExternalURL string `yaml:"external_url,omitempty"`
-		GrafanaURL  string `yaml:"grafana_url,omitempty"`
+		ExternalURL      string `yaml:"external_url,omitempty"`
+		GrafanaURL       string `yaml:"grafana_url,omitempty"`
+		HideValues       bool   `yaml:"hide_values"`
+		TopCategories    int    `yaml:"top_categories"`
+		MinCategoryCount int    `yaml:"min_category_count"`
 	}
 	shownView struct {
 		Name       string         `yaml:"name"`
@@ -222,7 +225,8 @@ func (c *Config) shown() shownConfig {
 			Channels: sl.Channels, DashboardURL: sl.DashboardURL, StatusURL: sl.StatusURL}
 	}
 	if c.Web != (Web{}) {
-		s.Web = &shownWeb{ExternalURL: c.Web.ExternalURL, GrafanaURL: c.Web.GrafanaURL}
+		s.Web = &shownWeb{ExternalURL: c.Web.ExternalURL, GrafanaURL: c.Web.GrafanaURL,
+			HideValues: c.Web.HideValues, TopCategories: c.Web.TopCategories, MinCategoryCount: c.Web.MinCategoryCount}
 	}
 	s.FeatureViews = []shownView{}
 	for _, v := range c.Views {

@@ -192,10 +192,23 @@ type Alerts struct {
 	StateFile      string
 }
 
-// Web holds URLs used in links (status page, Grafana).
+// Web holds URLs used in links (status page, Grafana) and what the
+// renderings that leave the process (status page, /api/v1/results, the
+// JSON report) may show of feature values.
 type Web struct {
 	ExternalURL string
 	GrafanaURL  string
+	// HideValues (web.hide_values) shows no category name, decile edge or
+	// other feature value: only counts and statistics.
+	HideValues bool
+	// TopCategories (web.top_categories) is how many categories of a
+	// histogram are named, the most frequent; the rest fold into
+	// "others". 0 names every category.
+	TopCategories int
+	// MinCategoryCount (web.min_category_count) is how many sampled rows
+	// (online plus offline) a category needs to be named; rarer ones fold
+	// into "others". 0 sets no minimum.
+	MinCategoryCount int
 }
 
 // Layout is how a view is stored in Redis.

@@ -23,11 +23,11 @@ import (
 	"html/template"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/fsmon/fsmon/checks"
+	"github.com/fsmon/fsmon/present"
 )
 
 // Snapshot is what the page shows: the latest result of every check and the
@@ -74,8 +74,16 @@ type Options struct {
 	// HideValues replaces the category names of histograms with
 	// "category 1", "category 2", ... and drops the numeric cut points, on
 	// the page and in the JSON, for stores whose feature values must not be
-	// shown even in aggregate. Proportions stay.
+	// shown even in aggregate. Proportions stay (present.Privacy).
 	HideValues bool
+	// TopCategories is how many categories of a histogram are named, the
+	// most frequent; the rest fold into one "others" category. 0 names
+	// every category.
+	TopCategories int
+	// MinCategoryCount is how many sampled rows (online plus offline) a
+	// category needs to be named; rarer ones fold into "others". 0 sets
+	// no minimum.
+	MinCategoryCount int
 }
 
 // Paths served by Handler.
@@ -123,9 +131,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.src != nil {
 		snap = h.src()
 	}
-	if h.opts.HideValues {
-		snap.Results = hideValues(snap.Results)
-	}
+	snap.Results = present.Redact(snap.Results, present.Privacy{
+		HideValues: h.opts.HideValues, TopCategories: h.opts.TopCategories, MinCount: h.opts.MinCategoryCount})
 	var (
 		buf   bytes.Buffer
 		err   error
@@ -153,28 +160,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write(buf.Bytes())
-}
-
-// hideValues returns a copy of rs whose histograms have no category names
-// and no cut points. The input and its histograms are not modified.
-func hideValues(rs []checks.Result) []checks.Result {
-	out := make([]checks.Result, len(rs))
-	copy(out, rs)
-	for i := range out {
-		h := out[i].Histogram
-		if h == nil {
-			continue
-		}
-		c := &checks.Histogram{Online: h.Online, Offline: h.Offline}
-		if len(h.Categories) > 0 {
-			c.Categories = make([]string, len(h.Categories))
-			for j := range c.Categories {
-				c.Categories[j] = "category " + strconv.Itoa(j+1)
-			}
-		}
-		out[i].Histogram = c
-	}
-	return out
 }
 
 // jsonDoc is the JSON twin of the page.

@@ -509,3 +509,26 @@ func TestHideValues(t *testing.T) {
 		}
 	}
 }
+
+// TestTopCategories: with TopCategories 3 the city histogram names its 3
+// most frequent cities (Amsterdam 41%, Berlin 42%, Paris 27% of both
+// samples together) and draws the other 7 as one "7 others" bar holding
+// their proportions; the JSON says so with "folded".
+func TestTopCategories(t *testing.T) {
+	snap := fixture()
+	h := Handler(func() Snapshot { return snap }, Options{TopCategories: 3, Now: func() time.Time { return fixtureNow }})
+	page := get(t, h, http.MethodGet, "/").Body.String()
+	js := get(t, h, http.MethodGet, "/api/v1/results").Body.String()
+	for _, hidden := range []string{"Lisboa", "Madrid", "Roma", "Wien", "Zürich", "Llanfair", "script"} {
+		if strings.Contains(page, hidden) || strings.Contains(js, hidden) {
+			t.Errorf("%q is shown beyond the top 3", hidden)
+		}
+	}
+	// Others: offline 1-0.30-0.20-0.12 = 0.38, online 1-0.11-0.22-0.15 = 0.52.
+	if !strings.Contains(page, "7 others: offline 38%, online 52%") || !strings.Contains(page, "10 categories") {
+		t.Error("the page does not draw the folded cities as one bar of 7 of the 10")
+	}
+	if !strings.Contains(js, `"Amsterdam"`) || !strings.Contains(js, `"Paris"`) || !strings.Contains(js, `"folded": 7`) {
+		t.Error("the JSON does not name the top 3 and say how many were folded")
+	}
+}

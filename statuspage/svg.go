@@ -188,8 +188,17 @@ type catRow struct {
 
 func categoricalSVG(feature string, h *checks.Histogram) string {
 	rows := make([]catRow, len(h.Categories))
+	total := len(h.Categories)
 	for i, c := range h.Categories {
 		rows[i] = catRow{label: c, offline: prop(h.Offline[i]), online: prop(h.Online[i])}
+	}
+	// A folded histogram (present.Redact) ends with its "others": it
+	// stays last and counts the categories it holds.
+	var folded *catRow
+	if h.Folded > 0 {
+		folded = &catRow{other: true, otherCategories: h.Folded, offline: rows[len(rows)-1].offline, online: rows[len(rows)-1].online}
+		rows = rows[:len(rows)-1]
+		total += h.Folded - 1
 	}
 	sort.SliceStable(rows, func(i, j int) bool {
 		mi, mj := max(rows[i].offline, rows[i].online), max(rows[j].offline, rows[j].online)
@@ -198,14 +207,25 @@ func categoricalSVG(feature string, h *checks.Histogram) string {
 		}
 		return rows[i].label < rows[j].label
 	})
-	if len(rows) > maxCategories {
-		rest := catRow{other: true, otherCategories: len(rows) - (maxCategories - 1)}
-		for _, r := range rows[maxCategories-1:] {
-			rest.offline += r.offline
-			rest.online += r.online
+	named := maxCategories
+	if folded != nil {
+		named = maxCategories - 1
+	}
+	if len(rows) > named {
+		if folded == nil {
+			folded = &catRow{other: true}
+			named = maxCategories - 1
 		}
-		rest.label = fmt.Sprintf("%d others", rest.otherCategories)
-		rows = append(rows[:maxCategories-1], rest)
+		for _, r := range rows[named:] {
+			folded.offline += r.offline
+			folded.online += r.online
+			folded.otherCategories++
+		}
+		rows = rows[:named]
+	}
+	if folded != nil {
+		folded.label = fmt.Sprintf("%d others", folded.otherCategories)
+		rows = append(rows, *folded)
 	}
 	const (
 		labelRight = 112.0
@@ -223,8 +243,8 @@ func categoricalSVG(feature string, h *checks.Histogram) string {
 	w := func(p float64) float64 { return prop(p) / xmax * barMax }
 
 	var b strings.Builder
-	svgOpen(&b, height, fmt.Sprintf("%s: online and offline proportions of %d categories", feature, len(h.Categories)))
-	legend(&b, fmt.Sprintf("%d categories", len(h.Categories)))
+	svgOpen(&b, height, fmt.Sprintf("%s: online and offline proportions of %d categories", feature, total))
+	legend(&b, fmt.Sprintf("%d categories", total))
 	for i, r := range rows {
 		y0 := top + float64(i)*rowH
 		style := ""

@@ -19,6 +19,7 @@ import (
 	"github.com/fsmon/fsmon/checks"
 	"github.com/fsmon/fsmon/config"
 	"github.com/fsmon/fsmon/internal/buildinfo"
+	"github.com/fsmon/fsmon/present"
 	"github.com/fsmon/fsmon/report"
 )
 
@@ -241,7 +242,11 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return report.ExitUsage
 	}
 	results = app.WithHistory(cfg, results, log)
-	rep := report.New(buildinfo.Get().Version, started, time.Now(), results)
+	// The report leaves the process (Airflow logs, artifacts): it shows
+	// feature values as the status page does (web.hide_values,
+	// web.top_categories, web.min_category_count).
+	shown := present.Redact(results, present.Privacy{HideValues: cfg.Web.HideValues, TopCategories: cfg.Web.TopCategories, MinCount: cfg.Web.MinCategoryCount})
+	rep := report.New(buildinfo.Get().Version, started, time.Now(), shown)
 	code := report.ExitCode(rep.Results, gate)
 	if err := writeReport(rep, *format, *output, stdout); err != nil {
 		// A gate that reads no report must not pass: exit 3 (may be
