@@ -18,6 +18,7 @@ import (
 	"github.com/fsmon/fsmon/feast"
 	"github.com/fsmon/fsmon/feast/feasttest"
 	"github.com/fsmon/fsmon/internal/gcstest"
+	"github.com/fsmon/fsmon/internal/pgtest"
 	"github.com/fsmon/fsmon/internal/pqwrite"
 	"github.com/fsmon/fsmon/internal/redistest"
 	"github.com/fsmon/fsmon/internal/s3test"
@@ -56,11 +57,7 @@ func feastObjectRepo(t *testing.T, redisAddr string, now time.Time, base string)
 			t.Fatal(err)
 		}
 	}
-	err := feasttest.WriteRegistry(filepath.Join(repo, "data", "registry.pb"),
-		feasttest.RegistryView{View: feast.View{Name: "driver_stats", Project: "ride", JoinKeys: []string{"driver_id"},
-			JoinKeyTypes: []feast.ValueType{feast.Int64}, TTL: 24 * time.Hour,
-			Features: []feast.FeatureSpec{{Name: "conv_rate", Type: feast.Double}, {Name: "trips", Type: feast.Int64}},
-			Source:   &feast.FileSource{Path: base + "/driver_stats", TimestampField: "event_timestamp"}}})
+	err := feasttest.WriteRegistry(filepath.Join(repo, "data", "registry.pb"), objectRepoView(base))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +67,15 @@ func feastObjectRepo(t *testing.T, redisAddr string, now time.Time, base string)
 		t.Fatal(err)
 	}
 	return repo
+}
+
+// objectRepoView is the registry's view of feastObjectRepo, its file
+// source under base.
+func objectRepoView(base string) feasttest.RegistryView {
+	return feasttest.RegistryView{View: feast.View{Name: "driver_stats", Project: "ride", JoinKeys: []string{"driver_id"},
+		JoinKeyTypes: []feast.ValueType{feast.Int64}, TTL: 24 * time.Hour,
+		Features: []feast.FeatureSpec{{Name: "conv_rate", Type: feast.Double}, {Name: "trips", Type: feast.Int64}},
+		Source:   &feast.FileSource{Path: base + "/driver_stats", TimestampField: "event_timestamp"}}}
 }
 
 // checkRepo runs one check pass over the repo with an fsmon config of
@@ -168,4 +174,56 @@ func TestFeastOnObjectStorage(t *testing.T) {
 		t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 		sameResults(t, local, checkRepo(t, repo, fmt.Sprintf("offline:\n  parquet:\n    s3: {endpoint: %q, region: us-east-1, path_style: true}\n", s3.Endpoint)))
 	})
+	// The registry in PostgreSQL (registry_type: sql, the password from
+	// the environment), the file sources on S3.
+	t.Run("postgres+s3", func(t *testing.T) {
+		s3 := s3test.Start(t)
+		s3.Bucket(t, "feast-sql")
+		repo := feastObjectRepo(t, srv.Addr, now, "s3://feast-sql/ride")
+		s3.PutDir(t, "feast-sql", "ride", filepath.Join(repo, "data"))
+		os.RemoveAll(filepath.Join(repo, "data"))
+		pg := sqlRegistry(t, "ride", objectRepoView("s3://feast-sql/ride"))
+		t.Setenv("FSMON_TEST_PG_PASSWORD", registryPassword)
+		fsy := fmt.Sprintf("project: ride\nregistry:\n  registry_type: sql\n  path: postgresql+psycopg://fsmon:${FSMON_TEST_PG_PASSWORD}@127.0.0.1:%d/feast\n"+
+			"online_store:\n  type: redis\n  connection_string: \"%s\"\noffline_store:\n  type: file\n", pg.Port, srv.Addr)
+		if err := os.WriteFile(filepath.Join(repo, "feature_store.yaml"), []byte(fsy), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s3Env(t)
+		sameResults(t, local, checkRepo(t, repo, fmt.Sprintf("offline:\n  parquet:\n    s3: {endpoint: %q, region: us-east-1, path_style: true}\n", s3.Endpoint)))
+	})
+}
+
+// s3Env points the AWS SDK at the test server's identity and nothing else.
+func s3Env(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", s3test.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", s3test.SecretKey)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+}
+
+// registryPassword is the password of the role fsmon reads a test SQL
+// registry as (a test value).
+const registryPassword = "fsmon-Registry-pw"
+
+// sqlRegistry starts PostgreSQL with Feast's registry tables in database
+// feast holding views of project, and a role fsmon (password
+// registryPassword) granted SELECT on the tables fsmon reads, as the README
+// says to grant. The views are applied an hour ago.
+func sqlRegistry(t *testing.T, project string, views ...feasttest.RegistryView) *pgtest.Server {
+	t.Helper()
+	pg := pgtest.Start(t)
+	pg.Exec(t, "postgres", "CREATE DATABASE feast")
+	db := pg.DB(t, "feast")
+	ctx := context.Background()
+	if err := feasttest.CreateSQLRegistry(ctx, db, "postgresql"); err != nil {
+		t.Fatal(err)
+	}
+	pg.Exec(t, "feast", "CREATE ROLE fsmon LOGIN PASSWORD '"+registryPassword+"'",
+		"GRANT SELECT ON projects, feast_metadata, entities, data_sources, feature_views, stream_feature_views, on_demand_feature_views, saved_datasets TO fsmon")
+	if err := feasttest.ApplySQLRegistry(ctx, db, project, time.Now().Add(-time.Hour), views...); err != nil {
+		t.Fatal(err)
+	}
+	return pg
 }
