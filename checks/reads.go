@@ -142,7 +142,7 @@ func storeOrder(s string) int {
 
 func maxReads(a, b sample.Reads) sample.Reads {
 	return sample.Reads{
-		Files: max(a.Files, b.Files), FilesSkipped: max(a.FilesSkipped, b.FilesSkipped),
+		Files: max(a.Files, b.Files), FilesSkipped: max(a.FilesSkipped, b.FilesSkipped), FilesPruned: max(a.FilesPruned, b.FilesPruned),
 		RowGroups: max(a.RowGroups, b.RowGroups), RowGroupsPruned: max(a.RowGroupsPruned, b.RowGroupsPruned),
 		RowGroupsSkipped: max(a.RowGroupsSkipped, b.RowGroupsSkipped),
 		Keys:             max(a.Keys, b.Keys), KeysSkipped: max(a.KeysSkipped, b.KeysSkipped),

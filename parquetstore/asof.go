@@ -57,6 +57,8 @@ func (s *Store) AsOf(ctx context.Context, queries []sample.AsOf) (*sample.Sample
 	if err != nil {
 		return nil, err
 	}
+	refs, prunedFiles := s.pruneWindow(refs, math.MinInt64, maxT)
+	out.Reads.FilesPruned = prunedFiles
 	scans := make([]asofScan, len(refs))
 	defer func() {
 		for _, sc := range scans {
@@ -86,6 +88,10 @@ func (s *Store) AsOf(ctx context.Context, queries []sample.AsOf) (*sample.Sample
 				best[q] = h
 			}
 		}
+	}
+	if used == 0 && len(failed) == 0 {
+		out.Problems = problems // every file pruned: no row at or before the times
+		return out, nil
 	}
 	if used == 0 {
 		return nil, allFailed(s.v.Path, failed)

@@ -56,9 +56,17 @@ func (s *Store) footers(ctx context.Context, withNulls bool) (*footerResult, err
 		return nil, err
 	}
 	out := make([]fileFooter, len(refs))
-	s.forEach(ctx, len(refs), func(i int) {
-		out[i] = s.fileFooter(ctx, refs[i], withNulls)
-	})
+	read := func(idx []int) {
+		s.forEach(ctx, len(idx), func(i int) {
+			out[idx[i]] = s.fileFooter(ctx, refs[idx[i]], withNulls)
+		})
+	}
+	pruned := make([]bool, len(refs))
+	if withNulls || s.v.NoPartitionPruning {
+		read(allIndexes(len(refs)))
+	} else {
+		s.newestFirst(refs, pruned, read, out)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("parquet view %q: %w", s.v.Path, err)
 	}
@@ -71,7 +79,11 @@ func (s *Store) footers(ctx context.Context, withNulls bool) (*footerResult, err
 	}
 	var failed []sample.Problem
 	f := res.footer
-	for _, ff := range out {
+	for i, ff := range out {
+		if pruned[i] {
+			f.Reads.FilesPruned++
+			continue
+		}
 		if ff.err != nil {
 			failed = append(failed, badFile(ff.err))
 			continue
@@ -94,6 +106,55 @@ func (s *Store) footers(ctx context.Context, withNulls bool) (*footerResult, err
 	}
 	s.log.Debug("parquet footer", "path", s.v.Path, "files", f.Files, "failed_files", len(failed), "rows", f.Rows)
 	return res, nil
+}
+
+// newestFirst reads the footers of the files that may hold the newest
+// event: first those of the newest partition and those without a time
+// partition, then those of every other partition that ends after the newest
+// event found so far. The others are marked pruned.
+func (s *Store) newestFirst(refs []fileRef, pruned []bool, read func([]int), out []fileFooter) {
+	spans := partitionSpans(refs, s.v.TimestampColumn)
+	top := int64(math.MinInt64)
+	for _, sp := range spans {
+		if sp.known {
+			top = max(top, sp.hi)
+		}
+	}
+	var first, rest []int
+	for i, sp := range spans {
+		if !sp.known || sp.hi == top {
+			first = append(first, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	read(first)
+	newest, has := int64(0), false
+	for _, i := range first {
+		if ff := out[i]; ff.err == nil && ff.hasNewest && (!has || ff.newest > newest) {
+			newest, has = ff.newest, true
+		}
+	}
+	var second []int
+	for _, i := range rest {
+		if has && spans[i].hi <= newest {
+			pruned[i] = true // every event of it is older than one found
+			continue
+		}
+		second = append(second, i)
+	}
+	read(second)
+	if n := len(rest) - len(second); n > 0 {
+		s.log.Debug("partitions pruned", "path", s.v.Path, "files", n)
+	}
+}
+
+func allIndexes(n int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
 }
 
 func (s *Store) fileFooter(ctx context.Context, ref fileRef, withNulls bool) (ff fileFooter) {

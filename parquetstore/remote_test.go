@@ -189,8 +189,10 @@ func (c *countingTransport) reset() map[string]int {
 func TestRemoteReadsAreFew(t *testing.T) {
 	srv := gcstest.Start(t)
 	root := t.TempDir()
+	// One file a day (rows are minutes from t0, 2026-11-01), as the
+	// date partitions say.
 	for d := range 4 {
-		writeParquet(t, filepath.Join(root, fmt.Sprintf("v/date=2026-11-0%d/part-0.parquet", d+1)), rowsRange(d*2000, (d+1)*2000, 100), parquet.MaxRowsPerRowGroup(500))
+		writeParquet(t, filepath.Join(root, fmt.Sprintf("v/date=2026-11-0%d/part-0.parquet", d+1)), rowsRange(d*1440, (d+1)*1440, 100), parquet.MaxRowsPerRowGroup(360))
 	}
 	srv.Bucket(t, "counted")
 	srv.PutDir(t, "counted", "offline", root)
@@ -201,11 +203,11 @@ func TestRemoteReadsAreFew(t *testing.T) {
 	}
 	s := newStore(t, "offline", "v", func(v *View) { v.Bucket = b })
 	ctx := context.Background()
-	if _, err := s.Footer(ctx); err != nil {
+	if _, _, err := s.NullCounts(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := ct.reset(); got["GET"] != 1 || got["RANGE"] != 8 || len(got) != 2 {
-		t.Errorf("cold footer: requests %v, want one listing (GET) and two ranged reads per object (magic and tail: 8)", got)
+	if got := ct.reset(); got["GET"] != 1 || got["RANGE"] != 4 || len(got) != 2 {
+		t.Errorf("cold null counts: requests %v, want one listing (GET) and one ranged read per object (4: each is shorter than the tail read, which holds the magic too)", got)
 	}
 	if _, err := s.Footer(ctx); err != nil {
 		t.Fatal(err)
@@ -216,7 +218,7 @@ func TestRemoteReadsAreFew(t *testing.T) {
 	if got := ct.reset(); got["GET"] != 2 || len(got) != 1 {
 		t.Errorf("warm footer and null counts: requests %v, want one listing each", got)
 	}
-	// A sample of 100 rows of 8000: the 4 files have 4 row groups each;
+	// A sample of 100 rows of 5760: the 4 files have 4 row groups each;
 	// the chunks of one row group are adjacent, so one request per row
 	// group read at most.
 	got, err := s.Sample(ctx, sample.Window{}, 100)
@@ -227,15 +229,20 @@ func TestRemoteReadsAreFew(t *testing.T) {
 	if req := ct.reset(); req["RANGE"] > 16 || req["GET"] != 1 {
 		t.Errorf("sample: requests %v, want one listing and at most one ranged read per row group (16)", req)
 	}
-	// A changed object is read afresh (new generation, new footer).
-	writeParquet(t, filepath.Join(root, "new/part-0.parquet"), rowsRange(8000, 9000, 100))
+	// A changed object is read afresh (new generation, new footer). The
+	// footer reads only the newest partition: the others end before its
+	// newest event.
+	writeParquet(t, filepath.Join(root, "new/part-0.parquet"), rowsRange(3*1440, 3*1440+1000, 100))
 	data, _ := os.ReadFile(filepath.Join(root, "new/part-0.parquet"))
-	srv.Put(t, "counted", "offline/v/date=2026-11-01/part-0.parquet", data)
+	srv.Put(t, "counted", "offline/v/date=2026-11-04/part-0.parquet", data)
 	f, err := s.Footer(ctx)
-	if err != nil || f.Rows != 7000 || f.Newest != t0.Add(8999*time.Minute).UnixNano() {
-		t.Errorf("after a rewrite: %+v %v, want 7000 rows and the new file's newest", f, err)
+	if err != nil || f.Newest != t0.Add((3*1440+999)*time.Minute).UnixNano() || f.Reads.FilesPruned != 3 || f.Rows != 1000 {
+		t.Errorf("after a rewrite: %+v %v, want the new file's newest from it alone (1000 rows, 3 files pruned)", f, err)
 	}
 	if req := ct.reset(); req["RANGE"] != 1 {
 		t.Errorf("after a rewrite: requests %v, want one ranged read (the changed object is smaller than the tail read)", req)
+	}
+	if _, rows, err := s.NullCounts(ctx); err != nil || rows != 3*1440+1000 {
+		t.Errorf("after a rewrite: null counts over %d rows (%v), want %d", rows, err, 3*1440+1000)
 	}
 }

@@ -62,6 +62,7 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 	if err != nil {
 		return nil, err
 	}
+	refs, prunedFiles := s.pruneWindow(refs, from, to)
 	scans := make([]fileScan, len(refs))
 	defer func() {
 		for _, fs := range scans {
@@ -78,7 +79,7 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 		failed []sample.Problem
 		total  int
 		used   int
-		reads  sample.Reads
+		reads  = sample.Reads{FilesPruned: prunedFiles}
 	)
 	scanned := 0
 	for i := range scans {
@@ -94,6 +95,12 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 		for _, r := range fs.rgs {
 			total += r.count
 		}
+	}
+	if used == 0 && len(failed) == 0 {
+		// Every file was pruned: the window holds no rows.
+		out := s.newSample(0)
+		out.Complete, out.Problems, out.Reads = true, problems, reads
+		return out, nil
 	}
 	if used == 0 {
 		return nil, allFailed(s.v.Path, failed)

@@ -90,6 +90,11 @@ type View struct {
 	// claims more is a problem naming it, never read. 0 means
 	// DefaultMaxReadBytes.
 	MaxReadBytes int64
+	// NoPartitionPruning opens every file even when its hive partition
+	// folders put it outside the time asked for (see partition.go's rules):
+	// for layouts whose date partitions are not event dates (an ingestion
+	// date with late events in it).
+	NoPartitionPruning bool
 }
 
 // Store is the offline sampler of one view. It implements sample.Offline and

@@ -27,7 +27,7 @@ func Reads(sr checks.StoreRead) string {
 		parts = append(parts, s)
 	}
 	r := sr.Reads
-	add(r.Files, r.FilesSkipped, 0, "files")
+	add(r.Files, r.FilesSkipped, r.FilesPruned, "files")
 	add(r.RowGroups, r.RowGroupsSkipped, r.RowGroupsPruned, "row groups")
 	add(r.Keys, r.KeysSkipped, 0, "keys")
 	if len(parts) == 0 {

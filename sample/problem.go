@@ -96,6 +96,9 @@ type Reads struct {
 	// could not be read.
 	Files        int `json:"files_read,omitempty"`
 	FilesSkipped int `json:"files_skipped,omitempty"`
+	// FilesPruned is the number of files left unopened because their hive
+	// partition folders put them outside the time asked for.
+	FilesPruned int `json:"files_pruned,omitempty"`
 	// RowGroups is the number of row groups decoded; RowGroupsPruned those
 	// left unread because their statistics put them outside the window;
 	// RowGroupsSkipped those that failed to decode.
