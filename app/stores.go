@@ -189,6 +189,7 @@ func (s *Stores) newOffline(v config.View) (sample.Offline, error) {
 	st, err := parquetstore.New(parquetstore.View{
 		Bucket: bucket, Root: root, Path: p, TimestampColumn: v.Offline.TimestampColumn,
 		Entities: v.Entities, Features: features(v), Logger: s.log, MaxReadBytes: s.maxRead,
+		NoPartitionPruning: !s.parquet.PartitionPruning,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("view %s offline: %w", v.Name, err)

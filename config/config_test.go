@@ -215,6 +215,9 @@ func TestDefaults(t *testing.T) {
 	if c.Offline.Parquet.MaxReadBytes != 128<<20 {
 		t.Errorf("parquet max_read_bytes = %d, want 128MiB", c.Offline.Parquet.MaxReadBytes)
 	}
+	if !c.Offline.Parquet.PartitionPruning {
+		t.Error("parquet partition_pruning off, want on by default")
+	}
 	if len(c.Views) != 1 {
 		t.Fatalf("%d views", len(c.Views))
 	}

@@ -347,7 +347,7 @@ func (d *decoder) config(root *yaml.Node, c *Config, st *state) {
 	}
 
 	offline := d.mapping(top.get("offline"), "offline", "parquet")
-	parquet := d.mapping(offline.get("parquet"), "offline.parquet", "root", "max_read_bytes", "s3", "gcs")
+	parquet := d.mapping(offline.get("parquet"), "offline.parquet", "root", "max_read_bytes", "partition_pruning", "s3", "gcs")
 	c.Offline.Parquet.Root = d.str(parquet.get("root"), "offline.parquet.root")
 	if r := c.Offline.Parquet.Root; strings.Contains(r, "://") && !IsURL(r) {
 		d.errorf(parquet.get("root"), "offline.parquet.root: %q: want a local path, file://, s3://bucket/prefix or gs://bucket/prefix", r)
@@ -355,6 +355,10 @@ func (d *decoder) config(root *yaml.Node, c *Config, st *state) {
 	c.Offline.Parquet.MaxReadBytes = DefaultMaxReadBytes
 	if v, ok := d.byteSize(parquet.get("max_read_bytes"), "offline.parquet.max_read_bytes"); ok {
 		c.Offline.Parquet.MaxReadBytes = v
+	}
+	c.Offline.Parquet.PartitionPruning = true
+	if v, ok := d.boolean(parquet.get("partition_pruning"), "offline.parquet.partition_pruning"); ok {
+		c.Offline.Parquet.PartitionPruning = v
 	}
 	s3 := d.mapping(parquet.get("s3"), "offline.parquet.s3", "endpoint", "region", "path_style")
 	c.Offline.Parquet.S3.Endpoint = d.httpURL(s3.get("endpoint"), "offline.parquet.s3.endpoint")

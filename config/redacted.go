@@ -71,9 +71,10 @@ type (
 	}
 	shownOffline struct {
 		Parquet struct {
-			Root         string `yaml:"root"`
-			MaxReadBytes int64  `yaml:"max_read_bytes"`
-			S3           *struct {
+			Root             string `yaml:"root"`
+			MaxReadBytes     int64  `yaml:"max_read_bytes"`
+			PartitionPruning bool   `yaml:"partition_pruning"`
+			S3               *struct {
 				Endpoint  string `yaml:"endpoint,omitempty"`
 				Region    string `yaml:"region,omitempty"`
 				PathStyle bool   `yaml:"path_style,omitempty"`
@@ -205,6 +206,7 @@ func (c *Config) shown() shownConfig {
 	}
 	s.Offline.Parquet.Root = c.Offline.Parquet.Root
 	s.Offline.Parquet.MaxReadBytes = c.Offline.Parquet.MaxReadBytes
+	s.Offline.Parquet.PartitionPruning = c.Offline.Parquet.PartitionPruning
 	if p := c.Offline.Parquet; p.S3 != (S3{}) {
 		s.Offline.Parquet.S3 = &struct {
 			Endpoint  string `yaml:"endpoint,omitempty"`

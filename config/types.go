@@ -131,6 +131,11 @@ type Parquet struct {
 	// footer, each page, and MaxReadBytes/8 rows per row group
 	// (max_read_bytes [128MiB]).
 	MaxReadBytes int64
+	// PartitionPruning leaves unopened the files whose hive time partition
+	// (dt=…, year=…/month=…/day=…) lies outside the time a read asks for
+	// (partition_pruning [true]); false for layouts whose date partitions
+	// are not event dates.
+	PartitionPruning bool
 	// S3 and GCS configure object storage (no credentials: those come from
 	// each cloud's standard chain).
 	S3  S3
