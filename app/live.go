@@ -328,8 +328,9 @@ func (lv *live) view(ctx context.Context, v config.View, on sample.Online, off s
 		// the first error of each key is the one reported.
 		done := map[string]bool{}
 		for _, err := range []error{in.FooterErr, in.OfflineErr, in.AsOfErr} {
-			if err == nil {
-				continue
+			var mc *sample.MissingColumnError
+			if err == nil || errors.As(err, &mc) {
+				continue // a missing column: the checks' config error below
 			}
 			if sub, msg := lv.offlineProblem(v, err); !done[sub] {
 				done[sub] = true

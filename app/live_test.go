@@ -246,7 +246,7 @@ feature_views:
 		{at(t, file, body, "state_file:", "notadir"), "alerts.state_file", []string{"not writable", "not a directory"}},
 		{at(t, file, body, "fs:drivr:", `"fs:drivr:`), "feature_views[0].online.key", []string{`"fs:drivr:{driver_id}" matches no key in Redis`}},
 		{at(t, file, body, "name: trips", "trips"), "feature_views[1].features[1].name", []string{`no column trips in the Parquet files of driver_stats/*.parquet`}},
-		{at(t, file, body, "event_time}", "event_time}"), "feature_views[2].offline.timestamp_column", []string{"has no timestamp column event_time"}},
+		{at(t, file, body, "event_time}", "event_time}"), "feature_views[2].offline.timestamp_column", []string{"no timestamp column event_time in any of the 1 Parquet files"}},
 		{at(t, file, body, "nothing_here", "nothing_here"), "feature_views[3].offline.path", []string{"no Parquet file", "nothing_here/*.parquet"}},
 	})
 	for _, f := range got {

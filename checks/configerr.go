@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/fsmon/fsmon/config"
@@ -22,6 +23,9 @@ type fault struct {
 type faults struct {
 	key              *fault
 	online, offlineF map[string]*fault
+	// offline is a view-level fault of the offline store: its timestamp
+	// or an entity column is in none of the Parquet files.
+	offline *fault
 }
 
 // findFaults tells config mistakes from data problems:
@@ -36,7 +40,11 @@ type faults struct {
 //   - a feature absent from every sampled offline row means the Parquet
 //     files have no such column;
 //   - a declared type that at least 9 in 10 stored values do not parse as
-//     contradicts the stored type.
+//     contradicts the stored type;
+//   - the offline timestamp column or an entity column in none of the
+//     Parquet files (the offline store says so with a
+//     *sample.MissingColumnError): every result that reads the offline
+//     store.
 //
 // A store that could not be read or sampled nothing decides nothing.
 func findFaults(in *Input) faults {
@@ -49,6 +57,15 @@ func findFaults(in *Input) faults {
 			what = fmt.Sprintf("no Redis key of Feast project %q with join keys %v exists (Redis holds other keys): check project, entities and entity_key_serialization_version", v.Project, v.Entities)
 		}
 		fs.key = &fault{keyPos, what}
+	}
+	if v.Offline != nil {
+		for _, err := range []error{in.OfflineErr, in.AsOfErr, in.FooterErr} {
+			var mc *sample.MissingColumnError
+			if errors.As(err, &mc) {
+				fs.offline = missingColumnFault(v, mc)
+				break
+			}
+		}
 	}
 	onlineRows := 0
 	if in.OnlineErr == nil && in.Online != nil {
@@ -125,6 +142,25 @@ func columnState(s *sample.Sample, name string, online bool, rows int) (absent, 
 	return n > 0 && abs == n, inv > 0 && inv >= 9*present
 }
 
+// missingColumnFault places a missing offline column at the config line
+// of its key: offline.timestamp_column, or the entity in entities; the
+// view's line (or the Feast registry) when the column was inferred.
+func missingColumnFault(v config.View, mc *sample.MissingColumnError) *fault {
+	pos := orView(v.Pos.TimestampColumn, v)
+	if mc.Role == sample.RoleEntity {
+		pos = v.Pos.View
+		for i, e := range v.Entities {
+			if e == mc.Column && i < len(v.Pos.Entities) {
+				pos = orView(v.Pos.Entities[i], v)
+			}
+		}
+	}
+	if pos.File == "" {
+		pos = v.Pos.View
+	}
+	return &fault{pos, mc.Error()}
+}
+
 func orView(p config.Position, v config.View) config.Position {
 	if p.Line == 0 && v.Pos.View.Line > 0 {
 		return v.Pos.View
@@ -146,18 +182,28 @@ func applyFaults(fs faults, r *Result) bool {
 		}
 		return nil
 	}
+	// A missing offline column explains the results that failed for it
+	// (a skew against a pinned reference may not need the offline store).
+	off := fs.offline
+	if r.Status != Error {
+		off = nil
+	}
 	var f *fault
 	switch r.Check {
-	case KindFreshness, KindCoverage:
+	case KindFreshness:
 		f = fs.key
+	case KindCoverage:
+		f = first(fs.key, off)
 	case KindNullRate:
 		if r.Store == StoreOnline {
 			f = first(fs.key, fs.online[r.Feature])
 		} else {
-			f = fs.offlineF[r.Feature]
+			f = first(off, fs.offlineF[r.Feature])
 		}
 	case KindConsistency, KindSkew:
-		f = first(fs.key, fs.online[r.Feature], fs.offlineF[r.Feature])
+		f = first(fs.key, fs.online[r.Feature], off, fs.offlineF[r.Feature])
+	case KindDrift:
+		f = off
 	}
 	if f == nil {
 		return false

@@ -208,6 +208,9 @@ func mergeView(dv, cv View) View {
 	v := dv
 	v.Line, v.Column = cv.Line, cv.Column // lets finish find the listed checks
 	v.Pos.View = cv.Pos.View
+	if len(cv.Pos.Entities) == len(v.Entities) {
+		v.Pos.Entities = cv.Pos.Entities
+	}
 	for _, p := range []struct{ to, from *Position }{{&v.Pos.Path, &cv.Pos.Path}, {&v.Pos.TimestampColumn, &cv.Pos.TimestampColumn}} {
 		if p.from.Line > 0 {
 			*p.to = *p.from

@@ -699,6 +699,7 @@ func (d *decoder) view(n *yaml.Node, path string, feast bool) (View, *viewSrc) {
 		default:
 			seen[name] = resolve(e)
 			v.Entities = append(v.Entities, name)
+			v.Pos.Entities = append(v.Pos.Entities, d.pos(e))
 		}
 	}
 	if t, ok := d.duration(f.get("ttl"), path+".ttl", false); ok {

@@ -276,6 +276,9 @@ func (p Position) String() string {
 // ViewPositions locate the parts of a view in the config file.
 type ViewPositions struct {
 	View, Key, TimestampField, Path, TimestampColumn Position
+	// Entities are the positions of the listed entities, in order (none
+	// for entities taken from Feast).
+	Entities []Position
 }
 
 // ViewOnline says where the view lives in Redis.

@@ -72,12 +72,14 @@ func (s *Store) AsOf(ctx context.Context, queries []sample.AsOf) (*sample.Sample
 		return nil, fmt.Errorf("parquet view %q: %w", s.v.Path, err)
 	}
 	var failed []sample.Problem
+	var errs []error
 	used := 0
 	best := make([]hit, len(queries))
 	for i := range scans {
 		sc := &scans[i]
 		if sc.err != nil {
 			failed = append(failed, badFile(sc.err))
+			errs = append(errs, sc.err)
 			continue
 		}
 		used++
@@ -94,7 +96,7 @@ func (s *Store) AsOf(ctx context.Context, queries []sample.AsOf) (*sample.Sample
 		return out, nil
 	}
 	if used == 0 {
-		return nil, allFailed(s.v.Path, failed)
+		return nil, s.noFileUsable(errs, failed)
 	}
 
 	// Read the answering rows, one row group at a time.
@@ -192,7 +194,7 @@ func (s *Store) asofFile(ctx context.Context, fi int, ref fileRef, byEnt map[str
 			if !ok {
 				hv, hive := ref.hive[name]
 				if !hive {
-					return fmt.Errorf("file %s has no entity column %s", ref.name, name)
+					return &noColumnError{file: ref.name, role: sample.RoleEntity, column: name}
 				}
 				consts[e], isConst[e] = hv, true
 				continue

@@ -13,6 +13,8 @@ import (
 	"github.com/parquet-go/parquet-go/deprecated"
 	"github.com/parquet-go/parquet-go/encoding"
 	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/fsmon/fsmon/sample"
 )
 
 // column is a flat leaf column of one file.
@@ -492,7 +494,7 @@ func (s *Store) timestampColumn(pf *parquet.File, name string) (column, tsConv, 
 		return column{}, tsConv{}, fmt.Errorf("read %s: %w", name, err)
 	}
 	if !ok {
-		return column{}, tsConv{}, fmt.Errorf("file %s has no timestamp column %s", name, s.v.TimestampColumn)
+		return column{}, tsConv{}, &noColumnError{file: name, role: sample.RoleTimestamp, column: s.v.TimestampColumn}
 	}
 	conv, err := timestampConv(tc)
 	if err != nil {

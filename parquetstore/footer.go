@@ -78,6 +78,7 @@ func (s *Store) footers(ctx context.Context, withNulls bool) (*footerResult, err
 		}
 	}
 	var failed []sample.Problem
+	var errs []error
 	f := res.footer
 	for i, ff := range out {
 		if pruned[i] {
@@ -86,6 +87,7 @@ func (s *Store) footers(ctx context.Context, withNulls bool) (*footerResult, err
 		}
 		if ff.err != nil {
 			failed = append(failed, badFile(ff.err))
+			errs = append(errs, ff.err)
 			continue
 		}
 		f.Files++
@@ -102,7 +104,7 @@ func (s *Store) footers(ctx context.Context, withNulls bool) (*footerResult, err
 	f.Problems = append(f.Problems, failed...)
 	f.Reads.Files, f.Reads.FilesSkipped = f.Files, len(failed)
 	if f.Files == 0 {
-		return nil, allFailed(s.v.Path, failed)
+		return nil, s.noFileUsable(errs, failed)
 	}
 	s.log.Debug("parquet footer", "path", s.v.Path, "files", f.Files, "failed_files", len(failed), "rows", f.Rows)
 	return res, nil

@@ -82,12 +82,16 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 		reads  = sample.Reads{FilesPruned: prunedFiles}
 	)
 	scanned := 0
+	var errs []error
+	var files []*openFile
 	for i := range scans {
 		fs := &scans[i]
 		if fs.err != nil {
 			failed = append(failed, badFile(fs.err))
+			errs = append(errs, fs.err)
 			continue
 		}
+		files = append(files, fs.of)
 		used++
 		scanned += fs.scanned
 		reads.RowGroupsPruned += fs.pruned
@@ -103,7 +107,10 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 		return out, nil
 	}
 	if used == 0 {
-		return nil, allFailed(s.v.Path, failed)
+		return nil, s.noFileUsable(errs, failed)
+	}
+	if err := s.missingEntity(files); err != nil {
+		return nil, err
 	}
 
 	// Choose the rows: ordinals among all in-window rows, in file order.

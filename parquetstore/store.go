@@ -476,6 +476,71 @@ func allFailed(path string, problems []sample.Problem) error {
 	return fmt.Errorf("parquet view %q: every file failed: %s", path, strings.Join(msgs, "; "))
 }
 
+// noColumnError is a file without the view's timestamp column or one of
+// its entity columns: the file cannot be read for the view.
+type noColumnError struct {
+	file, role, column string
+}
+
+func (e *noColumnError) Error() string {
+	return fmt.Sprintf("file %s has no %s column %s", e.file, e.role, e.column)
+}
+
+// noFileUsable is the error of a read that could use no file (errs are
+// the files' errors, problems their problems): a *sample.MissingColumnError
+// when every file lacks the same timestamp or entity column (a config
+// mistake, not damaged data), else every file's problem.
+func (s *Store) noFileUsable(errs []error, problems []sample.Problem) error {
+	var first *noColumnError
+	for _, err := range errs {
+		var nc *noColumnError
+		if !errors.As(err, &nc) || (first != nil && (nc.role != first.role || nc.column != first.column)) {
+			return allFailed(s.v.Path, problems)
+		}
+		if first == nil {
+			first = nc
+		}
+	}
+	if first == nil {
+		return allFailed(s.v.Path, problems)
+	}
+	return &causedError{msg: allFailed(s.v.Path, problems).Error(),
+		cause: &sample.MissingColumnError{Role: first.role, Column: first.column, Files: len(errs), Path: s.v.Path}}
+}
+
+// causedError is an error with its own message that unwraps to its cause.
+type causedError struct {
+	msg   string
+	cause error
+}
+
+func (e *causedError) Error() string { return e.msg }
+func (e *causedError) Unwrap() error { return e.cause }
+
+// missingEntity returns a *sample.MissingColumnError when an entity column
+// of the view is in none of files (as a column or a hive partition key).
+func (s *Store) missingEntity(files []*openFile) error {
+	if len(files) == 0 {
+		return nil
+	}
+	for _, name := range s.v.Entities {
+		found := false
+		for _, of := range files {
+			_, ok, err := lookupColumn(of.pf, name)
+			_, hive := of.ref.hive[name]
+			if ok || err != nil || hive {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return fmt.Errorf("parquet view %q: %w", s.v.Path,
+				&sample.MissingColumnError{Role: sample.RoleEntity, Column: name, Files: len(files), Path: s.v.Path})
+		}
+	}
+	return nil
+}
+
 // unlistable turns the parts of a listing that could not be read into
 // problems.
 func unlistable(msgs []string) []sample.Problem {

@@ -111,3 +111,29 @@ type Reads struct {
 	Keys        int `json:"keys_read,omitempty"`
 	KeysSkipped int `json:"keys_skipped,omitempty"`
 }
+
+// MissingColumnError says that a column the view names (its event
+// timestamp or a join key) is in none of the offline files read: the
+// config, or the Feast source it was taken from, names a column the data
+// does not have. An offline store's reads return it, wrapped, instead of a
+// sample; the checks report it as a config error naming the column's
+// config line.
+type MissingColumnError struct {
+	// Role is "timestamp" or "entity".
+	Role string
+	// Column is the missing column's name.
+	Column string
+	// Files is how many files were read; Path is the view's offline path.
+	Files int
+	Path  string
+}
+
+// The roles of a MissingColumnError.
+const (
+	RoleTimestamp = "timestamp"
+	RoleEntity    = "entity"
+)
+
+func (e *MissingColumnError) Error() string {
+	return fmt.Sprintf("no %s column %s in any of the %d Parquet files of %s", e.Role, e.Column, e.Files, e.Path)
+}

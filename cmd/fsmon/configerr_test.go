@@ -214,3 +214,73 @@ feature_views:
 		}
 	}
 }
+
+// An offline timestamp column or an entity column that none of the Parquet
+// files has is a config mistake: every result that reads the offline store
+// is an error naming the line of that key (exit 3), never a data status
+// such as coverage 0% or a generic "every file failed".
+func TestCheckMissingOfflineColumns(t *testing.T) {
+	srv := redistest.Start(t)
+	dir := store(t, srv.Addr)
+	text := fmt.Sprintf(`online:
+  redis: {addr: %s, rate_limit: 0}
+offline:
+  parquet: {root: %s}
+feature_views:
+  - name: ts_missing
+    project: test
+    entities: [id]
+    ttl: 24h
+    online: {layout: hash, key: "healthy:{id}", timestamp_field: ts}
+    offline:
+      path: healthy/*.parquet
+      timestamp_column: event_time
+    features: [{name: conv_rate, type: float64}]
+  - name: entity_missing
+    project: test
+    entities:
+      - customer_id
+    ttl: 24h
+    online: {layout: hash, key: "healthy:{customer_id}", timestamp_field: ts}
+    offline: {path: healthy/*.parquet, timestamp_column: ts}
+    features: [{name: conv_rate, type: float64}]
+`, srv.Addr, dir)
+	cfg := filepath.Join(dir, "fsmon.yaml")
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	at := func(s string) string { return fmt.Sprintf("fsmon.yaml:%d:", lineOf(t, text, s)) }
+	offlineResults := []string{"null_rate conv_rate/offline", "coverage /", "consistency conv_rate/", "skew conv_rate/"}
+	for _, c := range []struct{ view, pos, column string }{
+		{"ts_missing", at("timestamp_column: event_time"), "timestamp column event_time"},
+		{"entity_missing", at("- customer_id"), "entity column customer_id"},
+	} {
+		code, rep, out := checkJSON(t, cfg, "--only", c.view)
+		if code != 3 || rep.Status != "error" {
+			t.Errorf("%s: exit %d status %s, want 3 error\n%s", c.view, code, rep.Status, out)
+			continue
+		}
+		got := map[string]string{}
+		for _, r := range rep.Results {
+			k := r.Check + " " + r.Feature + "/" + r.Store
+			switch r.Status {
+			case "crit", "warn":
+				t.Errorf("%s: %s is a data status %s", c.view, k, r.Status)
+			case "error":
+				got[k] = r.Error
+				if r.Details["config_error"] == nil {
+					t.Errorf("%s: %s has no details.config_error: %v", c.view, k, r.Details)
+				}
+			}
+		}
+		for _, k := range offlineResults {
+			e := got[k]
+			if !strings.HasPrefix(e, "config: ") || !strings.Contains(e, c.pos) || !strings.Contains(e, "no "+c.column+" in any of the 1 Parquet files of healthy/*.parquet") {
+				t.Errorf("%s: %s error %q, want a config error at %s naming the %s", c.view, k, e, c.pos, c.column)
+			}
+		}
+		if len(got) != len(offlineResults) {
+			t.Errorf("%s: errors %v, want exactly %v", c.view, got, offlineResults)
+		}
+	}
+}

@@ -83,7 +83,7 @@ feature_views:
 	want := []string{
 		cfg + ":8:15: alerts.state_file: alert state " + dir + "/notadir/alerts.json is not writable: open " + dir + "/notadir/.alerts.json.check",
 		cfg + `:13:33: feature_views[0].online.key: online.key "helthy:{id}" matches no key in Redis, which holds other keys`,
-		cfg + `:14:58: feature_views[0].offline.timestamp_column: parquet view "healthy/*.parquet": every file failed: file healthy/p.parquet has no timestamp column event_time`,
+		cfg + `:14:58: feature_views[0].offline.timestamp_column: no timestamp column event_time in any of the 1 Parquet files of healthy/*.parquet`,
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("stderr has %d lines, want %d:\n%s", len(lines), len(want), errOut)
