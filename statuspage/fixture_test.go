@@ -1,6 +1,7 @@
 package statuspage
 
 import (
+	"strings"
 	"time"
 
 	"github.com/fsmon/fsmon/checks"
@@ -13,6 +14,31 @@ var (
 	fixtureNow     = time.Date(2026, 11, 22, 10, 5, 0, 0, time.UTC)
 	fixtureUpdated = time.Date(2026, 11, 22, 10, 4, 30, 0, time.UTC)
 )
+
+// hist is a history of one point per 10 minutes ending at fixtureUpdated:
+// statuses given by letters (o ok, w warn, c crit, e error: no value) and
+// values rising from first to last.
+func hist(statuses string, first, last float64) []checks.HistoryPoint {
+	n := len(statuses)
+	out := make([]checks.HistoryPoint, n)
+	for i, c := range statuses {
+		p := checks.HistoryPoint{At: fixtureUpdated.Add(-time.Duration(n-1-i) * 10 * time.Minute)}
+		v := first + (last-first)*float64(i)/float64(max(n-1, 1))
+		p.Value = &v
+		switch c {
+		case 'o':
+			p.Status = checks.OK
+		case 'w':
+			p.Status = checks.Warn
+		case 'c':
+			p.Status = checks.Crit
+		case 'e':
+			p.Status, p.Value = checks.Error, nil
+		}
+		out[i] = p
+	}
+	return out
+}
 
 func th(warn, crit float64) *checks.Threshold {
 	return &checks.Threshold{Warn: ptr(warn), Crit: ptr(crit)}
@@ -59,7 +85,11 @@ func fixture() Snapshot {
 					{Test: "js", Statistic: 0.21},
 					{Test: "wasserstein", Statistic: 0.08, Normalized: ptr(0.35)},
 				},
-				Message: "conv_rate online differs from the last 7d offline (KS D=0.31, PSI=0.42)",
+				Message:  "conv_rate online differs from the last 7d offline (KS D=0.31, PSI=0.42)",
+				Warnings: []string{"ks: p-value is conservative: tied values"},
+				// crit since two days before fixtureNow: the date is shown.
+				Since:   ptr(time.Date(2026, 11, 20, 23, 45, 0, 0, time.UTC)),
+				History: hist("cccccccccccccccccccccccc", 0.28, 0.31),
 				Histogram: &checks.Histogram{
 					Edges:   []float64{0.1, 0.2, 0.28, 0.35, 0.41, 0.48, 0.55, 0.63, 0.74},
 					Offline: []float64{0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1},
@@ -87,6 +117,11 @@ func fixture() Snapshot {
 				Histogram: &checks.Histogram{Categories: []string{"false", "true"}, Offline: []float64{0.4, 0.6}, Online: []float64{0.39, 0.61}}},
 			{Check: checks.KindFreshness, Project: proj, FeatureView: "customer_profile", Status: checks.Crit, Value: ptr(26*3600 + 300.0),
 				Threshold: th(7200, 90000), Message: "newest online event 1d 2h ago",
+				// crit since 06:55, 3h 10m before fixtureNow; Feast's registry
+				// says it materialized 5 minutes ago.
+				At: fixtureUpdated, Since: ptr(fixtureNow.Add(-(3*time.Hour + 10*time.Minute))),
+				History: hist("oooooowwwwcccccccccccccccccccc", 70000, 94000),
+				Details: map[string]any{"feast_last_materialization": "2026-11-22T10:00:00Z", "feast_last_materialization_seconds": float64(fixtureNow.Add(-5 * time.Minute).Unix())},
 				Reads: []checks.StoreRead{{Store: checks.StoreOffline, Reads: sample.Reads{Files: 3, FilesSkipped: 1, RowGroups: 4, RowGroupsPruned: 20},
 					Problems: []sample.Problem{{Kind: sample.BadFile, Count: 1, Message: "file day=3/<bad>.parquet: not a Parquet file"}}}}},
 			{Check: checks.KindNullRate, Project: proj, FeatureView: "customer_profile", Feature: "<b>age</b>", Store: checks.StoreOnline,
@@ -100,4 +135,94 @@ func fixture() Snapshot {
 				Error: `scan "fs:order:*" on 127.0.0.1:6379: dial tcp: connection refused <img src=x>`},
 		},
 	}
+}
+
+// threeAM is the page at 3 a.m.: 8 feature views with 62 results, 55 ok
+// and 7 broken (3 crit, 2 error, 2 warn) in three views that sort in the
+// middle and at the end, every result with 24 runs of history.
+func threeAM() Snapshot {
+	const proj = "shop"
+	type spec struct {
+		check, feature, store string
+	}
+	full := []spec{
+		{checks.KindFreshness, "", ""}, {checks.KindNullRate, "amount", checks.StoreOnline}, {checks.KindNullRate, "amount", checks.StoreOffline},
+		{checks.KindCoverage, "", ""}, {checks.KindConsistency, "amount", ""}, {checks.KindSkew, "amount", ""},
+		{checks.KindNullRate, "country", checks.StoreOnline}, {checks.KindSkew, "country", ""},
+	}
+	// view → check/feature → status; everything else is ok.
+	bad := map[string]checks.Status{
+		"view_c freshness":               checks.Crit,
+		"view_c coverage":                checks.Crit,
+		"view_f skew amount":             checks.Crit,
+		"view_f consistency amount":      checks.Error,
+		"view_h freshness":               checks.Error,
+		"view_c null_rate amount online": checks.Warn,
+		"view_f skew country":            checks.Warn,
+	}
+	snap := Snapshot{UpdatedAt: fixtureUpdated, Version: "0.1.0"}
+	for i, view := range []string{"view_a", "view_b", "view_c", "view_d", "view_e", "view_f", "view_g", "view_h"} {
+		snap.Views = append(snap.Views, ViewInfo{Project: proj, Name: view, LastRun: fixtureUpdated, Interval: 10 * time.Minute})
+		specs := full
+		if i == 1 || i == 6 { // two views without the offline null rate: 6×8 + 2×7 = 62
+			specs = append(append([]spec(nil), full[:2]...), full[3:]...)
+		}
+		for _, s := range specs {
+			st, ok := bad[strings.TrimSpace(view+" "+s.check+" "+s.feature+" "+s.store)]
+			if !ok {
+				st = checks.OK
+			}
+			r := checks.Result{Check: s.check, Project: proj, FeatureView: view, Feature: s.feature, Store: s.store, Status: st, At: fixtureUpdated}
+			letters := strings.Repeat("o", 24)
+			since := fixtureUpdated.Add(-230 * time.Minute)
+			if st != checks.OK {
+				letters = strings.Repeat("o", 5) + strings.Repeat(st.String()[:1], 19)
+				since = fixtureNow.Add(-(3*time.Hour + 10*time.Minute))
+			}
+			switch s.check {
+			case checks.KindFreshness:
+				r.Value, r.Threshold = ptr(600.0), th(7200, 90000)
+				if st != checks.OK {
+					r.Value = ptr(100000.0)
+				}
+				r.History = hist(letters, 500, *r.Value)
+			case checks.KindNullRate:
+				r.Value, r.Threshold, r.SampleSize = ptr(0.001), th(0.01, 0.05), ptr(10000)
+				if st != checks.OK {
+					r.Value = ptr(0.023)
+				}
+				r.History = hist(letters, 0.001, *r.Value)
+			case checks.KindCoverage:
+				r.Value, r.Threshold, r.SampleSize = ptr(0.999), th(0.99, 0.95), ptr(8000)
+				if st != checks.OK {
+					r.Value = ptr(0.81)
+				}
+				r.History = hist(letters, 0.999, *r.Value)
+			case checks.KindConsistency:
+				r.Value, r.Threshold, r.SampleSize = ptr(0.9999), th(0.999, 0.99), ptr(10000)
+				r.History = hist(letters, 0.9999, 0.9999)
+			case checks.KindSkew:
+				d := 0.02
+				if st == checks.Crit {
+					d = 0.31
+				} else if st == checks.Warn {
+					d = 0.12
+				}
+				r.Value, r.Threshold, r.OnlineN, r.OfflineN = ptr(d), th(0.1, 0.25), ptr(10000), ptr(10000)
+				r.Tests = []checks.Test{
+					{Test: "ks", Statistic: d, PValue: ptr(0.5), PValueAdjusted: ptr(0.5), PValueThreshold: ptr(0.01), Threshold: &checks.Threshold{Crit: ptr(0.1)}},
+					{Test: "psi", Statistic: d, Threshold: th(0.1, 0.25)},
+				}
+				r.Warnings = []string{"ks: p-value is conservative: tied values"}
+				r.History = hist(letters, 0.02, d)
+			}
+			if st == checks.Error {
+				r.Value, r.Threshold, r.Tests, r.Warnings = nil, nil, nil, nil
+				r.Error = "read " + view + ": connection refused"
+			}
+			r.Since = ptr(since)
+			snap.Results = append(snap.Results, r)
+		}
+	}
+	return snap
 }

@@ -1,12 +1,22 @@
 // Package statuspage renders the latest check results of fsmon serve as a
 // human status page at "/" and as its JSON twin at "/api/v1/results".
 //
+// The page answers "what is broken, where, since when" on its first
+// screen: the broken results come first, one line each (view, check,
+// feature, value next to its own thresholds, "crit since 02:14 (3h 10m)",
+// a sparkline of the last runs). Then one section per feature view, worst
+// first, with an anchor and a link to the view's Grafana dashboard: its
+// rows that are not ok shown, its ok rows collapsed under "12 ok" (a
+// <details> element: no JavaScript needed to open it). Query parameters
+// filter both the page and the JSON twin (?status=crit,warn&view=orders;
+// status "problems" is every status but ok), and the page's filter form
+// submits them with GET.
+//
 // The page is one self-contained HTML document: inline CSS, server-side SVG
 // charts, no JavaScript and no external assets, so it works air-gapped and
-// under a strict Content-Security-Policy. Results are grouped by feature
-// view; views and results are sorted worst first (crit > error > warn > ok),
-// then by project and view, check (freshness, null_rate, coverage,
-// consistency, skew), feature and store.
+// under a strict Content-Security-Policy. Results are sorted worst first
+// (crit > error > warn > ok), then by project and view, check (freshness,
+// null_rate, coverage, consistency, skew), feature and store.
 //
 // Privacy: the page and the JSON twin show what checks.Result holds. For
 // skew results that includes the histogram behind PSI/JS: bin proportions,
@@ -114,8 +124,9 @@ type handler struct {
 	tmpl *template.Template
 }
 
-// csp allows inline styles and data: images only: no script, no fetches.
-const csp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+// csp allows inline styles and data: images only: no script, no fetches;
+// forms (the filter) submit to the page itself.
+const csp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != PathPage && r.URL.Path != PathJSON {
@@ -125,6 +136,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	f, ferr := parseFilter(r.URL.Query())
+	if ferr != nil {
+		http.Error(w, "status page: "+ferr.Error(), http.StatusBadRequest)
 		return
 	}
 	var snap Snapshot
@@ -140,10 +156,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	)
 	if r.URL.Path == PathJSON {
 		ctype = "application/json"
-		err = writeJSON(&buf, snap)
+		err = writeJSON(&buf, snap, f)
 	} else {
 		ctype = "text/html; charset=utf-8"
-		err = h.tmpl.Execute(&buf, buildPage(snap, h.opts))
+		err = h.tmpl.Execute(&buf, buildPage(snap, h.opts, f))
 	}
 	if err != nil {
 		// Rendering only fails on a bug; the details stay out of the
@@ -179,22 +195,40 @@ type jsonView struct {
 	IntervalSeconds float64    `json:"interval_seconds"`
 	Running         bool       `json:"running"`
 	Error           string     `json:"error,omitempty"`
+	// Notes are what the page says once per view: a disagreement between
+	// Feast's materialization record and the measured freshness, tied
+	// values making KS p-values conservative.
+	Notes []string `json:"notes,omitempty"`
 }
 
-func writeJSON(buf *bytes.Buffer, snap Snapshot) error {
+// writeJSON writes the JSON twin: the same results and views as the page
+// under the same filter. The overall status is of every result, like the
+// page's.
+func writeJSON(buf *bytes.Buffer, snap Snapshot, f filter) error {
 	doc := jsonDoc{
 		Status:  overall(snap),
 		Version: snap.Version,
 		Shard:   snap.Shard,
-		Results: sortedResults(snap.Results),
+		Results: []checks.Result{},
 		Views:   make([]jsonView, 0, len(snap.Views)),
+	}
+	byView := map[[2]string][]checks.Result{}
+	for _, r := range sortedResults(snap.Results) {
+		byView[[2]string{r.Project, r.FeatureView}] = append(byView[[2]string{r.Project, r.FeatureView}], r)
+		if f.shows(r) {
+			doc.Results = append(doc.Results, r)
+		}
 	}
 	if !snap.UpdatedAt.IsZero() {
 		t := snap.UpdatedAt.UTC()
 		doc.UpdatedAt = &t
 	}
 	for _, v := range sortedViews(snap.Views) {
-		jv := jsonView{Project: v.Project, Name: v.Name, IntervalSeconds: v.Interval.Seconds(), Running: v.Running, Error: v.Error}
+		if !f.wantsView(v.Project, v.Name) {
+			continue
+		}
+		jv := jsonView{Project: v.Project, Name: v.Name, IntervalSeconds: v.Interval.Seconds(), Running: v.Running, Error: v.Error,
+			Notes: viewNotes(byView[[2]string{v.Project, v.Name}])}
 		if !v.LastRun.IsZero() {
 			t := v.LastRun.UTC()
 			jv.LastRun = &t
@@ -283,4 +317,20 @@ func sortedViews(vs []ViewInfo) []ViewInfo {
 		return strings.Compare(a.Name, b.Name)
 	})
 	return out
+}
+
+// viewNotes are the notes of one view's results: Feast materialization
+// disagreements, then the tied-values note.
+func viewNotes(rs []checks.Result) []string {
+	var notes, tied []string
+	for _, r := range rs {
+		if m := materializationFlag(r); m != "" {
+			notes = append(notes, m)
+		}
+		_, tied = dropTies(r.Warnings, r, tied)
+	}
+	if len(tied) > 0 {
+		notes = append(notes, tiesNote(tied))
+	}
+	return notes
 }

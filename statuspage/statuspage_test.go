@@ -322,13 +322,20 @@ func TestSVGWellFormed(t *testing.T) {
 		},
 	})
 	body := get(t, fixtureHandler(snap), http.MethodGet, "/").Body.String()
-	svgs := svgRE.FindAllString(body, -1)
-	// conv_rate (numeric), city and is_active (categorical) and the
-	// hostile one.
-	if len(svgs) != 4 {
-		t.Fatalf("found %d svg elements, want 4", len(svgs))
+	all := svgRE.FindAllString(body, -1)
+	var svgs []string
+	for _, s := range all {
+		if strings.Contains(s[:strings.Index(s, ">")], `class="chart"`) {
+			svgs = append(svgs, s)
+		}
 	}
-	for i, s := range svgs {
+	// conv_rate (numeric), city and is_active (categorical) and the
+	// hostile one; plus two sparklines (customer_profile freshness and
+	// conv_rate skew), each in the list at the top and in its row.
+	if len(svgs) != 4 || len(all) != 8 {
+		t.Fatalf("found %d chart svg elements of %d, want 4 of 8", len(svgs), len(all))
+	}
+	for i, s := range all {
 		d := xml.NewDecoder(strings.NewReader(s))
 		d.Strict = true
 		var titles int
