@@ -74,7 +74,9 @@ func fixture() Snapshot {
 			{Check: checks.KindNullRate, Project: proj, FeatureView: dhs, Feature: "conv_rate", Store: checks.StoreOffline,
 				Status: checks.OK, Value: ptr(0.0), Threshold: th(0.01, 0.05), SampleSize: ptr(10000)},
 			{Check: checks.KindCoverage, Project: proj, FeatureView: dhs, Status: checks.Warn, Value: ptr(0.9875),
-				Threshold: th(0.99, 0.95), SampleSize: ptr(8000)},
+				Threshold: th(0.99, 0.95), SampleSize: ptr(8000),
+				// statsmodels proportion_confint(7900, 8000, method="wilson")
+				Interval: &checks.Interval{Lower: 0.984821, Upper: 0.989711, Confidence: 0.95, Method: "wilson"}},
 			{Check: checks.KindConsistency, Project: proj, FeatureView: dhs, Feature: "conv_rate", Status: checks.OK,
 				Value: ptr(0.99995), Threshold: th(0.999, 0.99), SampleSize: ptr(10000)},
 			{Check: checks.KindSkew, Project: proj, FeatureView: dhs, Feature: "conv_rate", Status: checks.Crit,

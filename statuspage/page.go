@@ -57,8 +57,9 @@ type brokenLine struct {
 	Check   string
 	Feature string
 	Store   string
-	// Value is the value next to its own thresholds ("90% (warn ≤ 99% ·
-	// crit ≤ 95%)"; for skew each statistic that has thresholds).
+	// Value is the value (and its interval) next to its own thresholds
+	// ("90% (88.1–91.7%) vs warn ≤ 99% · crit ≤ 95%"; for skew each
+	// statistic that has thresholds).
 	Value string
 	// Since is "crit since 02:14 (3h 10m)", "" without history.
 	Since string
@@ -340,7 +341,7 @@ func sortGroups(gs []group, rank func(group) int) {
 }
 
 // valueVsThreshold is a result's value next to its own thresholds, from the
-// one presentation: "90% (warn ≤ 99% · crit ≤ 95%)"; for skew every
+// one presentation: "90% (88.1–91.7%) vs warn ≤ 99% · crit ≤ 95%"; for skew every
 // statistic that has thresholds, each with its own ("KS D 0.31 (crit ≥ 0.1
 // with adj. p < 0.01) · adj. p 3.60e-40 (raw 1.20e-40; < 0.01) · PSI 0.42
 // (warn ≥ 0.1 · crit ≥ 0.25)").
@@ -363,7 +364,7 @@ func valueVsThreshold(p present.Result) string {
 	if p.Threshold == "" {
 		return v
 	}
-	return v + " (" + p.Threshold + ")"
+	return v + " vs " + p.Threshold
 }
 
 // valueText is the headline value of a presentation with its interval

@@ -65,9 +65,10 @@ func TestBrokenListFirst(t *testing.T) {
 	}
 	for _, w := range []string{
 		// value next to its own thresholds, and since when
-		"1d 2h (warn ≥ 2h · crit ≥ 1d 1h)",
+		"1d 2h vs warn ≥ 2h · crit ≥ 1d 1h",
 		"crit since 06:55 (3h 10m)",
-		"98.75% (warn ≤ 99% · crit ≤ 95%)",
+		// a rate with its 95% interval
+		"98.75% (98.48–98.97%) vs warn ≤ 99% · crit ≤ 95%",
 		// skew: each statistic with its thresholds
 		"KS D 0.31 (crit ≥ 0.1 with adj. p &lt; 0.01) · adj. p 3.60e-40 (raw 1.20e-40; &lt; 0.01) · PSI 0.42 (warn ≥ 0.1 · crit ≥ 0.25)",
 		"crit since Nov 20 23:45 (1d 10h)",
