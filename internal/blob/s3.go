@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
@@ -33,9 +34,15 @@ type S3Options struct {
 	// PathStyle addresses buckets as endpoint/bucket instead of
 	// bucket.endpoint (most S3-compatible servers need it).
 	PathStyle bool
-	// MaxAttempts bounds the tries of one request (throttling, 5xx,
-	// dropped connections are retried with exponential backoff); 0 means 5.
+	// MaxAttempts bounds the tries of one request; 0 means 5. The SDK's
+	// standard retryer retries throttling (503 SlowDown, 429), 5xx and
+	// connections that fail before a response, with exponential backoff
+	// and jitter (from 1 s for throttling, 50 ms otherwise, doubling up to
+	// MaxBackoff); a response body cut short is resumed from where it
+	// stopped, as often (the SDK's retryer never sees a body).
 	MaxAttempts int
+	// MaxBackoff caps the delay between attempts; 0 means the SDK's 20 s.
+	MaxBackoff time.Duration
 	// Credentials replace the SDK's default chain. fsmon's configuration
 	// never sets them (credentials never sit in its config); tests do.
 	Credentials aws.CredentialsProvider
@@ -60,8 +67,9 @@ func (o S3Options) S3Endpoint() string {
 
 // S3 is one S3 bucket.
 type S3 struct {
-	bucket string
-	client *s3.Client
+	bucket   string
+	client   *s3.Client
+	attempts int
 }
 
 var _ Bucket = (*S3)(nil)
@@ -80,6 +88,9 @@ func NewS3(ctx context.Context, bucket string, o S3Options) (*S3, error) {
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(so *retry.StandardOptions) {
 				so.MaxAttempts = attempts
+				if o.MaxBackoff > 0 {
+					so.MaxBackoff = o.MaxBackoff
+				}
 				// A throttled read backs off and retries; the SDK's client-side
 				// retry budget would instead fail fast for minutes after.
 				so.RateLimiter = ratelimit.None
@@ -113,7 +124,7 @@ func NewS3(ctx context.Context, bucket string, o S3Options) (*S3, error) {
 		so.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 		so.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 	})
-	return &S3{bucket: bucket, client: client}, nil
+	return &S3{bucket: bucket, client: client, attempts: attempts}, nil
 }
 
 // Client is the SDK client (tests use it to write fixtures).
@@ -156,7 +167,41 @@ func (b *S3) Open(ctx context.Context, a Attrs) (Reader, error) {
 	return &rangeReader{ctx: ctx, a: a, url: b.URL(a.Key), get: b.getRange}, nil
 }
 
+// getRange reads p at off. The request itself is retried by the SDK; a
+// body that breaks off (a dropped connection, a proxy timing out) is
+// resumed from the first byte not received, up to the same number of
+// attempts. Every request is conditional on the ETag, so the pieces are of
+// one version of the object or the read fails with ErrChanged.
 func (b *S3) getRange(ctx context.Context, a Attrs, p []byte, off int64) error {
+	n := 0
+	for try := 1; ; try++ {
+		m, err := b.getOnce(ctx, a, p[n:], off+int64(n))
+		n += m
+		if err == nil {
+			return nil
+		}
+		var cut *cutBody
+		if !errors.As(err, &cut) || ctx.Err() != nil || try >= b.attempts {
+			return err
+		}
+	}
+}
+
+// cutBody is a response body that ended before its length.
+type cutBody struct {
+	got, want int
+	err       error
+}
+
+func (c *cutBody) Error() string {
+	return fmt.Sprintf("the connection broke after %d of %d bytes: %v", c.got, c.want, c.err)
+}
+
+func (c *cutBody) Unwrap() error { return c.err }
+
+// getOnce sends one ranged GET for p at off and returns how many bytes of
+// its body were read into p.
+func (b *S3) getOnce(ctx context.Context, a Attrs, p []byte, off int64) (int, error) {
 	in := &s3.GetObjectInput{
 		Bucket: &b.bucket,
 		Key:    &a.Key,
@@ -167,13 +212,13 @@ func (b *S3) getRange(ctx context.Context, a Attrs, p []byte, off int64) error {
 	}
 	out, err := b.client.GetObject(ctx, in)
 	if err != nil {
-		return s3Error(err)
+		return 0, s3Error(err)
 	}
 	defer out.Body.Close()
-	if _, err := io.ReadFull(out.Body, p); err != nil {
-		return fmt.Errorf("short body: %w", err)
+	if n, err := io.ReadFull(out.Body, p); err != nil {
+		return n, &cutBody{got: n, want: len(p), err: err}
 	}
-	return nil
+	return len(p), nil
 }
 
 // rangeReader serves ReadAt with ranged requests through get.
