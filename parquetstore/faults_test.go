@@ -60,7 +60,9 @@ func TestS3SampleUnderFaults(t *testing.T) {
 	checkRows(t, got, 100)
 
 	// One object throttled on every attempt: named, skipped, the rest used.
-	proxy.Only(func(r *http.Request) bool { return s3test.RangedGets(r) && strings.HasSuffix(r.URL.Path, "/part-2.parquet") })
+	proxy.Only(func(r *http.Request) bool {
+		return s3test.RangedGets(r) && strings.HasSuffix(r.URL.Path, "/part-2.parquet")
+	})
 	proxy.SlowDown(-1)
 	got, err = newStore(t, "offline", "v", func(v *View) { v.Bucket = b }).Sample(ctx, w, 2000)
 	proxy.SlowDown(0)

@@ -111,7 +111,9 @@ func (p *Proxy) OnDrop(f func()) {
 }
 
 // RangedGets accepts ranged GETs (the reads of object data).
-func RangedGets(r *http.Request) bool { return r.Method == http.MethodGet && r.Header.Get("Range") != "" }
+func RangedGets(r *http.Request) bool {
+	return r.Method == http.MethodGet && r.Header.Get("Range") != ""
+}
 
 // Stats returns the counts so far and resets them.
 func (p *Proxy) Stats() ProxyStats {
