@@ -206,6 +206,7 @@ func (a *App) prepare(cfg *config.Config) (*Stores, *alerter, error) {
 		return nil, nil, err
 	}
 	stores.refs = a.refs
+	stores.registries = a.registries
 	al, err := newAlerter(cfg, a.alertState, a.queue, a.reg, a.log)
 	if err != nil {
 		stores.Close()

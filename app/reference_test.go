@@ -3,6 +3,7 @@ package app
 import (
 	"compress/gzip"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -321,5 +322,51 @@ func TestReferenceReadOnce(t *testing.T) {
 	}
 	if r := find(t, rs, checks.KindFreshness, "", ""); r.Status == checks.Error {
 		t.Errorf("freshness failed with the reference: %s", r.Error)
+	}
+}
+
+// TestSavedDatasetInSQLRegistry: a reference saved_dataset is looked up in
+// a SQL registry (SQLite here, the same tables as PostgreSQL) as in a file
+// one, and gives SciPy's statistics.
+func TestSavedDatasetInSQLRegistry(t *testing.T) {
+	fx := newDriftFixture(t)
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", filepath.Join(fx.repo, "data", "registry.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := feasttest.CreateSQLRegistry(ctx, db, "sqlite"); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(-time.Hour)
+	other := feasttest.RegistryView{View: feast.View{Name: "unrelated", JoinKeys: []string{"driver_id"},
+		JoinKeyTypes: []feast.ValueType{feast.Int64}, Features: []feast.FeatureSpec{{Name: "x", Type: feast.Double}}}}
+	if err := feasttest.ApplySQLRegistry(ctx, db, "demo", at, other); err != nil {
+		t.Fatal(err)
+	}
+	ds := feasttest.SavedDatasetProto("driver_train_v1", "demo", "data/train_v1.parquet",
+		[]string{"driver_hourly_stats:conv_rate", "driver_hourly_stats:city"}, []string{"driver_id"}, true)
+	if err := feasttest.ApplySQLSavedDataset(ctx, db, "demo", "driver_train_v1", at, ds); err != nil {
+		t.Fatal(err)
+	}
+	// Only the SQL registry holds the dataset.
+	if err := os.Remove(filepath.Join(fx.repo, "data", "registry.db")); err != nil {
+		t.Fatal(err)
+	}
+	fsy := fmt.Sprintf("project: demo\nregistry:\n  registry_type: sql\n  path: sqlite:///data/registry.sqlite\nonline_store:\n  type: redis\n  connection_string: \"%s\"\n", fx.redis.Addr)
+	if err := os.WriteFile(filepath.Join(fx.repo, "feature_store.yaml"), []byte(fsy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fx.config(t, "    reference: {saved_dataset: driver_train_v1}\n")
+	s, err := NewStores(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rs := fx.run(t, s, cfg)
+	checkAgainst(t, rs, checks.KindSkew, fx.data.Expected["reference"])
+	if r := find(t, rs, checks.KindSkew, "conv_rate", ""); r.Reference == nil || r.Reference.Kind != config.ReferenceSavedDataset {
+		t.Errorf("reference info = %+v", r.Reference)
 	}
 }

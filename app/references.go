@@ -17,7 +17,7 @@ import (
 // referenceSpec translates a config reference of view v, for features fs,
 // into what package reference reads. A saved dataset is looked up in the
 // Feast registry here (its storage path and column names).
-func referenceSpec(v config.View, r *config.Reference, fs []config.Feature, root string, feastRepo string) (reference.Spec, error) {
+func referenceSpec(v config.View, r *config.Reference, fs []config.Feature, root string, feastRepo string, p config.Parquet, reg *config.Registries) (reference.Spec, error) {
 	spec := reference.Spec{Kind: r.Kind(), SampleSize: r.SampleSize, Reservoir: r.Reservoir, Label: r.Label, Source: r.Source()}
 	cols := make([]sample.Feature, len(fs))
 	for i, f := range fs {
@@ -50,7 +50,11 @@ func referenceSpec(v config.View, r *config.Reference, fs []config.Feature, root
 		if err != nil {
 			return spec, fmt.Errorf("saved dataset %q: %w", r.SavedDataset, err)
 		}
-		ds, err := feast.ReadSavedDataset(repo.RegistryPath, v.Project, r.SavedDataset, repo.Dir)
+		data, err := config.ReadRegistry(repo, p, reg)
+		if err != nil {
+			return spec, fmt.Errorf("saved dataset %q: %w", r.SavedDataset, err)
+		}
+		ds, err := feast.FindSavedDataset(data, repo.RegistryPath, v.Project, r.SavedDataset, repo.Dir)
 		if err != nil {
 			return spec, err
 		}
@@ -95,7 +99,7 @@ func (s *Stores) References(ctx context.Context, v config.View) map[string]*chec
 	for _, r := range order {
 		fs := groups[r]
 		info := checks.ReferenceInfo{Kind: r.Kind(), Label: r.Name(), Source: r.Source()}
-		spec, err := referenceSpec(v, r, fs, s.root, s.feastRepo)
+		spec, err := referenceSpec(v, r, fs, s.root, s.feastRepo, s.parquet, s.registries)
 		spec.Parquet.MaxReadBytes = s.maxRead
 		if err == nil {
 			p, gerr := s.refs.Get(ctx, spec)
@@ -154,7 +158,7 @@ func BuildProfile(ctx context.Context, cfg *config.Config, opts ProfileOptions) 
 	if r.Kind() == config.ReferenceProfile {
 		return nil, fmt.Errorf("view %s: the reference is already a profile (%s)", v.Name, r.Profile)
 	}
-	spec, err := referenceSpec(*v, r, v.Features, cfg.Offline.Parquet.Root, feastRepoOf(cfg))
+	spec, err := referenceSpec(*v, r, v.Features, cfg.Offline.Parquet.Root, feastRepoOf(cfg), cfg.Offline.Parquet, nil)
 	if err != nil {
 		return nil, fmt.Errorf("view %s: %w", v.Name, err)
 	}

@@ -30,6 +30,9 @@ type Stores struct {
 	log        *slog.Logger
 	feastRepo  string
 	refs       *reference.Cache
+	// registries remembers Feast registries read (saved datasets are
+	// looked up in them); nil reads afresh.
+	registries *config.Registries
 
 	mu      sync.Mutex
 	online  map[viewKey]sample.Online

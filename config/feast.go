@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -126,32 +127,46 @@ func discoverFeast(c *Config, reg *Registries) []error {
 	return errs
 }
 
-// readViews reads the views of the repo's registry: a local file, an
-// object on s3:// or gs://, or a SQL registry.
-func readViews(c *Config, repo *feast.Repo, reg *Registries) ([]feast.View, error) {
+// ReadRegistry returns the bytes (a serialized feast.core.Registry) of the
+// registry of repo: a local file, an object on s3:// or gs:// (reached with
+// the offline store's settings p), or a SQL registry. reg remembers the
+// last read of object and SQL registries (nil: none).
+func ReadRegistry(repo *feast.Repo, p Parquet, reg *Registries) ([]byte, error) {
+	if reg == nil {
+		reg = &Registries{}
+	}
 	switch repo.RegistryType {
 	case "file":
 	case "sql":
-		data, err := reg.readSQL(repo)
-		if err != nil {
-			return nil, err
-		}
-		return feast.ParseRegistry(data, repo.RegistryPath, repo.Project, repo.Versioning)
+		return reg.readSQL(repo)
 	default:
 		return nil, fmt.Errorf("%s: registry_type %q: fsmon reads file registries (local, s3://, gs://) and sql ones", repo.File, repo.RegistryType)
 	}
 	switch scheme, _, _ := strings.Cut(repo.RegistryPath, "://"); {
 	case !strings.Contains(repo.RegistryPath, "://"):
-		return feast.ReadRegistry(repo.RegistryPath, repo.Project, repo.Versioning)
-	case scheme == "s3" || scheme == "gs":
-		data, err := reg.read(repo.RegistryPath, c.Offline.Parquet)
+		data, err := os.ReadFile(repo.RegistryPath)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("read Feast registry: %w", err)
 		}
-		return feast.ParseRegistry(data, repo.RegistryPath, repo.Project, repo.Versioning)
+		return data, nil
+	case scheme == "s3" || scheme == "gs":
+		return reg.read(repo.RegistryPath, p)
 	default:
 		return nil, fmt.Errorf("%s: registry on %s://: fsmon reads registries from local files, s3://, gs:// and SQL databases (registry_type: sql)", repo.File, scheme)
 	}
+}
+
+// readViews reads the views of the repo's registry: a local file, an
+// object on s3:// or gs://, or a SQL registry.
+func readViews(c *Config, repo *feast.Repo, reg *Registries) ([]feast.View, error) {
+	if repo.RegistryType == "file" && !strings.Contains(repo.RegistryPath, "://") {
+		return feast.ReadRegistry(repo.RegistryPath, repo.Project, repo.Versioning)
+	}
+	data, err := ReadRegistry(repo, c.Offline.Parquet, reg)
+	if err != nil {
+		return nil, err
+	}
+	return feast.ParseRegistry(data, repo.RegistryPath, repo.Project, repo.Versioning)
 }
 
 // discoveredView turns a registry view into a config view.

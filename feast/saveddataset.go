@@ -50,9 +50,15 @@ func ReadSavedDataset(path, project, name, repoDir string) (SavedDataset, error)
 	if err != nil {
 		return SavedDataset{}, fmt.Errorf("read Feast registry: %w", err)
 	}
+	return FindSavedDataset(data, path, project, name, repoDir)
+}
+
+// FindSavedDataset is ReadSavedDataset on the bytes of a registry read from
+// elsewhere (object storage, a SQL registry); registry names it in errors.
+func FindSavedDataset(data []byte, registry, project, name, repoDir string) (SavedDataset, error) {
 	ds, err := parseSavedDatasets(data)
 	if err != nil {
-		return SavedDataset{}, fmt.Errorf("Feast registry %s: %w", path, err)
+		return SavedDataset{}, fmt.Errorf("Feast registry %s: %w", registry, err)
 	}
 	for _, d := range ds {
 		if d.Name == name && (d.Project == project || d.Project == "" || project == "") {
@@ -63,7 +69,7 @@ func ReadSavedDataset(path, project, name, repoDir string) (SavedDataset, error)
 			return d, nil
 		}
 	}
-	return SavedDataset{}, fmt.Errorf("Feast registry %s: %w named %q in project %q", path, ErrNoSavedDataset, name, project)
+	return SavedDataset{}, fmt.Errorf("Feast registry %s: %w named %q in project %q", registry, ErrNoSavedDataset, name, project)
 }
 
 // parseSavedDatasets reads Registry.saved_datasets (field 11) from the bare

@@ -220,6 +220,13 @@ func FloatList(vs ...float32) []byte {
 // 11) as Feast writes it for a dataset stored in files at uri; append them
 // to a serialized registry to add the dataset.
 func SavedDataset(name, project, uri string, features, joinKeys []string, fullFeatureNames bool) []byte {
+	return lenDelim(11, SavedDatasetProto(name, project, uri, features, joinKeys, fullFeatureNames))
+}
+
+// SavedDatasetProto returns a serialized feast.core.SavedDataset as Feast
+// writes it for a dataset stored in files at uri (the saved_dataset_proto
+// of a SQL registry's row).
+func SavedDatasetProto(name, project, uri string, features, joinKeys []string, fullFeatureNames bool) []byte {
 	var spec []byte
 	spec = append(spec, lenDelim(1, []byte(name))...)
 	spec = append(spec, lenDelim(2, []byte(project))...)
@@ -235,5 +242,5 @@ func SavedDataset(name, project, uri string, features, joinKeys []string, fullFe
 	fileOpts := lenDelim(2, []byte(uri))
 	storage := lenDelim(4, fileOpts)
 	spec = append(spec, lenDelim(6, storage)...)
-	return lenDelim(11, lenDelim(1, spec))
+	return lenDelim(1, spec)
 }

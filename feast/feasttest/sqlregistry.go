@@ -108,6 +108,28 @@ func ApplySQLRegistry(ctx context.Context, db *sql.DB, project string, at time.T
 	return tx.Commit()
 }
 
+// ApplySQLSavedDataset writes a saved dataset (a serialized
+// feast.core.SavedDataset, see SavedDatasetProto) of project into the
+// saved_datasets table, as Feast's apply_saved_dataset does.
+func ApplySQLSavedDataset(ctx context.Context, db *sql.DB, project, name string, at time.Time, ds []byte) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, "DELETE FROM saved_datasets WHERE saved_dataset_name = $1 AND project_id = $2", name, project); err != nil {
+		return fmt.Errorf("saved dataset %q: %w", name, err)
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO saved_datasets (saved_dataset_name, project_id, last_updated_timestamp, saved_dataset_proto) VALUES ($1, $2, $3, $4)",
+		name, project, at.Unix(), ds); err != nil {
+		return fmt.Errorf("saved dataset %q: %w", name, err)
+	}
+	if err := putProject(ctx, tx, project, at.Unix()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // DeleteSQLView removes the feature view name of project from the registry
 // tables, as `feast apply` does for a view taken out of the repo.
 func DeleteSQLView(ctx context.Context, db *sql.DB, project, name string, at time.Time) error {
