@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -226,4 +227,43 @@ func sqlRegistry(t *testing.T, project string, views ...feasttest.RegistryView) 
 		t.Fatal(err)
 	}
 	return pg
+}
+
+// TestFeastObjectRegistryFailure: a registry on S3 that turns unreadable
+// (a damaged object) keeps the daemon's views, and the registry metrics and
+// the log say so until a good registry is back.
+func TestFeastObjectRegistryFailure(t *testing.T) {
+	srv := redistest.Start(t)
+	s3 := s3test.Start(t)
+	s3.Bucket(t, "feast-fail")
+	repo := feastObjectRepo(t, srv.Addr, time.Now().UTC(), "s3://feast-fail/ride")
+	good, err := os.ReadFile(filepath.Join(repo, "data", "registry.pb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3.PutDir(t, "feast-fail", "ride", filepath.Join(repo, "data"))
+	os.RemoveAll(filepath.Join(repo, "data"))
+	t.Setenv("FSMON_TEST_REGISTRY_BASE", "s3://feast-fail/ride")
+	s3Env(t)
+	cfgPath := filepath.Join(t.TempDir(), "fsmon.yaml")
+	cfg := fmt.Sprintf("interval: 1s\nfeast: {repo: %s, refresh: 1s}\noffline:\n  parquet:\n    s3: {endpoint: %q, region: us-east-1, path_style: true}\n", repo, s3.Endpoint)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	log := &lockedBuffer{}
+	a, err := New(Options{ConfigFile: cfgPath, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop(context.Background())
+	registryFailures(t, a, "ride", log,
+		func() { s3.Put(t, "feast-fail", "ride/registry.pb", []byte("\xff\xff damaged")) },
+		func() { s3.Put(t, "feast-fail", "ride/registry.pb", good) })
+	if n := len(a.Config().Views); n != 1 {
+		t.Errorf("%d views after recovery, want 1", n)
+	}
 }
