@@ -12,6 +12,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/fsmon/fsmon/feast"
+	"github.com/fsmon/fsmon/feast/feasttest"
+	"github.com/fsmon/fsmon/internal/pqwrite"
 	"github.com/fsmon/fsmon/internal/redistest"
 )
 
@@ -282,5 +285,77 @@ feature_views:
 		if len(got) != len(offlineResults) {
 			t.Errorf("%s: errors %v, want exactly %v", c.view, got, offlineResults)
 		}
+	}
+}
+
+// For a Feast view the timestamp column comes from the registry's source:
+// when the Parquet files lack it, the error names the view's line when the
+// config lists the view, and the registry when the view is only discovered.
+func TestCheckFeastTimestampColumnMissing(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	repo := t.TempDir()
+	event := time.Now().UTC().Add(-10 * time.Minute).Truncate(time.Microsecond)
+	var views []feasttest.RegistryView
+	for _, name := range []string{"listed", "discovered"} {
+		var rows []feasttest.Row
+		var pq [][]any
+		for id := int64(1); id <= 20; id++ {
+			rows = append(rows, feasttest.Row{Entity: []feast.EntityValue{{Type: feast.Int64, Int: id}}, Event: event,
+				Values: []feasttest.Field{{Name: "trips", Value: feasttest.Int64(id)}}})
+			pq = append(pq, []any{id, event, id})
+		}
+		if err := (feasttest.Writer{Project: "ride", Version: 3}).Write(context.Background(), rdb, name, []string{"driver_id"}, rows); err != nil {
+			t.Fatal(err)
+		}
+		// The files name the event time "ts"; the registry says event_timestamp.
+		err := pqwrite.Write(filepath.Join(repo, "data", name+".parquet"), []pqwrite.Column{{Name: "driver_id", Type: "int64"},
+			{Name: "ts", Type: "timestamp"}, {Name: "trips", Type: "int64"}}, pq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		views = append(views, feasttest.RegistryView{View: feast.View{Name: name, Project: "ride", JoinKeys: []string{"driver_id"},
+			JoinKeyTypes: []feast.ValueType{feast.Int64}, TTL: 24 * time.Hour, Features: []feast.FeatureSpec{{Name: "trips", Type: feast.Int64}},
+			Source: &feast.FileSource{Path: "data/" + name + ".parquet", TimestampField: "event_timestamp"}}})
+	}
+	reg := filepath.Join(repo, "data", "registry.db")
+	if err := feasttest.WriteRegistry(reg, views...); err != nil {
+		t.Fatal(err)
+	}
+	fsy := fmt.Sprintf("project: ride\nregistry: data/registry.db\nonline_store:\n  type: redis\n  connection_string: \"%s\"\noffline_store:\n  type: file\n", srv.Addr)
+	if err := os.WriteFile(filepath.Join(repo, "feature_store.yaml"), []byte(fsy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text := "feast: {repo: " + repo + "}\nfeature_views:\n  - name: listed\n    sample_size: 100\n"
+	cfg := filepath.Join(t.TempDir(), "fsmon.yaml")
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, rep, out := checkJSON(t, cfg)
+	if code != 3 || rep.Status != "error" {
+		t.Fatalf("exit %d status %s, want 3 error\n%s", code, rep.Status, out)
+	}
+	want := map[string]string{
+		"listed":     fmt.Sprintf("fsmon.yaml:%d:", lineOf(t, text, "name: listed")),
+		"discovered": "Feast registry " + reg + ": ",
+	}
+	n := 0
+	for _, r := range rep.Results {
+		offline := r.Check == "coverage" || r.Check == "consistency" || r.Check == "skew" || (r.Check == "null_rate" && r.Store == "offline")
+		if !offline {
+			if r.Status == "error" {
+				t.Errorf("%s: %s %s/%s: %s", r.FeatureView, r.Check, r.Feature, r.Store, r.Error)
+			}
+			continue
+		}
+		n++
+		if !strings.HasPrefix(r.Error, "config: ") || !strings.Contains(r.Error, want[r.FeatureView]) ||
+			!strings.Contains(r.Error, "no timestamp column event_timestamp in any of the 1 Parquet files") {
+			t.Errorf("%s: %s %s/%s: %q, want a config error at %q", r.FeatureView, r.Check, r.Feature, r.Store, r.Error, want[r.FeatureView])
+		}
+	}
+	if n != 8 {
+		t.Errorf("%d offline results, want 8 (4 per view)\n%s", n, out)
 	}
 }
