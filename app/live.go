@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,7 +71,11 @@ func ValidateLive(ctx context.Context, cfg *config.Config, o LiveOptions) []Find
 	skipOnline := false
 	r := cfg.Online.Redis
 	if _, err := redisOptions(r, log); err != nil {
-		lv.problem(lv.credKey(), "%v", err)
+		key := lv.credKey()
+		if r.Sentinel != nil && strings.Contains(err.Error(), "sentinel.password_file") {
+			key = "online.redis.sentinel.password_file"
+		}
+		lv.problem(key, "%v", err)
 		skipOnline = true
 	}
 	c := *cfg
@@ -215,6 +220,20 @@ func (lv *live) redisProblem(err error, what string) {
 		msg = what + ": " + msg
 	}
 	r := lv.cfg.Online.Redis
+	if sn := r.Sentinel; sn != nil && strings.Contains(msg, "sentinel master "+strconv.Quote(sn.MasterName)+":") {
+		// The Sentinels could not name the primary.
+		switch {
+		case strings.Contains(msg, "WRONGPASS") || strings.Contains(msg, "NOAUTH") || strings.Contains(msg, "invalid password"):
+			lv.problem(keyOr(lv.cfg, "online.redis.sentinel.password_file", "online.redis.sentinel"), "the Sentinels refused the credentials (their own, not the data nodes'): %s", msg)
+		case strings.Contains(msg, "NOPERM"):
+			lv.problem(keyOr(lv.cfg, "online.redis.sentinel.username", "online.redis.sentinel"), "the Sentinel user may not run SENTINEL GET-MASTER-ADDR-BY-NAME (and SENTINEL REPLICAS with read_from): %s", msg)
+		case strings.Contains(msg, "redis: nil") || strings.Contains(msg, "no primary known"):
+			lv.problem("online.redis.sentinel.master_name", "the Sentinels know no primary named %q: %s", sn.MasterName, msg)
+		default:
+			lv.problem("online.redis.sentinel.addrs", "%s", msg)
+		}
+		return
+	}
 	switch {
 	case strings.Contains(msg, "WRONGPASS") || strings.Contains(msg, "invalid password") || strings.Contains(msg, "invalid username-password pair"):
 		src := "the password"

@@ -436,3 +436,74 @@ func silentServer(t *testing.T) string {
 	})
 	return l.Addr().String()
 }
+
+// TestValidateLiveSentinel: behind Sentinel, a master name the Sentinels
+// do not know, the Sentinels' own password and the data nodes' password
+// are told apart and reported at their own keys; with all right, the view
+// is sampled through the primary Sentinel names and nothing is reported.
+func TestValidateLiveSentinel(t *testing.T) {
+	const pass, sentinelPass = "data-s3cret", "sentinel-s3cret"
+	primary := redistest.Start(t, "requirepass "+pass)
+	dir := t.TempDir()
+	liveStore(t, primary.Addr, pass, dir)
+	sentinel := redistest.StartSentinel(t, "features", primary.Addr, "sentinel auth-pass features "+pass, "requirepass "+sentinelPass)
+	secret := func(name, v string) string {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(v+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return name
+	}
+	secret("data", pass)
+	secret("sentinel", sentinelPass)
+	secret("wrong", "not-it")
+	conf := func(master, dataPW, sentinelPW string) string {
+		return fmt.Sprintf(`online:
+  redis:
+    password_file: %s
+    sentinel:
+      master_name: %s
+      addrs: [%s]
+      password_file: %s
+feature_views:
+  - name: driver_stats
+    project: demo
+    entities: [driver_id]
+    online: {layout: hash, key: "fs:driver:{driver_id}", timestamp_field: event_ts}
+    features: [{name: conv_rate, type: float64}]
+`, dataPW, master, sentinel.Addr, sentinelPW)
+	}
+	cases := []struct {
+		name, master, data, sentinel string
+		marker, value, key           string
+		has                          string
+	}{
+		{"all right", "features", "data", "sentinel", "", "", "", ""},
+		{"unknown master", "featurez", "data", "sentinel", "master_name", "featurez", "online.redis.sentinel.master_name", `no primary named "featurez"`},
+		{"wrong sentinel password", "features", "data", "wrong", "      password_file", "wrong", "online.redis.sentinel.password_file", "the Sentinels refused the credentials"},
+		{"wrong data password", "features", "wrong", "sentinel", "    password_file", "wrong", "online.redis.password_file", "Redis refused the credentials"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			body := conf(c.master, c.data, c.sentinel)
+			cfg := writeLive(t, dir, body)
+			got := liveRun(t, cfg, LiveOptions{})
+			if c.key == "" {
+				if len(got) != 0 {
+					t.Fatalf("findings: %v", got)
+				}
+				return
+			}
+			// the first line holding the marker at that indentation
+			marker := c.marker
+			if strings.HasPrefix(marker, " ") {
+				for _, l := range strings.Split(body, "\n") {
+					if strings.HasPrefix(l, marker) {
+						marker = l
+						break
+					}
+				}
+			}
+			expect(t, got, []want{{at(t, cfg.File, body, marker, c.value), c.key, []string{c.has}}})
+		})
+	}
+}

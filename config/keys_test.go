@@ -49,3 +49,17 @@ feature_views:
 		}
 	}
 }
+
+// A relative sentinel.password_file is relative to the config file, like
+// every other path in it.
+func TestSentinelPasswordFileRelative(t *testing.T) {
+	doc := "online:\n  redis:\n    sentinel: {master_name: m, addrs: [\"127.0.0.1:26379\"], password_file: secrets/sentinel}\n" +
+		"feature_views:\n  - {name: v, project: p, entities: [id], online: {layout: hash, key: \"v:{id}\", timestamp_field: ts}, features: [{name: f, type: int64}]}\n"
+	c, err := Parse([]byte(doc), "/etc/fsmon/fsmon.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Online.Redis.Sentinel.PasswordFile; got != "/etc/fsmon/secrets/sentinel" {
+		t.Errorf("sentinel.password_file = %q, want /etc/fsmon/secrets/sentinel", got)
+	}
+}

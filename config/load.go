@@ -927,6 +927,9 @@ func resolvePaths(c *Config, dir string) {
 		}
 	}
 	abs(&c.Online.Redis.PasswordFile)
+	if sn := c.Online.Redis.Sentinel; sn != nil {
+		abs(&sn.PasswordFile)
+	}
 	abs(&c.Alerts.StateFile)
 	if c.Offline.Parquet.Root == "" {
 		c.Offline.Parquet.Root = dir
