@@ -507,3 +507,56 @@ feature_views:
 		})
 	}
 }
+
+// TestValidateLiveCluster: on a Redis Cluster every shard is sampled: a
+// good config gives nothing, a key template matching no key on any shard
+// is reported at online.key, and an ACL user without CLUSTER SLOTS at
+// online.redis.username.
+func TestValidateLiveCluster(t *testing.T) {
+	dir := t.TempDir()
+	acl := filepath.Join(dir, "users.acl")
+	users := "user default on nopass ~* &* +@all\n" +
+		"user noslots on >pw ~* resetchannels -@all +scan +hmget +mget +get +ping +dbsize\n"
+	if err := os.WriteFile(acl, []byte(users), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := redistest.StartCluster(t, 3, 0, "aclfile "+acl)
+	cc := c.ClusterClient(t)
+	ts := time.Now().Add(-time.Hour).Unix()
+	for id := 1; id <= 60; id++ {
+		if err := cc.HSet(context.Background(), fmt.Sprintf("fs:driver:%d", id), "event_ts", fmt.Sprint(ts), "conv_rate", "0.5").Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pw"), []byte("pw\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	conf := func(user, key string) string {
+		return fmt.Sprintf(`online:
+  redis:
+    addr: %s
+    cluster: true
+    rate_limit: 0
+%sfeature_views:
+  - name: driver_stats
+    project: demo
+    entities: [driver_id]
+    online: {layout: hash, key: "%s", timestamp_field: event_ts}
+    features: [{name: conv_rate, type: float64}]
+`, c.Seed(), user, key)
+	}
+	body := conf("", "fs:driver:{driver_id}")
+	if got := liveRun(t, writeLive(t, dir, body), LiveOptions{}); len(got) != 0 {
+		t.Fatalf("findings on a good cluster config: %v", got)
+	}
+	body = conf("", "fs:drivr:{driver_id}")
+	cfg := writeLive(t, dir, body)
+	expect(t, liveRun(t, cfg, LiveOptions{}), []want{
+		{at(t, cfg.File, body, "fs:drivr:", `"fs:drivr:`), "feature_views[0].online.key", []string{"matches no key in Redis"}},
+	})
+	body = conf("    username: noslots\n    password_file: pw\n", "fs:driver:{driver_id}")
+	cfg = writeLive(t, dir, body)
+	expect(t, liveRun(t, cfg, LiveOptions{}), []want{
+		{at(t, cfg.File, body, "username:", "noslots"), "online.redis.username", []string{"NOPERM", "cluster"}},
+	})
+}
