@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/fsmon/fsmon/config"
+	"github.com/fsmon/fsmon/internal/gcstest"
 	"github.com/fsmon/fsmon/internal/pqwrite"
 	"github.com/fsmon/fsmon/internal/redistest"
 	"github.com/fsmon/fsmon/internal/s3test"
@@ -559,4 +560,41 @@ func TestValidateLiveCluster(t *testing.T) {
 	expect(t, liveRun(t, cfg, LiveOptions{}), []want{
 		{at(t, cfg.File, body, "username:", "noslots"), "online.redis.username", []string{"NOPERM", "cluster"}},
 	})
+}
+
+// TestValidateLiveGCS: on Cloud Storage (the fake-gcs-server emulator), a
+// root in a bucket that does not exist is reported once at
+// offline.parquet.root; with the files in the bucket nothing is reported.
+func TestValidateLiveGCS(t *testing.T) {
+	gcs := gcstest.Start(t)
+	t.Setenv("STORAGE_EMULATOR_HOST", strings.TrimPrefix(strings.TrimSuffix(gcs.Endpoint(), "/storage/v1/"), "http://"))
+	srv := redistest.Start(t)
+	dir := t.TempDir()
+	liveStore(t, srv.Addr, "", dir)
+	gcs.Bucket(t, "features")
+	gcs.PutDir(t, "features", "offline", dir)
+	conf := func(root string) string {
+		return fmt.Sprintf(`online: {redis: {addr: %s, rate_limit: 0}}
+offline:
+  parquet:
+    root: %s
+    gcs: {endpoint: %s}
+feature_views:
+  - name: a
+    project: demo
+    entities: [driver_id]
+    online: {layout: hash, key: "fs:driver:{driver_id}", timestamp_field: event_ts}
+    offline: {path: driver_stats/*.parquet, timestamp_column: event_timestamp}
+    features: [{name: conv_rate, type: float64}]
+`, srv.Addr, root, gcs.Endpoint())
+	}
+	body := conf("gs://no-such-bucket/offline")
+	cfg := writeLive(t, dir, body)
+	expect(t, liveRun(t, cfg, LiveOptions{}), []want{
+		{at(t, cfg.File, body, "root:", "gs://"), "offline.parquet.root", []string{"gs://no-such-bucket/offline: the bucket does not exist"}},
+	})
+	body = conf("gs://features/offline")
+	if got := liveRun(t, writeLive(t, dir, body), LiveOptions{}); len(got) != 0 {
+		t.Fatalf("findings with the files in the bucket: %v", got)
+	}
 }
