@@ -606,18 +606,19 @@ func (a *App) retireLocked() {
 // it judges plus its own evaluation (stageTimes.of).
 func RunView(ctx context.Context, s *Stores, v config.View, now time.Time) []checks.Result {
 	on, off := s.ForView(v)
-	return runChecks(ctx, v, on, off, now, s.References)
+	return runChecks(ctx, v, on, off, now, s.References, s.ReplicasForView(v)...)
 }
 
 // runChecks collects a view's samples and runs every check kind on them. A
 // panic in a store read or a check is recovered (PanicError) and becomes
 // error results: the daemon keeps running and `fsmon check` exits 3.
-func runChecks(ctx context.Context, v config.View, on sample.Online, off sample.Offline, now time.Time, refs func(context.Context, config.View) map[string]*checks.Ref) []checks.Result {
-	return runChecksWith(ctx, v, on, off, now, refs, checks.RunKind)
+// reps are the view's replica stores (online.replicas).
+func runChecks(ctx context.Context, v config.View, on sample.Online, off sample.Offline, now time.Time, refs func(context.Context, config.View) map[string]*checks.Ref, reps ...NamedOnline) []checks.Result {
+	return runChecksWith(ctx, v, on, off, now, refs, checks.RunKind, reps...)
 }
 
-func runChecksWith(ctx context.Context, v config.View, on sample.Online, off sample.Offline, now time.Time, refs func(context.Context, config.View) map[string]*checks.Ref, run func(*checks.Input, string) []checks.Result) []checks.Result {
-	in, times := collectTimed(ctx, v, on, off, now)
+func runChecksWith(ctx context.Context, v config.View, on sample.Online, off sample.Offline, now time.Time, refs func(context.Context, config.View) map[string]*checks.Ref, run func(*checks.Input, string) []checks.Result, reps ...NamedOnline) []checks.Result {
+	in, times := collectTimed(ctx, v, on, off, now, reps)
 	if refs != nil {
 		in.References = refs(ctx, v)
 	}

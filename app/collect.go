@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/fsmon/fsmon/checks"
@@ -18,13 +19,16 @@ import (
 // the view has no offline store. Errors are recorded in the Input, never
 // returned: Collect always returns something the checks can judge.
 func Collect(ctx context.Context, v config.View, on sample.Online, off sample.Offline, now time.Time) *checks.Input {
-	in, _ := collectTimed(ctx, v, on, off, now)
+	in, _ := collectTimed(ctx, v, on, off, now, nil)
 	return in
 }
 
 // stageTimes is how long each step of Collect took.
 type stageTimes struct {
 	onlineSample, footer, offlineSample, lookup, asOf time.Duration
+	// replicas is the time spent reading the replicas (online.replicas),
+	// the steps of all replicas running side by side.
+	replicas time.Duration
 }
 
 // of is the time spent gathering the data a check kind judges: the
@@ -41,19 +45,21 @@ func (t stageTimes) of(kind string) time.Duration {
 		return t.offlineSample + t.lookup
 	case checks.KindConsistency:
 		return t.onlineSample + t.asOf
+	case checks.KindReplication:
+		return t.onlineSample + t.replicas
 	}
 	return 0
 }
 
-// collectTimed is Collect, timing each step.
-func collectTimed(ctx context.Context, v config.View, on sample.Online, off sample.Offline, now time.Time) (*checks.Input, stageTimes) {
-	var t stageTimes
+// collectTimed is Collect, timing each step, with the reads of the view's
+// replicas (reps) in in.Replicas.
+func collectTimed(ctx context.Context, v config.View, on sample.Online, off sample.Offline, now time.Time, reps []NamedOnline) (in *checks.Input, t stageTimes) {
 	timed := func(d *time.Duration, f func()) {
 		start := time.Now()
 		f()
 		*d = time.Since(start)
 	}
-	in := &checks.Input{View: v, Now: now}
+	in = &checks.Input{View: v, Now: now}
 	n := v.SampleSize
 	if n <= 0 {
 		n = 10000
@@ -67,6 +73,17 @@ func collectTimed(ctx context.Context, v config.View, on sample.Online, off samp
 		}
 	} else {
 		in.OnlineErr = sample.ErrNotConfigured
+	}
+	if len(reps) > 0 {
+		// First the replicas' copies of the primary's sampled entities,
+		// as soon after the primary's sample as possible: writes in
+		// between look like a replica ahead of the primary.
+		timed(&t.replicas, func() { in.Replicas = sampleReplicas(ctx, in, reps, n) })
+		defer func() { // t is a named result: the time counts
+			start := time.Now()
+			lookupReplicas(ctx, in, reps, off)
+			t.replicas += time.Since(start)
+		}()
 	}
 	if off == nil || v.Offline == nil {
 		return in, t
@@ -109,6 +126,84 @@ func collectTimed(ctx context.Context, v config.View, on sample.Online, off samp
 		}
 	}
 	return in, t
+}
+
+// eachReplica runs f for every replica at once (each is its own server)
+// and waits for all.
+func eachReplica(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(i)
+		}()
+	}
+	wg.Wait()
+}
+
+// sampleReplicas reads, on each replica, the primary's sampled population
+// (the replication check's lookup) and then the replica's own sample of n
+// entities (its online checks).
+func sampleReplicas(ctx context.Context, in *checks.Input, reps []NamedOnline, n int) []checks.Replica {
+	out := make([]checks.Replica, len(reps))
+	var qs []sample.Entity
+	var rows []int
+	if in.OnlineErr == nil && len(in.View.Entities) > 0 {
+		for i := 0; i < in.Online.Len(); i++ {
+			if in.Online.HasTime[i] {
+				rows = append(rows, i)
+				qs = append(qs, in.Online.Entities[i])
+			}
+		}
+	}
+	eachReplica(len(reps), func(i int) {
+		rep, r := reps[i], &out[i]
+		r.Name, r.SameRows = rep.Name, rows
+		if len(qs) > 0 {
+			guard(&r.SameErr, "replica "+rep.Name+" lookup", func() { r.Same, r.SameErr = rep.Online.Lookup(ctx, qs) })
+			if r.SameErr == nil && r.Same.Len() != len(qs) {
+				r.SameErr = fmt.Errorf("replica lookup returned %d rows for %d entities", r.Same.Len(), len(qs))
+			}
+		}
+		guard(&r.OnlineErr, "replica "+rep.Name+" sample", func() { r.Online, r.OnlineErr = rep.Online.Sample(ctx, n) })
+		if r.OnlineErr == nil {
+			noteFuture(r.Online, in.Now, in.View.FutureTolerance)
+		}
+	})
+	return out
+}
+
+// lookupReplicas reads, for each replica, what its coverage and
+// consistency need: its lookup of the offline sample's fresh entities
+// (in.CoverageQuery) and the offline as-of rows of its own sample.
+func lookupReplicas(ctx context.Context, in *checks.Input, reps []NamedOnline, off sample.Offline) {
+	eachReplica(len(in.Replicas), func(i int) {
+		rep, r := reps[i], &in.Replicas[i]
+		if len(in.CoverageQuery) > 0 {
+			guard(&r.CoveredErr, "replica "+rep.Name+" coverage lookup", func() { r.Covered, r.CoveredErr = rep.Online.Lookup(ctx, in.CoverageQuery) })
+			if r.CoveredErr == nil && r.Covered.Len() != len(in.CoverageQuery) {
+				r.CoveredErr = fmt.Errorf("replica lookup returned %d rows for %d entities", r.Covered.Len(), len(in.CoverageQuery))
+			}
+		}
+		if off == nil || in.View.Offline == nil || r.OnlineErr != nil || len(in.View.Entities) == 0 {
+			return
+		}
+		var qs []sample.AsOf
+		for j := 0; j < r.Online.Len(); j++ {
+			if r.Online.HasTime[j] {
+				r.AsOfRows = append(r.AsOfRows, j)
+				qs = append(qs, sample.AsOf{Entity: r.Online.Entities[j], Time: asOfTime(r.Online.Times[j])})
+			}
+		}
+		if len(qs) == 0 {
+			return
+		}
+		guard(&r.AsOfErr, "replica "+rep.Name+" offline as-of lookup", func() { r.AsOf, r.AsOfErr = off.AsOf(ctx, qs) })
+		if r.AsOfErr == nil && r.AsOf.Len() != len(qs) {
+			r.AsOfErr = fmt.Errorf("offline as-of lookup returned %d rows for %d entities", r.AsOf.Len(), len(qs))
+		}
+	})
 }
 
 // noteFuture adds a FutureEventTime problem to s when entities have event

@@ -34,17 +34,21 @@ type Stores struct {
 	// looked up in them); nil reads afresh.
 	registries *config.Registries
 
-	mu      sync.Mutex
-	online  map[viewKey]sample.Online
-	offline map[viewKey]sample.Offline
-	buckets map[string]blob.Bucket
+	// replicas are the stores of online.replicas, in config order.
+	replicas []replicaStore
+
+	mu       sync.Mutex
+	online   map[viewKey]sample.Online
+	replicaV map[viewKey][]NamedOnline
+	offline  map[viewKey]sample.Offline
+	buckets  map[string]blob.Bucket
 }
 
 // NewStores prepares the stores of cfg. It does not dial: an unreachable
 // Redis shows up as error results of the checks, not as a startup failure.
 func NewStores(cfg *config.Config, log *slog.Logger) (*Stores, error) {
 	s := &Stores{root: cfg.Offline.Parquet.Root, maxRead: cfg.Offline.Parquet.MaxReadBytes, parquet: cfg.Offline.Parquet, log: log,
-		online: map[viewKey]sample.Online{}, offline: map[viewKey]sample.Offline{}, buckets: map[string]blob.Bucket{}, refs: reference.NewCache()}
+		online: map[viewKey]sample.Online{}, replicaV: map[viewKey][]NamedOnline{}, offline: map[viewKey]sample.Offline{}, buckets: map[string]blob.Bucket{}, refs: reference.NewCache()}
 	if cfg.Feast != nil {
 		s.feastRepo = cfg.Feast.Repo
 	}
@@ -58,7 +62,35 @@ func NewStores(cfg *config.Config, log *slog.Logger) (*Stores, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redis %s: %w", r.Addr, err)
 	}
+	for _, rep := range cfg.Online.Replicas {
+		opts, err := redisOptions(rep.Redis, log)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("online.replicas %s: %w", rep.Name, err)
+		}
+		st, err := redisstore.New(opts)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("online.replicas %s: redis %s: %w", rep.Name, rep.Redis.Addr, err)
+		}
+		s.replicas = append(s.replicas, replicaStore{name: rep.Name, redis: st, scanBudget: rep.Redis.MaxScan})
+	}
 	return s, nil
+}
+
+// replicaStore is one store of online.replicas: a further copy of the
+// online store under its own name, with its own connection and budget.
+type replicaStore struct {
+	name       string
+	redis      *redisstore.Store
+	scanBudget int
+}
+
+// NamedOnline is an online store of a view beyond the primary: a replica
+// of online.replicas under its name.
+type NamedOnline struct {
+	Name   string
+	Online sample.Online
 }
 
 // redisOptions translates one Redis connection of the config into the
@@ -92,9 +124,44 @@ func redisOptions(r config.Redis, log *slog.Logger) (redisstore.Options, error) 
 
 // Close closes the Redis connections.
 func (s *Stores) Close() {
-	if s != nil && s.redis != nil {
+	if s == nil {
+		return
+	}
+	if s.redis != nil {
 		_ = s.redis.Close()
 	}
+	for _, r := range s.replicas {
+		_ = r.redis.Close()
+	}
+}
+
+// ReplicasForView returns the view's samplers on each store of
+// online.replicas, in config order (nil without replicas). A sampler that
+// cannot be built fails every call with the reason, as in ForView.
+func (s *Stores) ReplicasForView(v config.View) []NamedOnline {
+	if len(s.replicas) == 0 {
+		return nil
+	}
+	k := viewKey{v.Project, v.Name}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if out, ok := s.replicaV[k]; ok {
+		return out
+	}
+	out := make([]NamedOnline, len(s.replicas))
+	for i, r := range s.replicas {
+		budget := r.scanBudget
+		if budget <= 0 {
+			budget = 10 * v.SampleSize
+		}
+		on, err := newOnlineOn(r.redis, budget, v)
+		if err != nil {
+			on = failingOnline{fmt.Errorf("replica %s: %w", r.name, err)}
+		}
+		out[i] = NamedOnline{Name: r.name, Online: on}
+	}
+	s.replicaV[k] = out
+	return out
 }
 
 // ForView returns the samplers of a view. A sampler that cannot be built
@@ -146,9 +213,15 @@ func (s *Stores) maxScan(v config.View) int {
 }
 
 func (s *Stores) newOnline(v config.View) (sample.Online, error) {
+	return newOnlineOn(s.redis, s.maxScan(v), v)
+}
+
+// newOnlineOn builds the view's sampler on one Redis store (the primary or
+// a replica) with a SCAN budget of maxScan keys.
+func newOnlineOn(store *redisstore.Store, maxScan int, v config.View) (sample.Online, error) {
 	rv := redisstore.View{
 		Name: v.Name, Layout: string(v.Online.Layout), Key: v.Online.Key, Entities: v.Entities,
-		TimestampField: v.Online.TimestampField, Features: features(v), MaxScan: s.maxScan(v),
+		TimestampField: v.Online.TimestampField, Features: features(v), MaxScan: maxScan,
 		Project: v.Project,
 	}
 	if v.Feast != nil {
@@ -162,7 +235,7 @@ func (s *Stores) newOnline(v config.View) (sample.Online, error) {
 			rv.JoinKeyTypes = append(rv.JoinKeyTypes, t)
 		}
 	}
-	vs, err := s.redis.View(rv)
+	vs, err := store.View(rv)
 	if err != nil {
 		return nil, fmt.Errorf("view %s online: %w", v.Name, err)
 	}

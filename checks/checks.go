@@ -16,7 +16,7 @@ type Func func(in *Input) []Result
 
 // Kinds returns the check kinds by name, in the order they run.
 func Kinds() []string {
-	return []string{KindFreshness, KindNullRate, KindCoverage, KindConsistency, KindSkew, KindDrift}
+	return []string{KindFreshness, KindNullRate, KindCoverage, KindConsistency, KindSkew, KindDrift, KindReplication}
 }
 
 // ByKind returns the function of a kind, or nil.
@@ -34,6 +34,8 @@ func ByKind(kind string) Func {
 		return Skew
 	case KindDrift:
 		return Drift
+	case KindReplication:
+		return Replication
 	}
 	return nil
 }
@@ -63,7 +65,7 @@ func RunKind(in *Input, kind string) []Result {
 		attachReads(in, &out[i])
 		sanitize(&out[i])
 	}
-	return out
+	return append(out, replicaResults(in, kind, f)...)
 }
 
 // sanitize removes numbers that cannot be rendered (NaN, ±Inf): a value

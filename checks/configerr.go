@@ -190,7 +190,7 @@ func applyFaults(fs faults, r *Result) bool {
 	}
 	var f *fault
 	switch r.Check {
-	case KindFreshness:
+	case KindFreshness, KindReplication:
 		f = fs.key
 	case KindCoverage:
 		f = first(fs.key, off)

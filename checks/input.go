@@ -38,6 +38,9 @@ type Input struct {
 	// features that have one (View.ReferenceOf); app fills it from the
 	// reference cache.
 	References map[string]*Ref
+	// Replicas are the reads of the further online stores
+	// (online.replicas), in config order.
+	Replicas []Replica
 }
 
 // Ref is the pinned reference of one feature: its profile, or why it could

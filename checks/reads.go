@@ -67,6 +67,13 @@ func reads(in *Input, r *Result) []StoreRead {
 	case KindSkew:
 		online(in.Online)
 		offline(in.Offline)
+	case KindReplication:
+		online(in.Online)
+		for _, rep := range in.Replicas {
+			if rep.Name == r.Store && rep.Same != nil {
+				add(rep.Name, rep.Same.Reads, rep.Same.Problems)
+			}
+		}
 	}
 	return out
 }

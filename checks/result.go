@@ -70,6 +70,9 @@ const (
 	// KindDrift is the rolling-window comparison that runs beside a pinned
 	// reference's skew.
 	KindDrift = "drift"
+	// KindReplication compares each online.replicas store with the
+	// primary online store on the primary's sampled entities.
+	KindReplication = "replication"
 )
 
 // The stores, as they appear in results and metric labels.

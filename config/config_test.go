@@ -51,14 +51,13 @@ func TestBadConfigs(t *testing.T) {
 			`4:5: unknown key "adress" in online.redis (expected one of: addr, url, cluster, username, password, password_file, password_env, db, tls, rate_limit, batch_size, scan_count, max_scan, timeout, read_from, sentinel)`,
 			`7:5: unknown key "intervall" in feature_views[0]: did you mean "interval"? (expected one of: name, project, entities, ttl, interval, sample_size, online, offline, features, checks, reference)`,
 			`13:42: unknown key "unit" in feature_views[0].features[0] (expected one of: name, type, reference)`,
-			`15:7: unknown key "freshnes" in feature_views[0].checks: did you mean "freshness"? (expected one of: freshness, null_rate, coverage, consistency, skew, drift)`,
+			`15:7: unknown key "freshnes" in feature_views[0].checks: did you mean "freshness"? (expected one of: freshness, null_rate, coverage, consistency, skew, drift, replication)`,
 			`16:19: unknown key "warning" in feature_views[0].checks.null_rate: did you mean "warn"? (expected one of: warn, crit)`,
 		},
 		"topology.bad.yaml": {
 			`6:7: online.redis.sentinel.master_name: required (the name the Sentinels monitor the primary under)`,
 			`6:7: online.redis.sentinel.addrs: at least one Sentinel host:port is required`,
 			`6:15: online.redis.sentinel.addrs[0]: expected host:port, got "sentinel-a"`,
-			`7:3: online.replicas: cross-region replicas are not checked yet; remove the key`,
 			`8:7: online.replicas[0].name: a replica needs a name (its store label, e.g. us-west-2)`,
 			`9:18: online.replicas[0].read_from: "closest" is not primary, replica or nearest`,
 			`10:13: online.replicas[1].name: "online" is taken (online, offline and each replica name once)`,
@@ -88,6 +87,8 @@ func TestBadConfigs(t *testing.T) {
 			`18:21: feature_views[0].checks.skew.psi: warn (0.3) must not be above crit (0.2): warn is the less bad level`,
 			`27:25: feature_views[1].checks.null_rate: warn (0.1) must not be above crit (0.05, the default): warn is the less bad level`,
 			`28:25: feature_views[1].checks.freshness: warn (3h) must not be above crit (1h): warn is the less bad level`,
+			`30:23: feature_views[1].checks.replication.match: warn (0.9) must not be below crit (0.95): warn is the less bad level`,
+			`31:25: feature_views[1].checks.replication.lag_p99: warn (1h) must not be above crit (30m, the default): warn is the less bad level`,
 		},
 		"references.bad.yaml": {
 			`9:27: feature_views[0].checks.drift.psi: warn (0.3) must not be above crit (0.2): warn is the less bad level`,
@@ -192,6 +193,16 @@ func ptr(x float64) *float64 { return &x }
 
 func thr(warn, crit *float64) Thresholds { return Thresholds{Warn: warn, Crit: crit} }
 
+func thrString(t Thresholds) string {
+	f := func(p *float64) string {
+		if p == nil {
+			return "none"
+		}
+		return fmt.Sprint(*p)
+	}
+	return "{" + f(t.Warn) + " " + f(t.Crit) + "}"
+}
+
 // TestDefaults checks the minimal config against docs/contract.md section 2's
 // numbers and the task's pacing defaults, written out here by hand.
 func TestDefaults(t *testing.T) {
@@ -241,6 +252,7 @@ func TestDefaults(t *testing.T) {
 		Consistency: thr(ptr(0.999), ptr(0.99)),
 		Skew:        Skew{PValue: 0.01, MinStatistic: 0.1, PSI: thr(ptr(0.1), ptr(0.25))},
 		Drift:       Skew{PValue: 0.01, MinStatistic: 0.1, PSI: thr(ptr(0.1), ptr(0.25))},
+		Replication: Replication{Match: thr(ptr(0.99), ptr(0.95)), LagP99: thr(ptr(300.0), ptr(1800.0))},
 	}
 	if !reflect.DeepEqual(v.Checks, want) {
 		t.Errorf("checks = %s\nwant %s", showChecks(v.Checks), showChecks(want))
@@ -267,6 +279,13 @@ func TestExample(t *testing.T) {
 	if r := top.Online.Redis; r.ReadFrom != "replica" || r.Sentinel == nil || r.Sentinel.MasterName != "feature-store" ||
 		len(r.Sentinel.Addrs) != 2 || r.Sentinel.PasswordFile != "/run/secrets/sentinel" || r.Addr != "" {
 		t.Errorf("topology.good.yaml online.redis: %+v %+v", r, r.Sentinel)
+	}
+	if reps := top.Online.Replicas; len(reps) != 1 || reps[0].Name != "us-west-2" || reps[0].Redis.Addr != "10.1.0.5:6379" ||
+		!reps[0].Redis.Cluster || reps[0].Redis.ReadFrom != "nearest" || reps[0].Redis.RateLimit != 500 || reps[0].Redis.MaxScan == 0 {
+		t.Errorf("topology.good.yaml online.replicas: %+v", reps)
+	}
+	if rc := top.Views[0].Checks.Replication; !reflect.DeepEqual(rc, Replication{Match: thr(ptr(0.98), ptr(0.9)), LagP99: thr(ptr(60.0), ptr(600.0))}) {
+		t.Errorf("topology.good.yaml replication thresholds: match %s lag_p99 %s", thrString(rc.Match), thrString(rc.LagP99))
 	}
 	c := mustLoad(t, "testdata/example.good.yaml")
 	r := c.Online.Redis
@@ -315,6 +334,7 @@ func TestExample(t *testing.T) {
 		Consistency: thr(ptr(0.999), ptr(0.99)),
 		Skew:        Skew{PValue: 0.01, MinStatistic: 0.1, PSI: thr(ptr(0.1), ptr(0.25))},
 		Drift:       Skew{PValue: 0.01, MinStatistic: 0.1, PSI: thr(ptr(0.1), ptr(0.25))},
+		Replication: Replication{Match: thr(ptr(0.99), ptr(0.95)), LagP99: thr(ptr(300.0), ptr(1800.0))},
 	}
 	if !reflect.DeepEqual(v.Checks, want) {
 		t.Errorf("checks = %s\nwant %s", showChecks(v.Checks), showChecks(want))
@@ -352,6 +372,7 @@ func TestLayouts(t *testing.T) {
 		Consistency: thr(ptr(0.999), ptr(0.99)),
 		Skew:        Skew{PValue: 0.05, MinStatistic: 0.1, PSI: thr(ptr(0.1), ptr(0.5))},
 		Drift:       Skew{PValue: 0.01, MinStatistic: 0.1, PSI: thr(ptr(0.1), ptr(0.25))},
+		Replication: Replication{Match: thr(ptr(0.99), ptr(0.95)), LagP99: thr(ptr(300.0), ptr(1800.0))},
 	}
 	if !reflect.DeepEqual(u.Checks, wantU) {
 		t.Errorf("user_features checks = %s\nwant %s", showChecks(u.Checks), showChecks(wantU))

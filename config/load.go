@@ -55,7 +55,7 @@ func FeatureTypes() []string {
 
 // CheckNames lists the check kinds a view's checks section may configure.
 func CheckNames() []string {
-	return []string{"freshness", "null_rate", "coverage", "consistency", "skew", "drift"}
+	return []string{"freshness", "null_rate", "coverage", "consistency", "skew", "drift", "replication"}
 }
 
 // ParseDuration parses a Prometheus duration: "90s", "2h", "1h30m", "7d",
@@ -295,6 +295,8 @@ type rawChecks struct {
 	freshness, nullRate, coverage, consistency, psi rawThr
 	pValue, minStatistic                            *float64
 	drift                                           rawSkew
+	// replication: match (ratio, bad when low), lag_p99 (seconds).
+	match, lagP99 rawThr
 }
 
 // rawSkew is a skew-shaped rule (skew, drift) as written.
@@ -339,11 +341,6 @@ func (d *decoder) config(root *yaml.Node, c *Config, st *state) {
 		}
 		names[rep.Name] = true
 		c.Online.Replicas = append(c.Online.Replicas, rep)
-	}
-	if n := online.get("replicas"); !isNull(n) && len(c.Online.Replicas) > 0 {
-		// Decoded and validated, but no check reads them yet: refuse
-		// rather than silently ignore them.
-		d.errorf(online.keys["replicas"], "online.replicas: cross-region replicas are not checked yet; remove the key")
 	}
 
 	offline := d.mapping(top.get("offline"), "offline", "parquet")
@@ -797,6 +794,12 @@ func (d *decoder) checks(n *yaml.Node, path string) rawChecks {
 	sk := d.skewRule(f.get("skew"), path+".skew")
 	rc.psi, rc.pValue, rc.minStatistic = sk.psi, sk.pValue, sk.minStatistic
 	rc.drift = d.skewRule(f.get("drift"), path+".drift")
+	rep := d.mapping(f.get("replication"), path+".replication", "match", "lag_p99")
+	rc.match = d.thresholds(rep.get("match"), path+".replication.match", ratio)
+	rc.lagP99 = d.thresholds(rep.get("lag_p99"), path+".replication.lag_p99", func(n *yaml.Node, p string) (float64, bool) {
+		v, ok := d.duration(n, p, false)
+		return v.Seconds(), ok
+	})
 	return rc
 }
 

@@ -140,6 +140,12 @@ type (
 		Coverage    shownThr  `yaml:"coverage,flow"`
 		Consistency shownThr  `yaml:"consistency,flow"`
 		Skew        shownSkew `yaml:"skew"`
+		// Replication is shown when the config has online.replicas.
+		Replication *shownRepl `yaml:"replication,omitempty"`
+	}
+	shownRepl struct {
+		Match  shownThr `yaml:"match,flow"`
+		LagP99 shownThr `yaml:"lag_p99,flow"`
 	}
 	shownThr struct {
 		Warn *yaml.Node `yaml:"warn"`
@@ -243,6 +249,9 @@ func (c *Config) shown() shownConfig {
 				Consistency: showThr(v.Checks.Consistency, false),
 				Skew:        shownSkew{PValue: v.Checks.Skew.PValue, MinStatistic: v.Checks.Skew.MinStatistic, PSI: showThr(v.Checks.Skew.PSI, false)},
 			},
+		}
+		if len(c.Online.Replicas) > 0 {
+			sv.Checks.Replication = &shownRepl{Match: showThr(v.Checks.Replication.Match, false), LagP99: showThr(v.Checks.Replication.LagP99, true)}
 		}
 		if v.TTL > 0 {
 			sv.TTL = dur(v.TTL)

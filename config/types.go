@@ -339,7 +339,28 @@ type Checks struct {
 	// Drift is the rule of the rolling-window comparison that runs beside
 	// a pinned reference's skew (defaults as Skew).
 	Drift Skew
+	// Replication judges each online.replicas store against the primary.
+	Replication Replication
 }
+
+// Replication holds the thresholds of the replication check
+// (checks.replication): Match is the fraction of sampled entities whose
+// event time and values on the replica equal the primary's (bad when low,
+// default warn 0.99, crit 0.95); LagP99 the 99th percentile of how far the
+// replica's event time is behind the primary's, in seconds (bad when high,
+// default warn DefaultReplicationLagWarn, crit DefaultReplicationLagCrit).
+type Replication struct {
+	Match  Thresholds
+	LagP99 Thresholds
+}
+
+// The default lag_p99 thresholds of the replication check. The lag is of
+// event times, so a replica one materialization behind lags by the
+// materialization's span, not by the network's 100-500 ms.
+const (
+	DefaultReplicationLagWarn = 5 * time.Minute
+	DefaultReplicationLagCrit = 30 * time.Minute
+)
 
 // Skew holds the skew decision rule.
 type Skew struct {

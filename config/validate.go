@@ -220,6 +220,8 @@ func (d *decoder) finishView(c *Config, v *View, src *viewSrc, st *state) {
 	d.order(cp+".consistency", v.Checks.Consistency, rc.consistency, false, false, "the default")
 	d.order(cp+".skew.psi", v.Checks.Skew.PSI, rc.psi, true, false, "the default")
 	d.order(cp+".drift.psi", v.Checks.Drift.PSI, rc.drift.psi, true, false, "the default")
+	d.order(cp+".replication.match", v.Checks.Replication.Match, rc.match, false, false, "the default")
+	d.order(cp+".replication.lag_p99", v.Checks.Replication.LagP99, rc.lagP99, true, true, "the default")
 
 	refs := []*Reference{v.Reference}
 	for _, f := range v.Features {
@@ -334,6 +336,10 @@ func defaultedChecks(rc rawChecks, v *View) Checks {
 	}
 	if rc.minStatistic != nil {
 		c.Skew.MinStatistic = *rc.minStatistic
+	}
+	c.Replication = Replication{
+		Match:  pick(rc.match, f(0.99), f(0.95)),
+		LagP99: pick(rc.lagP99, f(DefaultReplicationLagWarn.Seconds()), f(DefaultReplicationLagCrit.Seconds())),
 	}
 	c.Drift = Skew{PValue: 0.01, MinStatistic: 0.1, PSI: pick(rc.drift.psi, f(0.1), f(0.25))}
 	if rc.drift.pValue != nil {

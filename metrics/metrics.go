@@ -174,6 +174,79 @@ var (
 		[]string{LabelProject, LabelFeatureView, LabelFeature, LabelStore, LabelShard}, nil)
 )
 
+var (
+	descReplicaFresh = prometheus.NewDesc(ReplicaFreshness, "Seconds since the newest event of the view on a replica (online.replicas, store label) at its last check.",
+		[]string{LabelProject, LabelFeatureView, LabelStore}, nil)
+	descReplicaCoverage = prometheus.NewDesc(ReplicaCoverage, "Fraction of the offline sample's fresh entities that a replica (online.replicas, store label) serves.",
+		[]string{LabelProject, LabelFeatureView, LabelStore}, nil)
+	descReplicaConsistency = prometheus.NewDesc(ReplicaConsistency, "Fraction of a replica's sampled entities whose value equals the offline value as of their event time.",
+		[]string{LabelProject, LabelFeatureView, LabelFeature, LabelStore}, nil)
+	descReplMatch = prometheus.NewDesc(ReplicationMatch, "Fraction of the primary's sampled entities whose event time and values on a replica equal the primary's (missing ones count as not equal).",
+		[]string{LabelProject, LabelFeatureView, LabelStore}, nil)
+	descReplLag = prometheus.NewDesc(ReplicationLag, "Quantile of how far a replica's event time is behind the primary's, over the sampled entities present on both (seconds; quantile 1 is the maximum).",
+		[]string{LabelProject, LabelFeatureView, LabelStore, LabelQuantile}, nil)
+	descReplMissing = prometheus.NewDesc(ReplicationMissing, "Fraction of the primary's sampled entities that a replica does not hold.",
+		[]string{LabelProject, LabelFeatureView, LabelStore}, nil)
+	descReplSample = prometheus.NewDesc(ReplicationSample, "Entities of the primary's sample compared on a replica at the last check.",
+		[]string{LabelProject, LabelFeatureView, LabelStore}, nil)
+)
+
+// isReplica reports whether a result's store is a replica of
+// online.replicas (not the primary online store or the offline store).
+func isReplica(store string) bool {
+	return store != "" && store != checks.StoreOnline && store != checks.StoreOffline
+}
+
+// collectReplica renders the values of a replica's result: the metrics
+// that have a store label as for the primary, the others under the
+// fsmon_replica_ names, and the replication check.
+func collectReplica(ch chan<- prometheus.Metric, p, fv string, r checks.Result, samples map[string]int) {
+	st := r.Store
+	switch r.Check {
+	case checks.KindFreshness:
+		if v, ok := r.Details["online_newest_seconds"].(float64); ok {
+			gauge(ch, descLastEvent, v, p, fv, st)
+		}
+		if r.Value != nil {
+			gauge(ch, descReplicaFresh, *r.Value, p, fv, st)
+		}
+	case checks.KindNullRate:
+		if r.Value != nil {
+			gauge(ch, descNull, *r.Value, p, fv, r.Feature, st)
+		}
+		if n, ok := r.Details["invalid"].(int); ok {
+			gauge(ch, descInvalid, float64(n), p, fv, r.Feature, st)
+		}
+		if r.SampleSize != nil && *r.SampleSize > samples[st] {
+			samples[st] = *r.SampleSize
+		}
+	case checks.KindCoverage:
+		if r.Value != nil {
+			gauge(ch, descReplicaCoverage, *r.Value, p, fv, st)
+		}
+	case checks.KindConsistency:
+		if r.Value != nil {
+			gauge(ch, descReplicaConsistency, *r.Value, p, fv, r.Feature, st)
+		}
+	case checks.KindReplication:
+		if r.Value != nil {
+			gauge(ch, descReplMatch, *r.Value, p, fv, st)
+		}
+		if v, ok := r.Details["missing_ratio"].(float64); ok {
+			gauge(ch, descReplMissing, v, p, fv, st)
+		}
+		if r.SampleSize != nil {
+			gauge(ch, descReplSample, float64(*r.SampleSize), p, fv, st)
+		}
+		labels, keys := checks.LagQuantiles()
+		for i, k := range keys {
+			if v, ok := r.Details[k].(float64); ok {
+				gauge(ch, descReplLag, v, p, fv, st, labels[i])
+			}
+		}
+	}
+}
+
 // collectShards renders the per-shard breakdown of one result.
 func collectShards(ch chan<- prometheus.Metric, p, fv string, r checks.Result) {
 	store := r.Store
@@ -216,7 +289,8 @@ type resultCollector Metrics
 func (c *resultCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descLastEvent, descFreshness, descNull, descCoverage, descConsistency,
 		descSkewStat, descSkewP, descDriftStat, descDriftP, descRefInfo, descSample, descStatus, descThreshold, descLastRun, descInvalid, descFeastMat,
-		descShardSample, descShardUp, descShardFresh, descShardNull, descShardCoverage, descShardConsistency, descProblems} {
+		descShardSample, descShardUp, descShardFresh, descShardNull, descShardCoverage, descShardConsistency, descProblems,
+		descReplicaFresh, descReplicaCoverage, descReplicaConsistency, descReplMatch, descReplLag, descReplMissing, descReplSample} {
 		ch <- d
 	}
 }
@@ -259,6 +333,10 @@ func collectRun(ch chan<- prometheus.Metric, run Run) {
 				gauge(ch, descThreshold, *r.Threshold.Crit, r.Check, p, fv, r.Feature, r.Store, SeverityCritical)
 				gauge(ch, descThreshold, *r.Threshold.Crit, r.Check, p, fv, r.Feature, r.Store, SeverityCrit)
 			}
+		}
+		if isReplica(r.Store) {
+			collectReplica(ch, p, fv, r, samples)
+			continue
 		}
 		switch r.Check {
 		case checks.KindFreshness:

@@ -49,6 +49,8 @@ fsmon_check_runs_total{check="freshness",result="error"} 0
 fsmon_check_runs_total{check="freshness",result="success"} 1
 fsmon_check_runs_total{check="null_rate",result="error"} 0
 fsmon_check_runs_total{check="null_rate",result="success"} 1
+fsmon_check_runs_total{check="replication",result="error"} 0
+fsmon_check_runs_total{check="replication",result="success"} 0
 fsmon_check_runs_total{check="skew",result="error"} 0
 fsmon_check_runs_total{check="skew",result="success"} 1
 # HELP fsmon_feature_skew_p_value Benjamini-Hochberg adjusted p-value of a feature's skew test.
@@ -159,5 +161,81 @@ fsmon_store_problems{feature_view="v",kind="scan_budget",project="p",store="onli
 		{Check: "freshness", Status: checks.OK, Reads: []checks.StoreRead{{Store: "online"}}}}})
 	if n, err := testutil.GatherAndCount(reg, StoreProblems); err != nil || n != 0 {
 		t.Fatalf("after a clean run: %d series, %v", n, err)
+	}
+}
+
+// TestRenderReplicas: a replica's results (online.replicas) carry its name
+// in the store label, beside the primary's series, which keep theirs; the
+// replication check renders its match, missing ratio and lag quantiles.
+func TestRenderReplicas(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := New(reg, buildinfo.Info{})
+	m.Observe(Run{Project: "p", FeatureView: "v", At: time.Unix(1763805600, 0), Results: []checks.Result{
+		{Check: "freshness", Project: "p", FeatureView: "v", Status: checks.OK, Value: v(60),
+			Details: map[string]any{"online_newest_seconds": 1763805540.0, "offline_newest_seconds": 1763805000.0}},
+		{Check: "freshness", Project: "p", FeatureView: "v", Store: "us-west-2", Status: checks.Warn, Value: v(7300),
+			Details: map[string]any{"online_newest_seconds": 1763798300.0, "offline_newest_seconds": 1763805000.0}},
+		{Check: "null_rate", Project: "p", FeatureView: "v", Feature: "f", Store: "online", Status: checks.OK, Value: v(0.002), SampleSize: ptr(500)},
+		{Check: "null_rate", Project: "p", FeatureView: "v", Feature: "f", Store: "us-west-2", Status: checks.OK, Value: v(0.004), SampleSize: ptr(400)},
+		{Check: "coverage", Project: "p", FeatureView: "v", Status: checks.OK, Value: v(1)},
+		{Check: "coverage", Project: "p", FeatureView: "v", Store: "us-west-2", Status: checks.Crit, Value: v(0.5)},
+		{Check: "consistency", Project: "p", FeatureView: "v", Feature: "f", Status: checks.OK, Value: v(1)},
+		{Check: "consistency", Project: "p", FeatureView: "v", Feature: "f", Store: "us-west-2", Status: checks.Crit, Value: v(0.9)},
+		{Check: "replication", Project: "p", FeatureView: "v", Store: "us-west-2", Status: checks.Crit, Value: v(0.8), SampleSize: ptr(500),
+			Threshold: &checks.Threshold{Warn: v(0.99), Crit: v(0.95)},
+			Details:   map[string]any{"missing_ratio": 0.02, "lag_p50_seconds": 0.0, "lag_p90_seconds": 12.0, "lag_p99_seconds": 30.5, "lag_max_seconds": 41.0}},
+		{Check: "replication", Project: "p", FeatureView: "v", Store: "eu-west-1", Status: checks.Error, Error: "replica eu-west-1 lookup: refused"},
+	}})
+	want := `
+# HELP fsmon_feature_view_freshness_seconds Seconds since the newest online event of the view at its last check.
+# TYPE fsmon_feature_view_freshness_seconds gauge
+fsmon_feature_view_freshness_seconds{feature_view="v",project="p"} 60
+# HELP fsmon_replica_feature_view_freshness_seconds Seconds since the newest event of the view on a replica (online.replicas, store label) at its last check.
+# TYPE fsmon_replica_feature_view_freshness_seconds gauge
+fsmon_replica_feature_view_freshness_seconds{feature_view="v",project="p",store="us-west-2"} 7300
+# HELP fsmon_feature_view_last_event_timestamp_seconds Newest event timestamp seen for the view in a store (unix seconds).
+# TYPE fsmon_feature_view_last_event_timestamp_seconds gauge
+fsmon_feature_view_last_event_timestamp_seconds{feature_view="v",project="p",store="offline"} 1763805000
+fsmon_feature_view_last_event_timestamp_seconds{feature_view="v",project="p",store="online"} 1763805540
+fsmon_feature_view_last_event_timestamp_seconds{feature_view="v",project="p",store="us-west-2"} 1763798300
+# HELP fsmon_feature_null_ratio Fraction of sampled entities (online) or rows (offline) where the feature is null or absent.
+# TYPE fsmon_feature_null_ratio gauge
+fsmon_feature_null_ratio{feature="f",feature_view="v",project="p",store="online"} 0.002
+fsmon_feature_null_ratio{feature="f",feature_view="v",project="p",store="us-west-2"} 0.004
+# HELP fsmon_feature_view_coverage_ratio Fraction of the offline sample's fresh entities that are served online.
+# TYPE fsmon_feature_view_coverage_ratio gauge
+fsmon_feature_view_coverage_ratio{feature_view="v",project="p"} 1
+# HELP fsmon_replica_feature_view_coverage_ratio Fraction of the offline sample's fresh entities that a replica (online.replicas, store label) serves.
+# TYPE fsmon_replica_feature_view_coverage_ratio gauge
+fsmon_replica_feature_view_coverage_ratio{feature_view="v",project="p",store="us-west-2"} 0.5
+# HELP fsmon_replica_feature_consistency_ratio Fraction of a replica's sampled entities whose value equals the offline value as of their event time.
+# TYPE fsmon_replica_feature_consistency_ratio gauge
+fsmon_replica_feature_consistency_ratio{feature="f",feature_view="v",project="p",store="us-west-2"} 0.9
+# HELP fsmon_replication_match_ratio Fraction of the primary's sampled entities whose event time and values on a replica equal the primary's (missing ones count as not equal).
+# TYPE fsmon_replication_match_ratio gauge
+fsmon_replication_match_ratio{feature_view="v",project="p",store="us-west-2"} 0.8
+# HELP fsmon_replication_missing_ratio Fraction of the primary's sampled entities that a replica does not hold.
+# TYPE fsmon_replication_missing_ratio gauge
+fsmon_replication_missing_ratio{feature_view="v",project="p",store="us-west-2"} 0.02
+# HELP fsmon_replication_lag_seconds Quantile of how far a replica's event time is behind the primary's, over the sampled entities present on both (seconds; quantile 1 is the maximum).
+# TYPE fsmon_replication_lag_seconds gauge
+fsmon_replication_lag_seconds{feature_view="v",project="p",quantile="0.5",store="us-west-2"} 0
+fsmon_replication_lag_seconds{feature_view="v",project="p",quantile="0.9",store="us-west-2"} 12
+fsmon_replication_lag_seconds{feature_view="v",project="p",quantile="0.99",store="us-west-2"} 30.5
+fsmon_replication_lag_seconds{feature_view="v",project="p",quantile="1",store="us-west-2"} 41
+# HELP fsmon_feature_view_sample_size Entities (online) or rows (offline) in the view's last sample.
+# TYPE fsmon_feature_view_sample_size gauge
+fsmon_feature_view_sample_size{feature_view="v",project="p",store="online"} 500
+fsmon_feature_view_sample_size{feature_view="v",project="p",store="us-west-2"} 400
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want),
+		"fsmon_feature_view_freshness_seconds", "fsmon_replica_feature_view_freshness_seconds", "fsmon_feature_view_last_event_timestamp_seconds",
+		"fsmon_feature_null_ratio", "fsmon_feature_view_coverage_ratio", "fsmon_replica_feature_view_coverage_ratio",
+		"fsmon_replica_feature_consistency_ratio", "fsmon_replication_match_ratio", "fsmon_replication_missing_ratio",
+		"fsmon_replication_lag_seconds", "fsmon_feature_view_sample_size"); err != nil {
+		t.Error(err)
+	}
+	if n := testutil.CollectAndCount(reg, "fsmon_check_status"); n != 10 {
+		t.Errorf("%d fsmon_check_status series, want one per result (10)", n)
 	}
 }

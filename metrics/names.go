@@ -58,6 +58,18 @@ const (
 	FeastRegistryRefreshSuccess  = "fsmon_feast_registry_last_refresh_successful"
 	FeastRegistryRefreshFailures = "fsmon_feast_registry_refresh_failures_total"
 	FeastRegistryLastSuccess     = "fsmon_feast_registry_last_success_timestamp_seconds"
+	// Cross-region replicas (online.replicas): the online checks' values
+	// of each replica whose primary metric has no store label, and the
+	// replication check. The store label is the replica's name. The
+	// primary's series are unchanged: no store label on the view-level
+	// metrics, store="online" where the metric had a store label.
+	ReplicaFreshness   = "fsmon_replica_feature_view_freshness_seconds"
+	ReplicaCoverage    = "fsmon_replica_feature_view_coverage_ratio"
+	ReplicaConsistency = "fsmon_replica_feature_consistency_ratio"
+	ReplicationMatch   = "fsmon_replication_match_ratio"
+	ReplicationLag     = "fsmon_replication_lag_seconds"
+	ReplicationMissing = "fsmon_replication_missing_ratio"
+	ReplicationSample  = "fsmon_replication_compared_entities"
 )
 
 // Labels used by the metrics; all are bounded sets.
@@ -75,6 +87,9 @@ const (
 	LabelKind        = "kind"
 	LabelReference   = "reference"
 	LabelVersion     = "version"
+	// LabelQuantile is the quantile of fsmon_replication_lag_seconds:
+	// 0.5, 0.9, 0.99 and 1 (the maximum).
+	LabelQuantile = "quantile"
 )
 
 // Values of the result label of fsmon_config_reloads_total.

@@ -71,6 +71,10 @@ const (
 	AlertCheckFailing   = "FsmonCheckFailing"
 	AlertViewNotChecked = "FsmonViewNotChecked"
 	AlertReloadFailed   = "FsmonConfigReloadFailed"
+	// The replication check's rules (online.replicas): the match fraction
+	// and the lag p99 of a replica, whose name is the store label.
+	AlertReplicaInconsistent = "FsmonReplicaInconsistent"
+	AlertReplicaLagging      = "FsmonReplicaLagging"
 )
 
 // The severity label values of the rules.
@@ -119,6 +123,7 @@ func Generate(cfg *config.Config) (RuleFile, error) {
 		{"fsmon.coverage", g.coverage},
 		{"fsmon.consistency", g.consistency},
 		{"fsmon.skew", g.skew},
+		{"fsmon.replication", g.replication},
 	} {
 		rules, err := b.build()
 		if err != nil {
@@ -369,6 +374,40 @@ func (g generator) consistency() ([]Rule, error) {
 		summary:     "{{ $labels.feature }} of {{ $labels.feature_view }} differs between online and offline",
 		description: "Only {{ $value | humanizePercentage }} of the sampled online values of {{ $labels.feature }} in " + viewRef + " equal the offline value (at or below its %s threshold).",
 	})
+}
+
+// replication returns the replication check's rules, when the config has
+// replicas (online.replicas): the match fraction (bad when low) and the
+// lag p99 (bad when high) of each replica, by its store label.
+func (g generator) replication() ([]Rule, error) {
+	if len(g.cfg.Online.Replicas) == 0 {
+		return nil, nil
+	}
+	match, err := g.thresholdRules(thresholdSpec{
+		alert:       AlertReplicaInconsistent,
+		check:       checks.KindReplication,
+		expr:        metrics.ReplicationMatch + "{SEL}",
+		op:          "<=",
+		get:         func(v config.View) config.Thresholds { return v.Checks.Replication.Match },
+		summary:     "Replica {{ $labels.store }} of {{ $labels.feature_view }} differs from the primary",
+		description: "Only {{ $value | humanizePercentage }} of the sampled entities of " + viewRef + " have the primary's event time and values on replica {{ $labels.store }} (at or below its %s threshold); missing entities count as different.",
+	})
+	if err != nil {
+		return nil, err
+	}
+	lag, err := g.thresholdRules(thresholdSpec{
+		alert:       AlertReplicaLagging,
+		check:       checks.KindReplication,
+		expr:        metrics.ReplicationLag + `{quantile="0.99", SEL}`,
+		op:          ">=",
+		get:         func(v config.View) config.Thresholds { return v.Checks.Replication.LagP99 },
+		summary:     "Replica {{ $labels.store }} of {{ $labels.feature_view }} lags behind the primary",
+		description: "The 99th percentile of how far the event times of " + viewRef + " on replica {{ $labels.store }} are behind the primary's is {{ $value | humanizeDuration }} (at or past its %s threshold).",
+	})
+	if err != nil {
+		return nil, err
+	}
+	return append(match, lag...), nil
 }
 
 // skew returns the skew rules: critical when the BH-adjusted p-value of the

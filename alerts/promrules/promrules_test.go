@@ -197,3 +197,47 @@ func TestPromtoolTestRules(t *testing.T) {
 		t.Fatalf("promtool test rules %s: %v\n%s", shippedTests, err, out)
 	}
 }
+
+// TestPromtoolReplicationRules runs the rules generated for a config with
+// a replica through promtool's unit tests (testdata/replication.test.yml,
+// expected alerts written by hand from the thresholds); without replicas
+// no replication rule is generated.
+func TestPromtoolReplicationRules(t *testing.T) {
+	bin := promtool(t)
+	cfg, err := config.Load("testdata/replication.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	if err := Export(cfg, &buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "replication.rules.yml"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests, err := os.ReadFile("testdata/replication.test.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "replication.test.yml"), tests, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"check", "rules", "--lint-fatal", "replication.rules.yml"}, {"test", "rules", "replication.test.yml"}} {
+		cmd := exec.Command(bin, args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("promtool %s: %v\n%s\nrules:\n%s", strings.Join(args, " "), err, out, buf.String())
+		}
+	}
+	cfg.Online.Replicas = nil
+	rf, err := Generate(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range rf.Groups {
+		if g.Name == "fsmon.replication" {
+			t.Errorf("replication rules generated without replicas: %+v", g)
+		}
+	}
+}
