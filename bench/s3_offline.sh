@@ -2,7 +2,9 @@
 # Speed of the offline store on S3 (issue 9): a real SeaweedFS server, 10M
 # rows in 10 objects by default (FSMON_BENCH_ROWS to change); prints cold and
 # warm footer (null counts), the 100k-row window sample on S3 and on local
-# disk, request counts and bytes fetched against the chunk bytes needed.
+# disk, request counts and bytes fetched against the chunk bytes needed,
+# the cold and warm freshness footer, and the sample with 20 ms added to
+# every request by the fault proxy (internal/s3test).
 # Needs weed: FSMON_WEED, `weed` on PATH, or .ci/weed.sh's cached binary.
 set -euo pipefail
 cd "$(dirname "$0")/../parquetstore"

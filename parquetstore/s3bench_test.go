@@ -61,6 +61,19 @@ func BenchmarkS3Offline(b *testing.B) {
 		warm := time.Since(start)
 		warmReq := ct.reset()
 		start = time.Now()
+		if _, err := remote.Footer(ctx); err != nil {
+			b.Fatal(err)
+		}
+		warmF := time.Since(start)
+		warmFReq := ct.reset()
+		start = time.Now()
+		if _, err := newStore(b, "offline", "v", func(v *View) { v.Bucket = bk }).Footer(ctx); err != nil {
+			b.Fatal(err)
+		}
+		coldF := time.Since(start)
+		coldFReq := ct.reset()
+		b.Logf("freshness (footer) cold %v (%v), warm %v (%v)", coldF, coldFReq, warmF, warmFReq)
+		start = time.Now()
 		s, err := remote.Sample(ctx, w, 100_000)
 		if err != nil || s.Len() != 100_000 {
 			b.Fatalf("sample: %v %v", s.Len(), err)
@@ -79,11 +92,11 @@ func BenchmarkS3Offline(b *testing.B) {
 		need := neededBytes(b, root)
 		b.Logf("rows %d: null counts cold %v (%v), warm %v (%v); sample 100k S3 %v (%v, %d bytes), local %v; ratio %.2f; bytes fetched / needed chunk bytes %.2f",
 			rows, cold, coldReq, warm, warmReq, rs, sampleReq, fetched, ls, float64(rs)/float64(ls), float64(fetched)/float64(need))
-		// 20 ms added to every request (before it is sent), a fresh store
-		// so that footers are read again too.
-		slow := o
-		slow.HTTPClient = &http.Client{Transport: delayTransport{20 * time.Millisecond}}
-		sb, err := blob.NewS3(ctx, "bench", slow)
+		// 20 ms added to every request by the fault proxy in front of the
+		// server, a fresh store so that footers are read again too.
+		proxy := s3test.NewProxy(b, srv)
+		proxy.SetLatency(20 * time.Millisecond)
+		sb, err := blob.NewS3(ctx, "bench", proxy.Options())
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -92,7 +105,7 @@ func BenchmarkS3Offline(b *testing.B) {
 		if _, err := slowStore.Sample(ctx, w, 100_000); err != nil {
 			b.Fatal(err)
 		}
-		b.Logf("sample 100k with 20 ms per request, cold footers: %v", time.Since(start))
+		b.Logf("sample 100k with 20 ms per request, cold footers: %v (%d requests)", time.Since(start), proxy.Stats().Requests)
 		b.ReportMetric(float64(cold.Microseconds())/1000, "cold-ms")
 		b.ReportMetric(float64(warm.Microseconds())/1000, "warm-ms")
 		b.ReportMetric(float64(rs.Microseconds())/1000, "s3-sample-ms")
@@ -123,12 +136,4 @@ func neededBytes(b *testing.B, root string) int64 {
 		f.Close()
 	}
 	return n
-}
-
-// delayTransport adds a fixed latency to every request.
-type delayTransport struct{ d time.Duration }
-
-func (t delayTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	time.Sleep(t.d)
-	return http.DefaultTransport.RoundTrip(r)
 }
