@@ -72,9 +72,27 @@ func Binary(tb testing.TB) string {
 
 // Start runs weed mini with its data in a temporary folder and every port
 // it opens on a free loopback port, and stops it when tb ends.
+//
+// The free ports are found, released and handed to weed, so another
+// process may take one in between; weed then exits at once ("Port
+// allocation failed") and Start tries again with new ports, three times.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
 	bin := Binary(tb)
+	for try := 1; ; try++ {
+		s, err := start(tb, bin)
+		if err == nil {
+			return s
+		}
+		if try == 3 || !strings.Contains(s.Log(), "Port allocation failed") {
+			tb.Fatalf("weed mini did not serve S3 on %s: %v\n%s", s.Endpoint, err, s.Log())
+		}
+	}
+}
+
+// start runs weed mini once on new free ports; on error the server is
+// stopped and its log kept.
+func start(tb testing.TB, bin string) (*Server, error) {
 	dir := tb.TempDir()
 	ports, err := freePorts(11)
 	if err != nil {
@@ -108,9 +126,9 @@ func Start(tb testing.TB) *Server {
 	tb.Cleanup(s.Stop)
 	if err := s.wait(90 * time.Second); err != nil {
 		s.Stop()
-		tb.Fatalf("weed mini did not serve S3 on %s: %v\n%s", s.Endpoint, err, s.Log())
+		return s, err
 	}
-	return s
+	return s, nil
 }
 
 // wait polls the S3 port until a signed ListBuckets succeeds.
