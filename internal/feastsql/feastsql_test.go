@@ -372,3 +372,41 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPostgresRefresh compares a refresh of an unchanged registry of
+// 200 feature views (the stamp query, connection included) with a full
+// read of it.
+func BenchmarkPostgresRefresh(b *testing.B) {
+	ctx := context.Background()
+	pg := pgtest.Start(b)
+	pg.Exec(b, "postgres", "CREATE DATABASE feast")
+	db := pg.DB(b, "feast")
+	if err := feasttest.CreateSQLRegistry(ctx, db, "postgresql"); err != nil {
+		b.Fatal(err)
+	}
+	var vs []feasttest.RegistryView
+	for i := 0; i < 2000; i++ {
+		vs = append(vs, view(fmt.Sprintf("view_%03d", i), "a", "b", "c", "d", "e"))
+	}
+	if err := feasttest.ApplySQLRegistry(ctx, db, "ride", time.Now().Add(-time.Hour), vs...); err != nil {
+		b.Fatal(err)
+	}
+	src, _ := feastsql.Parse(pg.URL("postgresql", pgtest.SuperUser, pgtest.SuperPassword, "feast")+"?sslmode=disable", "")
+	last, err := feastsql.Read(ctx, src, "ride", nil, time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("registry bytes: %d", len(last.Data))
+	for _, c := range []struct {
+		name string
+		last *feastsql.Snapshot
+	}{{"full", nil}, {"unchanged", last}} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := feastsql.Read(ctx, src, "ride", c.last, time.Now()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
