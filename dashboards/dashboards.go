@@ -308,7 +308,28 @@ func view(cfg *config.Config) *sdk.Board {
 		l.place(timeseries("Check runs and errors", "Check runs per kind and result; result=error means the check could not run.", "short",
 			target("A", fmt.Sprintf("sum by (check, result) (increase(%s[$__rate_interval]))", metrics.CheckRuns), "{{check}} {{result}}")), 12, 8),
 	}
+	if len(cfg.Online.Replicas) > 0 {
+		b.Panels = append(b.Panels, replicaPanels(l, v)...)
+	}
 	return b
+}
+
+// replicaPanels are the view dashboard's panels of the cross-region
+// replicas (online.replicas), one series per replica store: how many of
+// the primary's sampled entities each replica serves identically, how far
+// behind it is, and its own freshness.
+func replicaPanels(l *layout, v string) []*sdk.Panel {
+	return []*sdk.Panel{
+		l.place(timeseries("Replication match", "Fraction of the primary's sampled entities whose event time and values on each replica equal the primary's (missing entities count as not equal), against the replication thresholds; and the fraction each replica does not hold.", "percentunit",
+			target("A", metrics.ReplicationMatch+v, "match {{store}}"),
+			target("B", metrics.ReplicationMissing+v, "missing {{store}}"),
+			thresholdTarget("C", checks.KindReplication)), 12, 8),
+		l.place(timeseries("Replication lag", "Quantiles of how far each replica's event time is behind the primary's, over the sampled entities both hold (quantile 1 is the maximum).", "s",
+			target("A", metrics.ReplicationLag+v, "{{store}} q{{quantile}}")), 12, 8),
+		l.place(timeseries("Replica freshness", "Seconds since the newest event of the view on each replica, beside the primary's freshness.", "s",
+			target("A", metrics.ReplicaFreshness+v, "{{store}}"),
+			target("B", metrics.Freshness+v, "primary")), 12, 8),
+	}
 }
 
 // MarshalBoard renders a board as indented JSON with a trailing newline.

@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/fsmon/fsmon/alerts/promrules"
+	"github.com/fsmon/fsmon/config"
 	"github.com/fsmon/fsmon/deploy"
 )
 
@@ -346,5 +347,85 @@ func TestAlertRulesYAML(t *testing.T) {
 	}
 	if !found {
 		t.Error("no rule fsmonfeaturenullratehigh-critical")
+	}
+}
+
+// replicaMetrics are the metrics of cross-region replicas, from
+// docs/contract.md section 6, written out independently of package metrics.
+var replicaMetrics = map[string]bool{
+	"fsmon_replication_match_ratio":                true,
+	"fsmon_replication_missing_ratio":              true,
+	"fsmon_replication_lag_seconds":                true,
+	"fsmon_replica_feature_view_freshness_seconds": true,
+	"fsmon_feature_view_freshness_seconds":         true,
+	"fsmon_check_threshold":                        true,
+}
+
+// TestReplicaPanels checks that a config with online.replicas gets the
+// replication panels on the view dashboard, reading only metrics fsmon
+// exports for replicas, and that a config without replicas (the shipped
+// example) gets none of them.
+func TestReplicaPanels(t *testing.T) {
+	titles := []string{"Replication match", "Replication lag", "Replica freshness"}
+	find := func(cfg *config.Config) map[string]*sdk.Panel {
+		boards, err := Build(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]*sdk.Panel{}
+		for _, b := range boards {
+			for _, p := range b.Panels {
+				for _, title := range titles {
+					if p.Title == title {
+						if b.UID != ViewUID {
+							t.Errorf("panel %q on board %s, want the view board", title, b.UID)
+						}
+						got[title] = p
+					}
+				}
+			}
+		}
+		return got
+	}
+	if got := find(deploy.ExampleConfig()); len(got) != 0 {
+		t.Errorf("the example config has no replicas but got replica panels %v", got)
+	}
+	cfg, err := config.Parse([]byte(`online:
+  redis: {addr: 127.0.0.1:6379}
+  replicas:
+    - {name: us-west-2, addr: 127.0.0.2:6379}
+offline: {parquet: {root: /tmp}}
+feature_views:
+  - name: drivers
+    entities: [driver_id]
+    online: {layout: hash, key: "d:{driver_id}", timestamp_field: ts}
+    offline: {path: d.parquet, timestamp_column: ts}
+    features:
+      - {name: conv_rate, type: float64}
+`), "replicas.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := find(cfg)
+	for _, title := range titles {
+		p, ok := got[title]
+		if !ok {
+			t.Errorf("no %q panel with a replica configured", title)
+			continue
+		}
+		exprs := panelExprs(p)
+		if len(exprs) == 0 {
+			t.Errorf("%q has no query", title)
+		}
+		for _, e := range exprs {
+			for _, n := range metricNames(t, title, e) {
+				if !replicaMetrics[n] {
+					t.Errorf("%s: %q uses %s, not a replica metric fsmon exports", title, e, n)
+				}
+			}
+		}
+	}
+	if p := got["Replication lag"]; p != nil && !strings.Contains(panelExprs(p)[0], "fsmon_replication_lag_seconds{") {
+		t.Errorf("Replication lag reads %q", panelExprs(p)[0])
 	}
 }
