@@ -50,4 +50,10 @@
 // say "check could not run" and are grouped with the view's other problems.
 // They escalate to crit like warn does. Error texts are not copied into
 // alerts, because notifications must never carry entity keys or values.
+//
+// Results with status insufficient (a sample below the check's
+// min_sample) are no verdict: they neither start nor resolve an alert, so
+// a few rows never page and a firing problem is not declared fixed by a
+// sample too small to tell. A long-lasting insufficient sample is raised by
+// the FsmonSampleInsufficient Prometheus rule (warning), not by Slack.
 package alerts

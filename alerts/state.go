@@ -219,6 +219,11 @@ func (s *State) Update(results []checks.Result, now time.Time) []Notification {
 	for _, r := range results {
 		k := KeyOf(r)
 		views[k.view()] = true
+		if r.Status == checks.Insufficient {
+			// No verdict: a sample below min_sample neither raises an
+			// alert nor resolves one (the problem may well persist).
+			continue
+		}
 		a := s.alerts[k]
 		if r.Status == checks.OK {
 			switch {

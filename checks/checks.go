@@ -61,6 +61,7 @@ func RunKind(in *Input, kind string) []Result {
 	fs := findFaults(in)
 	for i := range out {
 		out[i].At = in.Now
+		applyMinSample(in, &out[i])
 		applyFaults(fs, &out[i])
 		attachReads(in, &out[i])
 		sanitize(&out[i])

@@ -16,6 +16,11 @@ const (
 	Warn  Status = 1
 	Crit  Status = 2
 	Error Status = 3
+	// Insufficient: the sample is smaller than the check's min_sample, so
+	// the value (still reported, with its interval) is not judged. Neither
+	// ok nor bad: it fails the gate only under --fail-on warn, and never
+	// pages.
+	Insufficient Status = 4
 )
 
 // String returns the status as it appears in reports.
@@ -29,6 +34,8 @@ func (s Status) String() string {
 		return "crit"
 	case Error:
 		return "error"
+	case Insufficient:
+		return "insufficient"
 	}
 	return "unknown"
 }
@@ -38,7 +45,7 @@ func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // UnmarshalText reads a status name.
 func (s *Status) UnmarshalText(b []byte) error {
-	for _, c := range []Status{OK, Warn, Crit, Error} {
+	for _, c := range []Status{OK, Warn, Crit, Error, Insufficient} {
 		if string(b) == c.String() {
 			*s = c
 			return nil
@@ -47,14 +54,17 @@ func (s *Status) UnmarshalText(b []byte) error {
 	return fmt.Errorf("unknown status %q", b)
 }
 
-// Severity orders statuses for the report: crit > error > warn > ok.
+// Severity orders statuses for the report: crit > error > warn >
+// insufficient > ok.
 func (s Status) Severity() int {
 	switch s {
 	case Crit:
-		return 3
+		return 4
 	case Error:
-		return 2
+		return 3
 	case Warn:
+		return 2
+	case Insufficient:
 		return 1
 	}
 	return 0

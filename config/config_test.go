@@ -47,12 +47,12 @@ func TestBadConfigs(t *testing.T) {
 			"7:1: a second YAML document: a config file holds one (remove the ---)",
 		},
 		"unknown_keys.bad.yaml": {
-			`1:1: unknown key "intervall" at the top level: did you mean "interval"? (expected one of: interval, sample_size, future_tolerance, online, offline, feast, slack, alerts, web, feature_views, sharding)`,
+			`1:1: unknown key "intervall" at the top level: did you mean "interval"? (expected one of: interval, sample_size, min_sample, future_tolerance, online, offline, feast, slack, alerts, web, feature_views, sharding)`,
 			`4:5: unknown key "adress" in online.redis (expected one of: addr, url, cluster, username, password, password_file, password_env, db, tls, rate_limit, batch_size, scan_count, max_scan, timeout, read_from, sentinel)`,
 			`7:5: unknown key "intervall" in feature_views[0]: did you mean "interval"? (expected one of: name, project, entities, ttl, interval, sample_size, online, offline, features, checks, reference)`,
 			`13:42: unknown key "unit" in feature_views[0].features[0] (expected one of: name, type, reference)`,
 			`15:7: unknown key "freshnes" in feature_views[0].checks: did you mean "freshness"? (expected one of: freshness, null_rate, coverage, consistency, skew, drift, replication)`,
-			`16:19: unknown key "warning" in feature_views[0].checks.null_rate: did you mean "warn"? (expected one of: warn, crit)`,
+			`16:19: unknown key "warning" in feature_views[0].checks.null_rate: did you mean "warn"? (expected one of: warn, crit, min_sample)`,
 		},
 		"topology.bad.yaml": {
 			`6:7: online.redis.sentinel.master_name: required (the name the Sentinels monitor the primary under)`,
@@ -253,6 +253,7 @@ func TestDefaults(t *testing.T) {
 		Skew:        Skew{PValue: 0.01, MinStatistic: 0.1, PSI: thr(ptr(0.1), ptr(0.25))},
 		Drift:       Skew{PValue: 0.01, MinStatistic: 0.1, PSI: thr(ptr(0.1), ptr(0.25))},
 		Replication: Replication{Match: thr(ptr(0.99), ptr(0.95)), LagP99: thr(ptr(300.0), ptr(1800.0))},
+		MinSample:   MinSample{NullRate: 100, Coverage: 100, Consistency: 100, Skew: 100, Drift: 100},
 	}
 	if !reflect.DeepEqual(v.Checks, want) {
 		t.Errorf("checks = %s\nwant %s", showChecks(v.Checks), showChecks(want))
@@ -335,6 +336,7 @@ func TestExample(t *testing.T) {
 		Skew:        Skew{PValue: 0.01, MinStatistic: 0.1, PSI: thr(ptr(0.1), ptr(0.25))},
 		Drift:       Skew{PValue: 0.01, MinStatistic: 0.1, PSI: thr(ptr(0.1), ptr(0.25))},
 		Replication: Replication{Match: thr(ptr(0.99), ptr(0.95)), LagP99: thr(ptr(300.0), ptr(1800.0))},
+		MinSample:   MinSample{NullRate: 100, Coverage: 100, Consistency: 100, Skew: 100, Drift: 100},
 	}
 	if !reflect.DeepEqual(v.Checks, want) {
 		t.Errorf("checks = %s\nwant %s", showChecks(v.Checks), showChecks(want))
@@ -373,6 +375,7 @@ func TestLayouts(t *testing.T) {
 		Skew:        Skew{PValue: 0.05, MinStatistic: 0.1, PSI: thr(ptr(0.1), ptr(0.5))},
 		Drift:       Skew{PValue: 0.01, MinStatistic: 0.1, PSI: thr(ptr(0.1), ptr(0.25))},
 		Replication: Replication{Match: thr(ptr(0.99), ptr(0.95)), LagP99: thr(ptr(300.0), ptr(1800.0))},
+		MinSample:   MinSample{NullRate: 100, Coverage: 100, Consistency: 100, Skew: 100, Drift: 100},
 	}
 	if !reflect.DeepEqual(u.Checks, wantU) {
 		t.Errorf("user_features checks = %s\nwant %s", showChecks(u.Checks), showChecks(wantU))

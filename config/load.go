@@ -287,6 +287,7 @@ type rawThr struct {
 	warnSet, critSet   bool
 	warnNode, critNode *yaml.Node
 	bad                bool // a value was invalid (and reported)
+	minSample          *int // min_sample, where the check has one
 }
 
 // rawChecks is a view's checks section as written.
@@ -294,6 +295,7 @@ type rawChecks struct {
 	node                                            *yaml.Node
 	freshness, nullRate, coverage, consistency, psi rawThr
 	pValue, minStatistic                            *float64
+	skewMinSample                                   *int
 	drift                                           rawSkew
 	// replication: match (ratio, bad when low), lag_p99 (seconds).
 	match, lagP99 rawThr
@@ -303,11 +305,12 @@ type rawChecks struct {
 type rawSkew struct {
 	psi                  rawThr
 	pValue, minStatistic *float64
+	minSample            *int
 }
 
 func (d *decoder) config(root *yaml.Node, c *Config, st *state) {
 	st.root = root
-	top := d.mapping(root, "", "interval", "sample_size", "future_tolerance", "online", "offline", "feast", "slack", "alerts", "web", "feature_views", "sharding")
+	top := d.mapping(root, "", "interval", "sample_size", "min_sample", "future_tolerance", "online", "offline", "feast", "slack", "alerts", "web", "feature_views", "sharding")
 	c.Interval = DefaultInterval
 	if v, ok := d.duration(top.get("interval"), "interval", true); ok {
 		c.Interval = v
@@ -315,6 +318,11 @@ func (d *decoder) config(root *yaml.Node, c *Config, st *state) {
 	c.SampleSize = DefaultSampleSize
 	if v, ok := d.integer(top.get("sample_size"), "sample_size", 1, "a positive integer"); ok {
 		c.SampleSize = v
+	}
+
+	c.MinSample = DefaultMinSample
+	if v, ok := d.integer(top.get("min_sample"), "min_sample", 0, "a non-negative integer (0: no minimum)"); ok {
+		c.MinSample = v
 	}
 
 	c.FutureTolerance = DefaultFutureTolerance
@@ -787,12 +795,12 @@ func (d *decoder) checks(n *yaml.Node, path string) rawChecks {
 		v, ok := d.duration(n, p, false)
 		return v.Seconds(), ok
 	})
-	rc.nullRate = d.thresholds(f.get("null_rate"), path+".null_rate", ratio)
-	rc.coverage = d.thresholds(f.get("coverage"), path+".coverage", ratio)
-	rc.consistency = d.thresholds(f.get("consistency"), path+".consistency", ratio)
+	rc.nullRate = d.thresholds(f.get("null_rate"), path+".null_rate", ratio, "min_sample")
+	rc.coverage = d.thresholds(f.get("coverage"), path+".coverage", ratio, "min_sample")
+	rc.consistency = d.thresholds(f.get("consistency"), path+".consistency", ratio, "min_sample")
 
 	sk := d.skewRule(f.get("skew"), path+".skew")
-	rc.psi, rc.pValue, rc.minStatistic = sk.psi, sk.pValue, sk.minStatistic
+	rc.psi, rc.pValue, rc.minStatistic, rc.skewMinSample = sk.psi, sk.pValue, sk.minStatistic, sk.minSample
 	rc.drift = d.skewRule(f.get("drift"), path+".drift")
 	rep := d.mapping(f.get("replication"), path+".replication", "match", "lag_p99")
 	rc.match = d.thresholds(rep.get("match"), path+".replication.match", ratio)
@@ -806,7 +814,8 @@ func (d *decoder) checks(n *yaml.Node, path string) rawChecks {
 // skewRule decodes {p_value, min_statistic, psi: {warn, crit}}.
 func (d *decoder) skewRule(n *yaml.Node, path string) rawSkew {
 	var rs rawSkew
-	sk := d.mapping(n, path, "p_value", "min_statistic", "psi")
+	sk := d.mapping(n, path, "p_value", "min_statistic", "psi", "min_sample")
+	rs.minSample = d.minSample(sk, path)
 	if v, ok := d.number(sk.get("p_value"), path+".p_value", 0, 1, "a p-value between 0 and 1"); ok {
 		rs.pValue = &v
 	}
@@ -894,9 +903,13 @@ func (d *decoder) reference(n *yaml.Node, path string) *Reference {
 
 // thresholds decodes {warn: x, crit: y}; either may be omitted (default)
 // or null (no threshold).
-func (d *decoder) thresholds(n *yaml.Node, path string, conv func(*yaml.Node, string) (float64, bool)) rawThr {
-	f := d.mapping(n, path, "warn", "crit")
+// thresholds decodes {warn, crit}; extra may allow "min_sample".
+func (d *decoder) thresholds(n *yaml.Node, path string, conv func(*yaml.Node, string) (float64, bool), extra ...string) rawThr {
+	f := d.mapping(n, path, append([]string{"warn", "crit"}, extra...)...)
 	t := rawThr{node: f.node}
+	if contains(extra, "min_sample") {
+		t.minSample = d.minSample(f, path)
+	}
 	if f.has("warn") {
 		t.warnSet, t.warnNode = true, resolve(f.get("warn"))
 		if v, ok := conv(f.get("warn"), path+".warn"); ok {
@@ -914,6 +927,18 @@ func (d *decoder) thresholds(n *yaml.Node, path string, conv func(*yaml.Node, st
 		}
 	}
 	return t
+}
+
+// minSample decodes the min_sample key of a check's mapping (nil when
+// absent or invalid, which is reported).
+func (d *decoder) minSample(f *fields, path string) *int {
+	if !f.has("min_sample") {
+		return nil
+	}
+	if v, ok := d.integer(f.get("min_sample"), path+".min_sample", 0, "a non-negative integer (0: no minimum)"); ok {
+		return &v
+	}
+	return nil
 }
 
 // isSeq reports whether n is absent, null or a list (anything else is

@@ -29,6 +29,7 @@ type (
 	shownConfig struct {
 		Interval     string       `yaml:"interval"`
 		SampleSize   int          `yaml:"sample_size"`
+		MinSample    int          `yaml:"min_sample"`
 		FutureTol    string       `yaml:"future_tolerance"`
 		Online       shownOnline  `yaml:"online"`
 		Offline      shownOffline `yaml:"offline"`
@@ -148,17 +149,25 @@ type (
 		LagP99 shownThr `yaml:"lag_p99,flow"`
 	}
 	shownThr struct {
-		Warn *yaml.Node `yaml:"warn"`
-		Crit *yaml.Node `yaml:"crit"`
+		Warn      *yaml.Node `yaml:"warn"`
+		Crit      *yaml.Node `yaml:"crit"`
+		MinSample *int       `yaml:"min_sample,omitempty"`
 	}
 	shownSkew struct {
 		PValue       float64  `yaml:"p_value"`
 		MinStatistic float64  `yaml:"min_statistic"`
 		PSI          shownThr `yaml:"psi,flow"`
+		MinSample    int      `yaml:"min_sample"`
 	}
 )
 
 func dur(d time.Duration) string { return formatDuration(d) }
+
+// withMin adds a check's min_sample to its shown thresholds.
+func withMin(t shownThr, n int) shownThr {
+	t.MinSample = &n
+	return t
+}
 
 // thr shows a threshold; a missing one is an explicit null ("no threshold").
 func showThr(t Thresholds, seconds bool) shownThr {
@@ -194,6 +203,7 @@ func (c *Config) shown() shownConfig {
 		Interval:   dur(c.Interval),
 		FutureTol:  dur(c.FutureTolerance),
 		SampleSize: c.SampleSize,
+		MinSample:  c.MinSample,
 		Online:     shownOnline{Redis: showRedis(r)},
 		Alerts:     shownAlerts{RepeatInterval: dur(c.Alerts.RepeatInterval), For: dur(c.Alerts.For), StateFile: c.Alerts.StateFile},
 	}
@@ -244,10 +254,10 @@ func (c *Config) shown() shownConfig {
 			Online: shownViewOn{Layout: string(v.Online.Layout), Key: v.Online.Key, TimestampField: v.Online.TimestampField},
 			Checks: shownChecks{
 				Freshness:   showThr(v.Checks.Freshness, true),
-				NullRate:    showThr(v.Checks.NullRate, false),
-				Coverage:    showThr(v.Checks.Coverage, false),
-				Consistency: showThr(v.Checks.Consistency, false),
-				Skew:        shownSkew{PValue: v.Checks.Skew.PValue, MinStatistic: v.Checks.Skew.MinStatistic, PSI: showThr(v.Checks.Skew.PSI, false)},
+				NullRate:    withMin(showThr(v.Checks.NullRate, false), v.Checks.MinSample.NullRate),
+				Coverage:    withMin(showThr(v.Checks.Coverage, false), v.Checks.MinSample.Coverage),
+				Consistency: withMin(showThr(v.Checks.Consistency, false), v.Checks.MinSample.Consistency),
+				Skew:        shownSkew{PValue: v.Checks.Skew.PValue, MinStatistic: v.Checks.Skew.MinStatistic, PSI: showThr(v.Checks.Skew.PSI, false), MinSample: v.Checks.MinSample.Skew},
 			},
 		}
 		if len(c.Online.Replicas) > 0 {

@@ -15,6 +15,9 @@ type Config struct {
 
 	Interval   time.Duration
 	SampleSize int
+	// MinSample is the default min_sample of every check that has one
+	// (min_sample [100]; 0 turns the minimum off).
+	MinSample int
 	// FutureTolerance is how far past now an event time may lie before it
 	// counts as a time in the future (future_tolerance [5m]).
 	FutureTolerance time.Duration
@@ -341,6 +344,42 @@ type Checks struct {
 	Drift Skew
 	// Replication judges each online.replicas store against the primary.
 	Replication Replication
+	// MinSample is each check's min_sample: below it the result is
+	// insufficient instead of judged.
+	MinSample MinSample
+}
+
+// DefaultMinSample is min_sample when the config sets none: the smallest
+// round sample whose 95% Wilson interval can tell the default thresholds
+// apart from 0. With 0 nulls in 100 rows the interval is [0, 3.7%], below
+// null_rate's default crit of 5%; with 100 of 100 covered it is [96.3%,
+// 100%], above coverage's default crit of 95%. With 30 rows the same
+// intervals reach 11.4% and 88.6%: no verdict either way.
+const DefaultMinSample = 100
+
+// MinSample is the sample size per check kind below which a result is
+// insufficient (0: no minimum). Rates count their sample_size; skew and
+// drift the smaller of the online and the offline (or reference) values.
+type MinSample struct {
+	NullRate, Coverage, Consistency, Skew, Drift int
+}
+
+// Of returns the minimum of a check kind ("null_rate", ...; 0 for a kind
+// without one, such as freshness).
+func (m MinSample) Of(kind string) int {
+	switch kind {
+	case "null_rate":
+		return m.NullRate
+	case "coverage":
+		return m.Coverage
+	case "consistency":
+		return m.Consistency
+	case "skew":
+		return m.Skew
+	case "drift":
+		return m.Drift
+	}
+	return 0
 }
 
 // Replication holds the thresholds of the replication check

@@ -141,7 +141,7 @@ func (d *decoder) finishView(c *Config, v *View, src *viewSrc, st *state) {
 	if src != nil {
 		rc = src.checks
 	}
-	v.Checks = defaultedChecks(rc, v)
+	v.Checks = defaultedChecks(rc, v, c.MinSample)
 
 	var badEntities, badFeatures, badLayout bool
 	if src != nil {
@@ -304,7 +304,7 @@ func (d *decoder) keyTemplate(n *yaml.Node, path, key string, l Layout, entities
 
 // defaultedChecks fills what the view's checks section leaves out with
 // docs/contract.md section 2's defaults.
-func defaultedChecks(rc rawChecks, v *View) Checks {
+func defaultedChecks(rc rawChecks, v *View, minSample int) Checks {
 	f := func(x float64) *float64 { return &x }
 	pick := func(r rawThr, warn, crit *float64) Thresholds {
 		t := Thresholds{Warn: warn, Crit: crit}
@@ -347,6 +347,16 @@ func defaultedChecks(rc rawChecks, v *View) Checks {
 	}
 	if rc.drift.minStatistic != nil {
 		c.Drift.MinStatistic = *rc.drift.minStatistic
+	}
+	or := func(p *int) int {
+		if p != nil {
+			return *p
+		}
+		return minSample
+	}
+	c.MinSample = MinSample{
+		NullRate: or(rc.nullRate.minSample), Coverage: or(rc.coverage.minSample), Consistency: or(rc.consistency.minSample),
+		Skew: or(rc.skewMinSample), Drift: or(rc.drift.minSample),
 	}
 	return c
 }

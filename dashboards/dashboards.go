@@ -220,6 +220,7 @@ func table(title, description string, targets ...sdk.Target) *sdk.Panel {
 				ValueMaps: []sdk.ValueMap{
 					{Op: "=", Value: "0", TextType: "ok"}, {Op: "=", Value: "1", TextType: "warn"},
 					{Op: "=", Value: "2", TextType: "crit"}, {Op: "=", Value: "3", TextType: "error"},
+					{Op: "=", Value: "4", TextType: "insufficient"},
 				}},
 			{Pattern: "/^(__name__|job|instance)$/", Type: "hidden", Alias: ptr("")},
 		},
@@ -243,7 +244,9 @@ func thresholdTarget(ref, check string) sdk.Target {
 func overview(cfg *config.Config) *sdk.Board {
 	b := newBoard(OverviewUID, "fsmon / Overview", cfg, projectVar())
 	l := &layout{}
-	worst := fmt.Sprintf("max by (project, feature_view) (%s%s)", metrics.CheckStatus, sel(mProject))
+	// 4 (insufficient: a sample below min_sample) is no verdict: it is
+	// left out of the worst status, which 4 would otherwise win.
+	worst := fmt.Sprintf("max by (project, feature_view) (%s%s < 4)", metrics.CheckStatus, sel(mProject))
 	countStatus := func(v int) string {
 		return fmt.Sprintf("count(%s == %d) or vector(0)", worst, v)
 	}
@@ -253,7 +256,7 @@ func overview(cfg *config.Config) *sdk.Board {
 		l.place(stat("Views with errors", "Feature views with a check that could not run (status error).", countStatus(3)), 6, 4),
 		l.place(stat("Checks failing to run", "Check runs that ended in an error over the dashboard's range.",
 			fmt.Sprintf(`sum(increase(%s{%s="%s"}[$__range])) or vector(0)`, metrics.CheckRuns, metrics.LabelResult, metrics.RunError)), 6, 4),
-		l.place(table("Worst status per view", "The worst status of every check of each feature view (0 ok, 1 warn, 2 crit, 3 error).",
+		l.place(table("Worst status per view", "The worst status of every check of each feature view (0 ok, 1 warn, 2 crit, 3 error; results with an insufficient sample are left out).",
 			instant("A", worst)), 12, 9),
 		l.place(table("Failing features", "Feature-level results that are not ok: null rate per store, consistency and skew.",
 			instant("A", fmt.Sprintf(`%s%s > 0`, metrics.CheckStatus, sel(mProject, `feature!=""`)))), 12, 9),
@@ -279,7 +282,7 @@ func view(cfg *config.Config) *sdk.Board {
 	pvalues.TimeseriesPanel.FieldConfig.Defaults.Custom.ScaleDistribution.Type = "log"
 	pvalues.TimeseriesPanel.FieldConfig.Defaults.Custom.ScaleDistribution.Log = 10
 	b.Panels = []*sdk.Panel{
-		l.place(table("Check status", "Every result of the view at its last run (0 ok, 1 warn, 2 crit, 3 error).",
+		l.place(table("Check status", "Every result of the view at its last run (0 ok, 1 warn, 2 crit, 3 error, 4 insufficient).",
 			instant("A", metrics.CheckStatus+v)), 24, 7),
 		l.place(timeseries("Freshness", "Seconds since the newest event per store, against the view's thresholds, and since Feast's last materialization.", "s",
 			target("A", fmt.Sprintf("time() - %s%s", metrics.LastEventTimestamp, v), "{{store}}"),

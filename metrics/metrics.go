@@ -145,7 +145,7 @@ var (
 		[]string{LabelProject, LabelFeatureView, LabelFeature, LabelKind, LabelReference, LabelVersion}, nil)
 	descSample = prometheus.NewDesc(SampleSize, "Entities (online) or rows (offline) in the view's last sample.",
 		[]string{LabelProject, LabelFeatureView, LabelStore}, nil)
-	descStatus = prometheus.NewDesc(CheckStatus, "Status of a check's last result: 0 ok, 1 warn, 2 crit, 3 error.",
+	descStatus = prometheus.NewDesc(CheckStatus, "Status of a check's last result: 0 ok, 1 warn, 2 crit, 3 error, 4 insufficient (sample below min_sample).",
 		[]string{LabelCheck, LabelProject, LabelFeatureView, LabelFeature, LabelStore}, nil)
 	descThreshold = prometheus.NewDesc(ThresholdValue, "Configured threshold of a check (seconds for freshness, ratios otherwise, PSI for skew).",
 		[]string{LabelCheck, LabelProject, LabelFeatureView, LabelFeature, LabelStore, LabelSeverity}, nil)
@@ -321,7 +321,13 @@ func collectRun(ch chan<- prometheus.Metric, run Run) {
 			continue
 		}
 		gauge(ch, descStatus, float64(r.Status), r.Check, p, fv, r.Feature, r.Store)
-		collectShards(ch, p, fv, r)
+		// An insufficient result's value was not judged: it is not
+		// exported, so rules on the value cannot fire on a few rows;
+		// fsmon_check_status says 4 and the sample size stays.
+		judged := r.Status != checks.Insufficient
+		if judged {
+			collectShards(ch, p, fv, r)
+		}
 		if r.Threshold != nil {
 			// The rules' severity names, and the first release's beside
 			// them (deprecated; see SeverityWarn).
@@ -353,7 +359,7 @@ func collectRun(ch chan<- prometheus.Metric, run Run) {
 				gauge(ch, descFreshness, *r.Value, p, fv)
 			}
 		case checks.KindNullRate:
-			if r.Value != nil {
+			if r.Value != nil && judged {
 				gauge(ch, descNull, *r.Value, p, fv, r.Feature, r.Store)
 			}
 			if n, ok := r.Details["invalid"].(int); ok {
@@ -363,11 +369,11 @@ func collectRun(ch chan<- prometheus.Metric, run Run) {
 				samples[r.Store] = *r.SampleSize
 			}
 		case checks.KindCoverage:
-			if r.Value != nil {
+			if r.Value != nil && judged {
 				gauge(ch, descCoverage, *r.Value, p, fv)
 			}
 		case checks.KindConsistency:
-			if r.Value != nil {
+			if r.Value != nil && judged {
 				gauge(ch, descConsistency, *r.Value, p, fv, r.Feature)
 			}
 		case checks.KindSkew, checks.KindDrift:
@@ -376,6 +382,9 @@ func collectRun(ch chan<- prometheus.Metric, run Run) {
 				stat, pv = descDriftStat, descDriftP
 			}
 			for _, t := range r.Tests {
+				if !judged {
+					break
+				}
 				gauge(ch, stat, t.Statistic, p, fv, r.Feature, t.Test)
 				if t.Normalized != nil {
 					gauge(ch, stat, *t.Normalized, p, fv, r.Feature, t.Test+"_normalized")

@@ -31,7 +31,7 @@ func TestRenderResults(t *testing.T) {
 		{Check: "consistency", Project: "p", FeatureView: "v", Feature: "f", Status: checks.OK, Details: map[string]any{"skipped": true}},
 	}})
 	want := `
-# HELP fsmon_check_status Status of a check's last result: 0 ok, 1 warn, 2 crit, 3 error.
+# HELP fsmon_check_status Status of a check's last result: 0 ok, 1 warn, 2 crit, 3 error, 4 insufficient (sample below min_sample).
 # TYPE fsmon_check_status gauge
 fsmon_check_status{check="coverage",feature="",feature_view="v",project="p",store=""} 3
 fsmon_check_status{check="freshness",feature="",feature_view="v",project="p",store=""} 1

@@ -59,7 +59,7 @@ func New(version string, started, finished time.Time, results []checks.Result) *
 }
 
 // Overall is crit if any result is crit, else error if any is error, else
-// warn if any is warn, else ok.
+// warn if any is warn, else insufficient if any is insufficient, else ok.
 func Overall(rs []checks.Result) checks.Status {
 	worst := checks.OK
 	for _, r := range rs {
@@ -79,12 +79,14 @@ const (
 )
 
 // ExitCode is 1 when a result is at or above failOn (Warn or Crit), else 3
-// when a check could not run, else 0.
+// when a check could not run, else 0. An Insufficient result (a sample
+// below min_sample) fails the gate only when failOn is Warn, the strict
+// gate: there "not known to be fine" fails; under Crit it passes.
 func ExitCode(rs []checks.Result, failOn checks.Status) int {
 	code := ExitOK
 	for _, r := range rs {
 		switch {
-		case r.Status == checks.Crit || (failOn == checks.Warn && r.Status == checks.Warn):
+		case r.Status == checks.Crit || (failOn == checks.Warn && (r.Status == checks.Warn || r.Status == checks.Insufficient)):
 			return ExitGate
 		case r.Status == checks.Error:
 			code = ExitCouldNot
@@ -119,8 +121,12 @@ func (r *Report) WriteText(w io.Writer) error {
 	if err := writeReads(w, r.Reads); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\n%s: %d results (%d crit, %d error, %d warn, %d ok) in %s\n", strings.ToUpper(r.Status.String()),
-		len(rs), counts[checks.Crit], counts[checks.Error], counts[checks.Warn], counts[checks.OK], r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond))
+	insufficient := ""
+	if n := counts[checks.Insufficient]; n > 0 {
+		insufficient = fmt.Sprintf(", %d insufficient", n)
+	}
+	_, err := fmt.Fprintf(w, "\n%s: %d results (%d crit, %d error, %d warn%s, %d ok) in %s\n", strings.ToUpper(r.Status.String()),
+		len(rs), counts[checks.Crit], counts[checks.Error], counts[checks.Warn], insufficient, counts[checks.OK], r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond))
 	return err
 }
 

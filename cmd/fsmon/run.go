@@ -196,7 +196,7 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("check", stderr)
 	file := fs.String("config", "fsmon.yaml", "config file")
 	only := fs.String("only", "", "check only these feature views (comma-separated; project/view or view)")
-	failOn := fs.String("fail-on", "crit", "exit 1 when a result is at or above this status: warn or crit")
+	failOn := fs.String("fail-on", "crit", "exit 1 when a result is at or above this status: warn (also fails on insufficient samples) or crit")
 	format := fs.String("format", "text", "report format: text or json")
 	output := fs.String("output", "", "write the report to this file instead of standard output")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up on checks still running after this long")
