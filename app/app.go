@@ -163,7 +163,7 @@ func New(opts Options) (*App, error) {
 			return nil, err
 		}
 	}
-	a := &App{opts: opts, log: opts.Logger, reg: prometheus.NewRegistry(), results: map[viewKey]viewState{}, draining: map[*scheduler]bool{}, refs: reference.NewCache(), registries: registries}
+	a := &App{opts: opts, log: opts.Logger, reg: prometheus.NewRegistry(), results: map[viewKey]viewState{}, draining: map[*scheduler]bool{}, refs: newReferenceCache(cfg, opts.Logger), registries: registries}
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.metrics = metrics.New(a.reg, opts.Version)
 	a.reload = prometheus.NewGauge(prometheus.GaugeOpts{Name: metrics.ConfigReloadSuccess, Help: "Whether the last configuration reload attempt was successful."})

@@ -370,3 +370,50 @@ func TestSavedDatasetInSQLRegistry(t *testing.T) {
 		t.Errorf("reference info = %+v", r.Reference)
 	}
 }
+
+// TestReferenceCachedAcrossChecks: two `fsmon check` processes (two Stores
+// of one config): the second reads the pinned raw reference's profile from
+// the state directory, never its data. Between them the reference file is
+// overwritten with garbage of the same size and mtime (its identity
+// unchanged), so a read of it would fail the skew results; they are equal
+// to the first run's instead.
+func TestReferenceCachedAcrossChecks(t *testing.T) {
+	fx := newDriftFixture(t)
+	cfg := fx.config(t, "    reference: {path: train/v1.parquet}\n")
+	runOnce := func() ([]checks.Result, *Stores) {
+		s, err := NewStores(cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		return fx.run(t, s, cfg), s
+	}
+	first, s1 := runOnce()
+	if s1.refs.Builds() != 1 || s1.refs.Loads() != 0 {
+		t.Fatalf("first check: %d builds, %d loads", s1.refs.Builds(), s1.refs.Loads())
+	}
+	if files, _ := filepath.Glob(filepath.Join(ReferenceCacheDir(cfg), "*.fsprof")); len(files) != 1 {
+		t.Fatalf("cache files in %s: %v", ReferenceCacheDir(cfg), files)
+	}
+	ref := filepath.Join(fx.dir, "train", "v1.parquet")
+	st, err := os.Stat(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ref, make([]byte, st.Size()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(ref, st.ModTime(), st.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	second, s2 := runOnce()
+	if s2.refs.Builds() != 0 || s2.refs.Loads() != 1 {
+		t.Fatalf("second check: %d builds, %d loads, want 0, 1", s2.refs.Builds(), s2.refs.Loads())
+	}
+	for _, f := range []string{"conv_rate", "city"} {
+		a, b := find(t, first, checks.KindSkew, f, ""), find(t, second, checks.KindSkew, f, "")
+		if b.Status == checks.Error || a.Status != b.Status || len(a.Tests) != len(b.Tests) || a.Tests[0].Statistic != b.Tests[0].Statistic {
+			t.Errorf("skew of %s: first %s %v, second %s %v (%s)", f, a.Status, a.Tests, b.Status, b.Tests, b.Error)
+		}
+	}
+}

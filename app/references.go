@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"time"
 
@@ -191,4 +192,26 @@ func feastRepoOf(cfg *config.Config) string {
 		return ""
 	}
 	return cfg.Feast.Repo
+}
+
+// ReferenceCacheDir is where built reference profiles are kept across
+// runs: .fsmon-references in the directory of alerts.state_file, else of
+// the config file ("" when the config has neither: memory only).
+func ReferenceCacheDir(cfg *config.Config) string {
+	switch {
+	case cfg.Alerts.StateFile != "":
+		return filepath.Join(filepath.Dir(cfg.Alerts.StateFile), ".fsmon-references")
+	case cfg.File != "":
+		return filepath.Join(filepath.Dir(cfg.File), ".fsmon-references")
+	}
+	return ""
+}
+
+// newReferenceCache is the reference cache of cfg, kept in
+// ReferenceCacheDir so that the next `fsmon check` or a restarted daemon
+// reads no reference data while the sources are unchanged.
+func newReferenceCache(cfg *config.Config, log *slog.Logger) *reference.Cache {
+	c := reference.NewCache()
+	c.Dir, c.Log = ReferenceCacheDir(cfg), log
+	return c
 }

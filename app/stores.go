@@ -48,7 +48,7 @@ type Stores struct {
 // Redis shows up as error results of the checks, not as a startup failure.
 func NewStores(cfg *config.Config, log *slog.Logger) (*Stores, error) {
 	s := &Stores{root: cfg.Offline.Parquet.Root, maxRead: cfg.Offline.Parquet.MaxReadBytes, parquet: cfg.Offline.Parquet, log: log,
-		online: map[viewKey]sample.Online{}, replicaV: map[viewKey][]NamedOnline{}, offline: map[viewKey]sample.Offline{}, buckets: map[string]blob.Bucket{}, refs: reference.NewCache()}
+		online: map[viewKey]sample.Online{}, replicaV: map[viewKey][]NamedOnline{}, offline: map[viewKey]sample.Offline{}, buckets: map[string]blob.Bucket{}, refs: newReferenceCache(cfg, log)}
 	if cfg.Feast != nil {
 		s.feastRepo = cfg.Feast.Repo
 	}

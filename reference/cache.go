@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -64,13 +66,30 @@ func (s Spec) key() string {
 // Cache keeps the profiles of references, keyed by their spec, and rebuilds
 // one only when its source's fingerprint changes. It is safe for concurrent
 // use; concurrent gets of one spec build it once.
+//
+// With Dir set, the profiles built from raw references (range, path, saved
+// dataset) are also kept on disk, one profile file per spec
+// (Dir/<spec key>.fsprof, the format of WriteFile, with the source's
+// fingerprint inside), so another process (the next `fsmon check`, a
+// restarted daemon) finds them: when the source's fingerprint (a listing
+// and a stat of its files: path, size and mtime or ETag) equals the one in
+// the file, the file is the profile and no data of the source is read. A
+// file that is missing, damaged or of another fingerprint is rebuilt from
+// the source and written again; a directory that cannot be written only
+// costs the rebuild (logged).
 type Cache struct {
 	// Now stamps CreatedAt of built profiles; time.Now when nil.
 	Now func() time.Time
+	// Dir is the directory of the profiles kept across processes; "" keeps
+	// them in memory only.
+	Dir string
+	// Log reports cache files that could not be written; nil is silent.
+	Log *slog.Logger
 
 	mu      sync.Mutex
 	entries map[string]*entry
 	builds  int
+	loads   int
 }
 
 type entry struct {
@@ -90,9 +109,17 @@ func (c *Cache) Builds() int {
 	return c.builds
 }
 
-// Get returns the profile of spec: from the cache when the source's
-// fingerprint is unchanged (one listing and stat of its files, no data
-// read), else read or built again.
+// Loads is how many profiles were served from a file of Dir (built by an
+// earlier process) instead of their source.
+func (c *Cache) Loads() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.loads
+}
+
+// Get returns the profile of spec: from the cache (memory, then Dir) when
+// the source's fingerprint is unchanged (one listing and stat of its
+// files, no data read), else read or built again.
 func (c *Cache) Get(ctx context.Context, spec Spec) (*stats.Profile, error) {
 	c.mu.Lock()
 	e, ok := c.entries[spec.key()]
@@ -111,6 +138,13 @@ func (c *Cache) Get(ctx context.Context, spec Spec) (*stats.Profile, error) {
 	if e.profile != nil && e.fingerprint == fp {
 		return e.profile, nil
 	}
+	if p := c.load(spec, fp); p != nil {
+		c.mu.Lock()
+		c.loads++
+		c.mu.Unlock()
+		e.profile, e.fingerprint = p, fp
+		return p, nil
+	}
 	p, err := c.build(ctx, spec, fp)
 	if err != nil {
 		return nil, err
@@ -119,7 +153,46 @@ func (c *Cache) Get(ctx context.Context, spec Spec) (*stats.Profile, error) {
 	c.builds++
 	c.mu.Unlock()
 	e.profile, e.fingerprint = p, fp
+	c.store(spec, p)
 	return p, nil
+}
+
+// file is the cache file of spec in Dir ("" when it has none: no Dir, or
+// a profile reference, which is its own file).
+func (c *Cache) file(spec Spec) string {
+	if c.Dir == "" || spec.Kind == KindProfile {
+		return ""
+	}
+	return filepath.Join(c.Dir, spec.key()+".fsprof")
+}
+
+// load returns the profile of spec kept in Dir when it was built from the
+// source's current fingerprint fp, else nil.
+func (c *Cache) load(spec Spec, fp string) *stats.Profile {
+	path := c.file(spec)
+	if path == "" {
+		return nil
+	}
+	p, err := ReadFile(path)
+	if err != nil || p.Fingerprint != fp {
+		return nil // missing, damaged or stale: rebuilt and rewritten
+	}
+	return p
+}
+
+// store keeps p in Dir; a failure costs the next process a rebuild.
+func (c *Cache) store(spec Spec, p *stats.Profile) {
+	path := c.file(spec)
+	if path == "" {
+		return
+	}
+	err := os.MkdirAll(c.Dir, 0o755)
+	if err == nil {
+		err = WriteFile(path, p)
+	}
+	if err != nil && c.Log != nil {
+		c.Log.Warn("reference cache not written; the next process rebuilds it", "source", spec.Source, "err", err)
+	}
 }
 
 // Fingerprint identifies the current content of spec's source without

@@ -64,6 +64,12 @@ const (
 	AlertCoverage    = "FsmonFeatureViewCoverageLow"
 	AlertConsistency = "FsmonFeatureInconsistent"
 	AlertSkew        = "FsmonFeatureSkewed"
+	// AlertDrift is the rolling-window comparison of a feature that has a
+	// pinned reference (the drift check): one alert per drifted feature.
+	AlertDrift = "FsmonFeatureDrifted"
+	// AlertInsufficient fires when a check's sample has stayed below its
+	// min_sample for insufficientFor.
+	AlertInsufficient = "FsmonSampleInsufficient"
 	// AlertPSI is no longer generated: PSI past its thresholds fires
 	// FsmonFeatureSkewed, so one skewed feature is one alert.
 	AlertPSI            = "FsmonFeaturePSIHigh"
@@ -101,6 +107,7 @@ const (
 	downFor               = "5m"
 	reloadFailedFor       = "5m"
 	notCheckedIntervals   = 3
+	insufficientFor       = "1d"
 	defaultInterval       = 5 * time.Minute
 	dashboardVarsTemplate = "?var-project={{ $labels.project }}&var-feature_view={{ $labels.feature_view }}"
 )
@@ -123,6 +130,7 @@ func Generate(cfg *config.Config) (RuleFile, error) {
 		{"fsmon.coverage", g.coverage},
 		{"fsmon.consistency", g.consistency},
 		{"fsmon.skew", g.skew},
+		{"fsmon.drift", g.drift},
 		{"fsmon.replication", g.replication},
 	} {
 		rules, err := b.build()
@@ -219,6 +227,17 @@ func (g generator) health() ([]Rule, error) {
 				"summary":     "{{ $labels.feature_view }} {{ $labels.check }} not checked for 3 intervals",
 				"description": "The last successful {{ $labels.check }} check of " + viewRef + " ran {{ $value | humanizeDuration }} ago, more than 3 of the view's check intervals.",
 			},
+		})
+	}
+	if len(g.cfg.Views) > 0 {
+		rules = append(rules, Rule{
+			Alert:  AlertInsufficient,
+			Expr:   fmt.Sprintf(`%s == %d`, metrics.CheckStatus, int(checks.Insufficient)),
+			For:    insufficientFor,
+			Labels: map[string]string{"severity": SeverityWarning},
+			Annotations: g.annotations(AlertInsufficient,
+				"{{ $labels.check }} of {{ $labels.feature_view }} has had too few values to judge for a day",
+				"The {{ $labels.check }} results of "+viewRef+" (feature {{ $labels.feature }}, store {{ $labels.store }}) have been insufficient for a day: the sample is below the check's min_sample, so fsmon reports the value without judging it. The view is smaller than min_sample, or its sampling is starved (SCAN budget, deadline, skipped files)."),
 		})
 	}
 	rules = append(rules, Rule{
@@ -415,21 +434,71 @@ func (g generator) replication() ([]Rule, error) {
 // and the effect size (KS D, L-infinity) is at least min_statistic; and the
 // PSI rules, critical and warning.
 func (g generator) skew() ([]Rule, error) {
+	return g.skewRules(skewSpec{
+		alert: AlertSkew, check: checks.KindSkew, stat: metrics.SkewStatistic, p: metrics.SkewPValue,
+		get:             func(v config.View) (config.Skew, bool) { return v.Checks.Skew, true },
+		critSummary:     "{{ $labels.feature }} of {{ $labels.feature_view }} is skewed online",
+		critDescription: "The online values of {{ $labels.feature }} in " + viewRef + " differ from the offline window: the Benjamini-Hochberg adjusted p-value of its test (KS or chi-square) is below the view's p_value and the effect size (KS D or L-infinity) is at least its min_statistic, or its PSI is at or above the critical PSI threshold. fsmon_feature_skew_statistic and fsmon_feature_skew_p_value have the numbers.",
+		warnSummary:     "{{ $labels.feature }} of {{ $labels.feature_view }} shifted online",
+		warnDescription: "The population stability index of {{ $labels.feature }} in " + viewRef + " online against the offline window is {{ $value | printf \"%.3g\" }}, at or above the warning PSI threshold (and the feature is not critically skewed).",
+	})
+}
+
+// drift returns the drift rules of the views with a pinned reference (on
+// the view or one of its features): the same rule as skew over
+// fsmon_feature_drift_statistic and fsmon_feature_drift_p_value, with the
+// view's checks.drift thresholds, one FsmonFeatureDrifted per feature.
+func (g generator) drift() ([]Rule, error) {
+	return g.skewRules(skewSpec{
+		alert: AlertDrift, check: checks.KindDrift, stat: metrics.DriftStatistic, p: metrics.DriftPValue,
+		get:             func(v config.View) (config.Skew, bool) { return v.Checks.Drift, hasReference(v) },
+		critSummary:     "{{ $labels.feature }} of {{ $labels.feature_view }} drifted online",
+		critDescription: "The online values of {{ $labels.feature }} in " + viewRef + " differ from the rolling offline window (the recent data, not the pinned reference): the Benjamini-Hochberg adjusted p-value of its test (KS or chi-square) is below the view's drift p_value and the effect size (KS D or L-infinity) is at least its drift min_statistic, or its PSI is at or above the critical drift PSI threshold. fsmon_feature_drift_statistic and fsmon_feature_drift_p_value have the numbers.",
+		warnSummary:     "{{ $labels.feature }} of {{ $labels.feature_view }} is drifting online",
+		warnDescription: "The population stability index of {{ $labels.feature }} in " + viewRef + " online against the rolling offline window is {{ $value | printf \"%.3g\" }}, at or above the warning drift PSI threshold (and the feature has not critically drifted).",
+	})
+}
+
+// hasReference reports whether the view or one of its features has a
+// pinned reference (only those have drift results).
+func hasReference(v config.View) bool {
+	if v.Reference != nil {
+		return true
+	}
+	for _, f := range v.Features {
+		if f.Reference != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// skewSpec is what differs between the skew and the drift rules.
+type skewSpec struct {
+	alert, check string
+	stat, p      string // the statistic and p-value metrics
+	// get returns a view's rule and whether the view has the check.
+	get                          func(config.View) (config.Skew, bool)
+	critSummary, critDescription string
+	warnSummary, warnDescription string
+}
+
+func (g generator) skewRules(sp skewSpec) ([]Rule, error) {
 	type testKey struct {
 		project      string
 		pValue, minS float64
 	}
 	groups := map[testKey][]config.View{}
 	for _, v := range g.cfg.Views {
-		s := v.Checks.Skew
-		if s.PValue <= 0 {
+		s, ok := sp.get(v)
+		if !ok || s.PValue <= 0 {
 			continue
 		}
 		if err := finite(s.PValue); err != nil {
-			return nil, fmt.Errorf("skew p_value of view %s/%s: %w", v.Project, v.Name, err)
+			return nil, fmt.Errorf("%s p_value of view %s/%s: %w", sp.check, v.Project, v.Name, err)
 		}
 		if err := finite(s.MinStatistic); err != nil {
-			return nil, fmt.Errorf("skew min_statistic of view %s/%s: %w", v.Project, v.Name, err)
+			return nil, fmt.Errorf("%s min_statistic of view %s/%s: %w", sp.check, v.Project, v.Name, err)
 		}
 		k := testKey{v.Project, s.PValue, s.MinStatistic}
 		groups[k] = append(groups[k], v)
@@ -453,29 +522,33 @@ func (g generator) skew() ([]Rule, error) {
 		sel := matcher(k.project, groups[k])
 		test := func(pTest, statTest string) string {
 			return fmt.Sprintf(`%s{%s, test=%q} < %s and %s %s{%s, test=%q} >= %s`,
-				metrics.SkewPValue, sel, pTest, formatFloat(k.pValue), on,
-				metrics.SkewStatistic, sel, statTest, formatFloat(k.minS))
+				sp.p, sel, pTest, formatFloat(k.pValue), on,
+				sp.stat, sel, statTest, formatFloat(k.minS))
 		}
 		crit = append(crit, test("ks", "ks"), test("chi2", "linf"))
 	}
 	psiBranches := func(sev string) ([]string, error) {
 		groups := map[thresholdKey][]config.View{}
 		for _, v := range g.cfg.Views {
-			p := v.Checks.Skew.PSI.Crit
+			rule, ok := sp.get(v)
+			if !ok {
+				continue
+			}
+			p := rule.PSI.Crit
 			if sev == SeverityWarning {
-				p = v.Checks.Skew.PSI.Warn
+				p = rule.PSI.Warn
 			}
 			if p == nil {
 				continue
 			}
 			if err := finite(*p); err != nil {
-				return nil, fmt.Errorf("skew psi %s threshold of view %s/%s: %w", sev, v.Project, v.Name, err)
+				return nil, fmt.Errorf("%s psi %s threshold of view %s/%s: %w", sp.check, sev, v.Project, v.Name, err)
 			}
 			groups[thresholdKey{v.Project, *p}] = append(groups[thresholdKey{v.Project, *p}], v)
 		}
 		var out []string
 		for _, k := range sortedThresholdKeys(groups) {
-			out = append(out, fmt.Sprintf(`%s{%s, test="psi"} >= %s`, metrics.SkewStatistic, matcher(k.project, groups[k]), formatFloat(k.value)))
+			out = append(out, fmt.Sprintf(`%s{%s, test="psi"} >= %s`, sp.stat, matcher(k.project, groups[k]), formatFloat(k.value)))
 		}
 		return out, nil
 	}
@@ -497,16 +570,14 @@ func (g generator) skew() ([]Rule, error) {
 	if all := append(crit, psiCrit...); len(all) > 0 {
 		critExpr = without + "(" + or(all) + ")"
 		rules = append(rules, Rule{
-			Alert: AlertSkew,
+			Alert: sp.alert,
 			Expr:  critExpr,
 			For:   g.forDuration(),
 			Labels: map[string]string{
 				"severity":         SeverityCritical,
-				metrics.LabelCheck: checks.KindSkew,
+				metrics.LabelCheck: sp.check,
 			},
-			Annotations: g.annotations(AlertSkew,
-				"{{ $labels.feature }} of {{ $labels.feature_view }} is skewed online",
-				"The online values of {{ $labels.feature }} in "+viewRef+" differ from the offline window: the Benjamini-Hochberg adjusted p-value of its test (KS or chi-square) is below the view's p_value and the effect size (KS D or L-infinity) is at least its min_statistic, or its PSI is at or above the critical PSI threshold. fsmon_feature_skew_statistic and fsmon_feature_skew_p_value have the numbers."),
+			Annotations: g.annotations(sp.alert, sp.critSummary, sp.critDescription),
 		})
 	}
 	if len(psiWarn) > 0 {
@@ -515,16 +586,14 @@ func (g generator) skew() ([]Rule, error) {
 			expr = "(" + expr + ") unless " + on + " (" + critExpr + ")"
 		}
 		rules = append(rules, Rule{
-			Alert: AlertSkew,
+			Alert: sp.alert,
 			Expr:  expr,
 			For:   g.forDuration(),
 			Labels: map[string]string{
 				"severity":         SeverityWarning,
-				metrics.LabelCheck: checks.KindSkew,
+				metrics.LabelCheck: sp.check,
 			},
-			Annotations: g.annotations(AlertSkew,
-				"{{ $labels.feature }} of {{ $labels.feature_view }} shifted online",
-				"The population stability index of {{ $labels.feature }} in "+viewRef+" online against the offline window is {{ $value | printf \"%.3g\" }}, at or above the warning PSI threshold (and the feature is not critically skewed)."),
+			Annotations: g.annotations(sp.alert, sp.warnSummary, sp.warnDescription),
 		})
 	}
 	return rules, nil
