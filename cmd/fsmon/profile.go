@@ -31,8 +31,8 @@ func profileCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	reservoir := fs.Int("reservoir", config.DefaultReservoir, "values kept per numeric feature for KS and Wasserstein (exact when the reference has no more)")
 	sampleSize := fs.Int("sample-size", config.DefaultReferenceSampleSize, "rows read from the reference at most")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
-	if fs.Parse(args) != nil {
-		return report.ExitUsage
+	if code, ok := parseFlags(fs, args); !ok {
+		return code // -h: 0; a bad flag: 2
 	}
 	if *view == "" || *out == "" {
 		fmt.Fprintln(stderr, "fsmon profile: --view and --out are required")
