@@ -375,8 +375,10 @@ func TestEmptyStoresAndAbsentFeature(t *testing.T) {
 	srv := redistest.Start(t)
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "fsmon.yaml")
+	// min_sample 0: 10 entities are judged (the view is small by design).
 	cfg := fmt.Sprintf(`online: {redis: {addr: %s, rate_limit: 0}}
 offline: {parquet: {root: %s}}
+min_sample: 0
 feature_views:
   - name: empty_view
     project: demo

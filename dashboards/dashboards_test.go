@@ -164,6 +164,8 @@ var exported = map[string]bool{
 	"fsmon_check_threshold":                              true,
 	"fsmon_feature_view_last_run_timestamp_seconds":      true,
 	"fsmon_config_last_reload_successful":                true,
+	"fsmon_feature_drift_statistic":                      true,
+	"fsmon_feature_drift_p_value":                        true,
 	"up":                                                 true,
 }
 
