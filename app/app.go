@@ -27,6 +27,7 @@ import (
 	"github.com/fsmon/fsmon/alerts"
 	"github.com/fsmon/fsmon/checks"
 	"github.com/fsmon/fsmon/config"
+	"github.com/fsmon/fsmon/internal/panics"
 	"github.com/fsmon/fsmon/internal/buildinfo"
 	"github.com/fsmon/fsmon/metrics"
 	"github.com/fsmon/fsmon/reference"
@@ -606,26 +607,37 @@ func (a *App) retireLocked() {
 // it judges plus its own evaluation (stageTimes.of).
 func RunView(ctx context.Context, s *Stores, v config.View, now time.Time) []checks.Result {
 	on, off := s.ForView(v)
-	return runChecks(ctx, v, on, off, now, s.References, s.ReplicasForView(v)...)
+	return runChecks(ctx, v, on, off, now, s.References, s.log, s.ReplicasForView(v)...)
 }
 
 // runChecks collects a view's samples and runs every check kind on them. A
-// panic in a store read or a check is recovered (PanicError) and becomes
-// error results: the daemon keeps running and `fsmon check` exits 3.
-// reps are the view's replica stores (online.replicas).
-func runChecks(ctx context.Context, v config.View, on sample.Online, off sample.Offline, now time.Time, refs func(context.Context, config.View) map[string]*checks.Ref, reps ...NamedOnline) []checks.Result {
-	return runChecksWith(ctx, v, on, off, now, refs, checks.RunKind, reps...)
+// panic in a store read (on the caller's goroutine or one the store
+// spawned) or in a check is recovered (PanicError) and becomes error
+// results: the daemon keeps running and `fsmon check` exits 3. The stack
+// goes to the debug log. reps are the view's replica stores
+// (online.replicas).
+func runChecks(ctx context.Context, v config.View, on sample.Online, off sample.Offline, now time.Time, refs func(context.Context, config.View) map[string]*checks.Ref, log *slog.Logger, reps ...NamedOnline) []checks.Result {
+	return runChecksWith(ctx, v, on, off, now, refs, checks.RunKind, log, reps...)
 }
 
-func runChecksWith(ctx context.Context, v config.View, on sample.Online, off sample.Offline, now time.Time, refs func(context.Context, config.View) map[string]*checks.Ref, run func(*checks.Input, string) []checks.Result, reps ...NamedOnline) []checks.Result {
+func runChecksWith(ctx context.Context, v config.View, on sample.Online, off sample.Offline, now time.Time, refs func(context.Context, config.View) map[string]*checks.Ref, run func(*checks.Input, string) []checks.Result, log *slog.Logger, reps ...NamedOnline) []checks.Result {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	in, times := collectTimed(ctx, v, on, off, now, reps)
 	if refs != nil {
 		in.References = refs(ctx, v)
 	}
+	for _, err := range []error{in.OnlineErr, in.FooterErr, in.OfflineErr, in.CoveredErr, in.AsOfErr} {
+		logPanic(log, v, err)
+	}
 	var out []checks.Result
 	for _, k := range checks.Kinds() {
 		start := time.Now()
-		rs, _ := runKindGuarded(in, k, run)
+		rs, perr := runKindGuarded(in, k, run)
+		if perr != nil {
+			logPanic(log, v, perr)
+		}
 		d := times.of(k) + time.Since(start)
 		for i := range rs {
 			rs[i].Duration = d
@@ -633,6 +645,16 @@ func runChecksWith(ctx context.Context, v config.View, on sample.Online, off sam
 		out = append(out, rs...)
 	}
 	return out
+}
+
+// logPanic writes the stack of a recovered panic in err, if any and not
+// logged where it was recovered, to the debug log; the error itself is in
+// the results.
+func logPanic(log *slog.Logger, v config.View, err error) {
+	if pe := panics.Unlogged(err); pe != nil {
+		log.Debug("recovered panic", "project", v.Project, "feature_view", v.Name, "err", err, "stack", string(pe.Stack))
+		pe.Logged = true
+	}
 }
 
 // snapshot is what the status page renders.

@@ -40,7 +40,7 @@ func TestCheckDurationsAreTheirOwn(t *testing.T) {
 	v := cfg.Views[0]
 	on, off := stores.ForView(v)
 	const delay = 400 * time.Millisecond
-	rs := runChecks(context.Background(), v, on, slowAsOf{off, delay}, time.Now(), nil)
+	rs := runChecks(context.Background(), v, on, slowAsOf{off, delay}, time.Now(), nil, nil)
 	took := map[string]time.Duration{}
 	for _, r := range rs {
 		if r.Duration <= 0 {

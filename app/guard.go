@@ -1,35 +1,21 @@
 package app
 
 import (
-	"fmt"
-	"runtime/debug"
-
 	"github.com/fsmon/fsmon/checks"
+	"github.com/fsmon/fsmon/internal/panics"
 )
 
 // PanicError is a panic recovered from a store read or a check: a bug, but
 // one that must not take the daemon down or pass a gate. It becomes the
 // error of the read (so the checks that need it report error results) or an
-// error result of the check.
-type PanicError struct {
-	What  string // "online sample", "check skew", ...
-	Value any    // what was passed to panic
-	Stack []byte // the goroutine's stack at the panic, for the log
-}
-
-// Error says what panicked and with what, without the stack.
-func (e *PanicError) Error() string {
-	return fmt.Sprintf("%s: internal error (recovered panic: %v); please report it", e.What, e.Value)
-}
+// error result of the check. The stores recover the panics of the
+// goroutines they spawn into the same type.
+type PanicError = panics.Error
 
 // guard runs f; a panic in f is recovered and stored in *err as a
 // *PanicError.
 func guard(err *error, what string, f func()) {
-	defer func() {
-		if r := recover(); r != nil {
-			*err = &PanicError{What: what, Value: r, Stack: debug.Stack()}
-		}
-	}()
+	defer panics.Recover(err, what)
 	f()
 }
 

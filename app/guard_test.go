@@ -1,7 +1,9 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -31,14 +33,18 @@ func TestPanicInStoreIsAnErrorResult(t *testing.T) {
 		asofFn:   func([]sample.AsOf) (*sample.Sample, error) { return nil, nil },
 	}
 	var rs []checks.Result
+	var logBuf bytes.Buffer
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
 				t.Fatalf("the panic escaped: %v", r)
 			}
 		}()
-		rs = runChecks(context.Background(), v, on, off, collectNow, nil)
+		rs = runChecks(context.Background(), v, on, off, collectNow, nil, slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	}()
+	if log := logBuf.String(); !strings.Contains(log, "recovered panic") || !strings.Contains(log, "guard_test.go") {
+		t.Errorf("the stack of the panic is not in the debug log:\n%s", log)
+	}
 	fresh := find(t, rs, checks.KindFreshness, "", "")
 	if fresh.Status != checks.Error || !strings.Contains(fresh.Error, "online sample: internal error (recovered panic: runtime error: index out of range [0] with length 0)") {
 		t.Errorf("freshness after a panicking online sample: %s %q", fresh.Status, fresh.Error)
@@ -71,7 +77,7 @@ func TestPanicInCheckIsAnErrorResult(t *testing.T) {
 		}
 		return checks.RunKind(in, kind)
 	}
-	rs := runChecksWith(context.Background(), v, on, off, collectNow, nil, run)
+	rs := runChecksWith(context.Background(), v, on, off, collectNow, nil, run, nil)
 	var skew []checks.Result
 	for _, r := range rs {
 		if r.Check == checks.KindSkew {

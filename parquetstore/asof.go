@@ -65,9 +65,9 @@ func (s *Store) AsOf(ctx context.Context, queries []sample.AsOf) (*sample.Sample
 			sc.of.Close()
 		}
 	}()
-	s.forEach(ctx, len(refs), func(i int) {
+	s.forEach(ctx, "as-of", len(refs), func(i int) {
 		scans[i] = s.asofFile(ctx, i, refs[i], byEnt, qt, maxT)
-	})
+	}, func(i int, err error) { scans[i] = asofScan{err: fmt.Errorf("read %s: %w", refs[i].name, err)} })
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("parquet view %q: %w", s.v.Path, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/fsmon/fsmon/internal/blob"
+	"github.com/fsmon/fsmon/internal/panics"
 )
 
 // Reading over the network the way query engines do: the footer with one
@@ -113,7 +114,10 @@ func readTail(r blob.Reader, size, ceiling int64) (tail, error) {
 		// The magic at the start, in parallel with the tail.
 		head := make([]byte, 4)
 		t.spans = append(t.spans, span{0, head})
-		wg.Go(func() { _, headErr = r.ReadAt(head, 0) })
+		wg.Go(func() {
+			defer panics.Recover(&headErr, "read of the magic")
+			_, headErr = r.ReadAt(head, 0)
+		})
 	}
 	_, err := r.ReadAt(buf, size-n)
 	wg.Wait()

@@ -57,8 +57,10 @@ func (s *Store) footers(ctx context.Context, withNulls bool) (*footerResult, err
 	}
 	out := make([]fileFooter, len(refs))
 	read := func(idx []int) {
-		s.forEach(ctx, len(idx), func(i int) {
+		s.forEach(ctx, "footer", len(idx), func(i int) {
 			out[idx[i]] = s.fileFooter(ctx, refs[idx[i]], withNulls)
+		}, func(i int, err error) {
+			out[idx[i]] = fileFooter{err: fmt.Errorf("read %s: %w", refs[idx[i]].name, err)}
 		})
 	}
 	pruned := make([]bool, len(refs))

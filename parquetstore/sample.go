@@ -69,9 +69,9 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 			fs.of.Close()
 		}
 	}()
-	s.forEach(ctx, len(refs), func(i int) {
+	s.forEach(ctx, "window", len(refs), func(i int) {
 		scans[i] = s.countWindow(ctx, refs[i], from, to)
-	})
+	}, func(i int, err error) { scans[i] = fileScan{err: fmt.Errorf("read %s: %w", refs[i].name, err)} })
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("parquet view %q: %w", s.v.Path, err)
 	}
@@ -172,13 +172,14 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 	}
 	if s.remote {
 		cols := append([]string{s.v.TimestampColumn}, s.viewColumns()...)
-		s.forEach(ctx, len(groups), func(g int) {
+		// A failed prefetch only leaves the chunks to be read on demand.
+		s.forEach(ctx, "prefetch", len(groups), func(g int) {
 			s.prefetch(ctx, groups[g].fs.of, []int{groups[g].rc.rg}, cols...)
-		})
+		}, func(int, error) {})
 	}
 	lost := make([]bool, len(groups))
 	locProblems := make([]*sample.Problem, len(groups))
-	s.forEach(ctx, len(groups), func(g int) {
+	s.forEach(ctx, "row locate", len(groups), func(g int) {
 		fs, rc := groups[g].fs, groups[g].rc
 		if rc.all {
 			return
@@ -186,6 +187,8 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 		if err := guard(fs.of.ref.name, func() error { return locate(fs, rc, full) }); err != nil {
 			locProblems[g], lost[g] = badRowGroup(err), true
 		}
+	}, func(g int, err error) {
+		locProblems[g], lost[g] = badRowGroup(fmt.Errorf("read %s: %w", groups[g].fs.of.ref.name, err)), true
 	})
 	// Column tasks: kind 0 is the timestamp (row groups known from
 	// statistics only), 1 an entity column, 2 a feature.
@@ -207,7 +210,7 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 	}
 	taskProblems := make([][]sample.Problem, len(tasks))
 	taskFailed := make([]bool, len(tasks))
-	s.forEach(ctx, len(tasks), func(i int) {
+	s.forEach(ctx, "column", len(tasks), func(i int) {
 		t := tasks[i]
 		fs, rc := groups[t.g].fs, groups[t.g].rc
 		err := guard(fs.of.ref.name, func() error {
@@ -223,6 +226,9 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 			taskProblems[i] = append(taskProblems[i], *badRowGroup(err))
 			taskFailed[i] = true
 		}
+	}, func(i int, err error) {
+		taskProblems[i] = append(taskProblems[i], *badRowGroup(fmt.Errorf("read %s: %w", groups[tasks[i].g].fs.of.ref.name, err)))
+		taskFailed[i] = true
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("parquet view %q: %w", s.v.Path, err)

@@ -38,12 +38,14 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/fsmon/fsmon/internal/blob"
+	"github.com/fsmon/fsmon/internal/panics"
 	"github.com/fsmon/fsmon/sample"
 )
 
@@ -111,6 +113,10 @@ type Store struct {
 	maxRead int64
 	remote  bool // object storage: fetch column chunks ahead
 	tails   footerCache
+	// testHook, set only by tests, is called before each share of the
+	// work forEach spreads over goroutines, with its stage, to inject a
+	// panic there.
+	testHook func(stage string)
 }
 
 var _ sample.Offline = (*Store)(nil)
@@ -433,15 +439,30 @@ func guard(name string, fn func() error) (err error) {
 	return fn()
 }
 
-// forEach runs fn(i) for i in [0, n) on up to workers goroutines.
-func (s *Store) forEach(ctx context.Context, n int, fn func(i int)) {
+// forEach runs fn(i) for i in [0, n) on up to workers goroutines. A panic
+// in fn(i) (a bug met on a hostile file) is recovered there, its stack goes
+// to the debug log, and failed(i, err) records it as the error of share i:
+// one file or row group, never the process. stage names the work in the
+// error ("footer", "window", ...).
+func (s *Store) forEach(ctx context.Context, stage string, n int, fn func(i int), failed func(i int, err error)) {
+	one := func(i int) {
+		var err error
+		func() {
+			defer panics.RecoverLog(&err, "parquet "+stage+" read of view "+strconv.Quote(s.v.Path), s.log)
+			s.hook(stage)
+			fn(i)
+		}()
+		if err != nil {
+			failed(i, err)
+		}
+	}
 	w := min(s.workers, n)
 	if w <= 1 {
 		for i := range n {
 			if ctx.Err() != nil {
 				return
 			}
-			fn(i)
+			one(i)
 		}
 		return
 	}
@@ -460,11 +481,18 @@ func (s *Store) forEach(ctx context.Context, n int, fn func(i int)) {
 				if i >= n || ctx.Err() != nil {
 					return
 				}
-				fn(i)
+				one(i)
 			}
 		})
 	}
 	wg.Wait()
+}
+
+// hook calls testHook.
+func (s *Store) hook(stage string) {
+	if s.testHook != nil {
+		s.testHook(stage)
+	}
 }
 
 // allFailed builds the error returned when no file could be used.

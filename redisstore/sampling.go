@@ -8,12 +8,14 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/time/rate"
 
+	"github.com/fsmon/fsmon/internal/panics"
 	"github.com/fsmon/fsmon/sample"
 )
 
@@ -126,7 +128,11 @@ func (vs *ViewSampler) sampleCluster(ctx context.Context, n int) (*sample.Sample
 			if scans[i].stopped() {
 				continue
 			}
-			wg.Go(func() { scans[i].run(ctx, targets[i]) })
+			wg.Go(func() {
+				defer panics.RecoverLog(&scans[i].err, "scan of view "+strconv.Quote(vs.v.Name)+" on shard "+scans[i].addr, s.log)
+				s.hook("scan", scans[i].addr)
+				scans[i].run(ctx, targets[i])
+			})
 		}
 		wg.Wait()
 		got := 0
@@ -619,7 +625,11 @@ func (vs *ViewSampler) lookupCluster(ctx context.Context, ts []target, idx []int
 		if vs.v.Layout == LayoutString {
 			read = s.cluster
 		}
-		wg.Go(func() { errs[i] = vs.lookupOn(ctx, read, byShard[i], byIdx[i], recs) })
+		wg.Go(func() {
+			defer panics.RecoverLog(&errs[i], "lookup of view "+strconv.Quote(vs.v.Name)+" on shard "+nodes[i].addr, s.log)
+			s.hook("lookup", nodes[i].addr)
+			errs[i] = vs.lookupOn(ctx, read, byShard[i], byIdx[i], recs)
+		})
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
@@ -690,6 +700,8 @@ func (vs *ViewSampler) fetchBatches(ctx context.Context, rdb redis.UniversalClie
 			break
 		}
 		wg.Go(func() {
+			defer panics.RecoverLog(&errs[i], "read of a batch of view "+strconv.Quote(vs.v.Name), vs.s.log)
+			vs.s.hook("fetch", "")
 			out[i], errs[i] = fetch(batch)
 		})
 	}

@@ -86,6 +86,18 @@ type Store struct {
 	// names, by address.
 	nodes     map[string]*redis.Client
 	sentinels []*redis.SentinelClient
+	// testHook, set only by tests, is called at the start of every
+	// goroutine the Store spawns with where it is ("scan", "lookup",
+	// "fetch", "pick") and the node or shard it reads ("" for fetch), to
+	// inject a panic there.
+	testHook func(where, addr string)
+}
+
+// hook calls testHook.
+func (s *Store) hook(where, addr string) {
+	if s.testHook != nil {
+		s.testHook(where, addr)
+	}
 }
 
 // New returns a Store for opts. It does not dial: use Ping to check the

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/fsmon/fsmon/internal/panics"
 )
 
 // Where sampling reads go (Options.ReadFrom).
@@ -227,7 +229,11 @@ func (s *Store) pickNodes(ctx context.Context, t *topology) ([]readNode, []error
 	errs := make([]error, len(t.shards))
 	var wg sync.WaitGroup
 	for i := range t.shards {
-		wg.Go(func() { out[i], errs[i] = s.pickNode(ctx, &t.shards[i]) })
+		wg.Go(func() {
+			defer panics.RecoverLog(&errs[i], "choice of the read node of shard "+t.shards[i].name, s.log)
+			s.hook("pick", t.shards[i].name)
+			out[i], errs[i] = s.pickNode(ctx, &t.shards[i])
+		})
 	}
 	wg.Wait()
 	return out, errs

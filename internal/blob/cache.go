@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+
+	"github.com/fsmon/fsmon/internal/panics"
 )
 
 // Range is a byte range of an object.
@@ -129,17 +131,22 @@ func (c *Cache) Fetch(ctx context.Context, rs []Range, parallel int) error {
 	for range parallel {
 		wg.Go(func() {
 			for i := range next {
-				r := todo[i]
-				buf := make([]byte, r.Len)
-				n, err := c.r.ReadAt(buf, r.Off)
-				if int64(n) == r.Len {
-					err = nil
-				}
-				if err != nil {
-					errs[i] = err
-					continue
-				}
-				c.Add(r.Off, buf)
+				// A panic in the reader (a bug met on a hostile
+				// object) is the error of this range; the worker goes
+				// on with the next one.
+				errs[i] = panics.Run("ranged read", func() error {
+					r := todo[i]
+					buf := make([]byte, r.Len)
+					n, err := c.r.ReadAt(buf, r.Off)
+					if int64(n) == r.Len {
+						err = nil
+					}
+					if err != nil {
+						return err
+					}
+					c.Add(r.Off, buf)
+					return nil
+				})
 			}
 		})
 	}

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/fsmon/fsmon/internal/panics"
 )
 
 // Dir is a local directory tree read as a bucket: a key is a path relative
@@ -177,7 +179,11 @@ func (c *ctxFile) ReadAt(b []byte, off int64) (int, error) {
 	buf := make([]byte, len(b))
 	ch := make(chan res, 1)
 	go func() {
-		n, err := c.f.ReadAt(buf, off)
+		var n int
+		err := panics.Run("read "+c.f.Name(), func() (err error) {
+			n, err = c.f.ReadAt(buf, off)
+			return err
+		})
 		ch <- res{n, err}
 	}()
 	select {
@@ -203,7 +209,11 @@ func blocking[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 	}
 	ch := make(chan res, 1)
 	go func() {
-		v, err := fn()
+		var v T
+		err := panics.Run("file system call", func() (err error) {
+			v, err = fn()
+			return err
+		})
 		ch <- res{v, err}
 	}()
 	select {
