@@ -1,13 +1,17 @@
 # Writes n Redis HSET commands in RESP for redis-cli --pipe: hashes
-# fs:driver:<i> (i zero-padded to 12 digits) with event_ts and ten features.
-# Usage: awk -v n=1000000 -f bench/redis_load.awk | redis-cli --pipe
+# fs:driver:<i> with event_ts and ten features. i is zero-padded to 12
+# digits (as redis-benchmark fills __rand_int__) unless pad=0; event_ts is
+# ts0 + (i % 86400), ts0 defaulting to 1700000000.
+# Usage: awk -v n=1000000 [-v pad=0] [-v ts0=$(date +%s)] -f bench/redis_load.awk | redis-cli --pipe
 BEGIN {
   srand(1)
+  if (pad == "") pad = 1
+  if (ts0 == "") ts0 = 1700000000
   split("Paris Lyon Berlin Madrid Rome Oslo Lisbon Vienna", cities, " ")
   split("sedan van bike scooter", vehicles, " ")
   for (i = 0; i < n; i++) {
-    key = sprintf("fs:driver:%012d", i)  # as redis-benchmark fills __rand_int__
-    v[1] = "event_ts";        v[2] = 1700000000 + (i % 86400)
+    key = pad ? sprintf("fs:driver:%012d", i) : sprintf("fs:driver:%d", i)
+    v[1] = "event_ts";        v[2] = ts0 + (i % 86400)
     v[3] = "conv_rate";       v[4] = sprintf("%.6f", rand())
     v[5] = "acc_rate";        v[6] = sprintf("%.6f", rand())
     v[7] = "avg_daily_trips"; v[8] = int(rand() * 40)

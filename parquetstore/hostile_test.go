@@ -185,6 +185,18 @@ func TestCraftedFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if out := os.Getenv("FSMON_CRAFTED_OUT"); out != "" {
+		// bench/crafted_parquet_rss.sh measures `fsmon check` on these
+		// very files.
+		for name, data := range crafted {
+			if err := os.WriteFile(filepath.Join(out, name), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(out, "good.parquet"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	s := newStore(t, dir, ".", func(v *View) { v.MaxReadBytes = 16 << 20 })
 	ctx := context.Background()
 	now := t0.Add(200 * time.Minute)
