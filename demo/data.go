@@ -41,6 +41,16 @@ type view struct {
 	staleBy      time.Duration // online rows stop this long before now
 	missingShare float64       // share of entities never written online
 	driftSince   time.Duration // values drift over the last driftSince
+	// history is how far back the offline store goes (default 7 days).
+	history time.Duration
+	// rampSince starts a slow drift: ramp draws feature k's value given
+	// the days since then (0 before), so values move a little every day.
+	rampSince time.Duration
+	ramp      func(r *rand.Rand, k int, rampDays float64) any
+	// reference is the pinned reference written into the demo's config
+	// for this view: the offline time range [now-reference[0],
+	// now-reference[1]] (the "training" days), or nothing.
+	reference [2]time.Duration
 }
 
 // row is one event of one entity.
@@ -65,7 +75,11 @@ func entityText(v *view, i int) (string, int64) {
 func (v *view) rows(now time.Time, seed uint64) (offline, online []row) {
 	r := rand.New(rand.NewPCG(seed, 7))
 	every := 6 * time.Hour
-	start := now.Add(-7 * 24 * time.Hour)
+	history := v.history
+	if history == 0 {
+		history = 7 * 24 * time.Hour
+	}
+	start := now.Add(-history)
 	for i := 0; i < v.entities; i++ {
 		text, id := entityText(v, i)
 		// Each entity has its own phase so timestamps spread over the hour.
@@ -75,6 +89,11 @@ func (v *view) rows(now time.Time, seed uint64) (offline, online []row) {
 			shifted := v.driftSince > 0 && now.Sub(t) <= v.driftSince
 			vals := make([]any, len(v.features))
 			for k, f := range v.features {
+				if v.ramp != nil {
+					days := max(0, float64(t.Sub(now.Add(-v.rampSince)))/float64(24*time.Hour))
+					vals[k] = v.ramp(r, k, days)
+					continue
+				}
 				if x, ok := f.gen(r, id, shifted); ok {
 					vals[k] = x
 				}
@@ -98,7 +117,8 @@ func normal(r *rand.Rand, mean, sd float64) float64 { return mean + sd*r.NormFlo
 func clamp(x, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, x)) }
 
 // views are the demo's feature views: one healthy, one stale, one with a
-// null-rate problem, one skewed, one with entities missing online.
+// null-rate problem, one skewed, one with entities missing online, and one
+// drifting so slowly that only a pinned reference sees it.
 func views() []*view {
 	tiers := []string{"bronze", "silver", "gold", "platinum"}
 	devices := []string{"ios", "android", "web"}
@@ -170,6 +190,24 @@ func views() []*view {
 			features: []feature{
 				{"chargeback_rate", kFloat64, func(r *rand.Rand, _ int64, _ bool) (any, bool) { return clamp(normal(r, 0.01, 0.005), 0, 1), true }},
 				{"device_type", kString, func(r *rand.Rand, _ int64, _ bool) (any, bool) { return devices[r.IntN(len(devices))], true }},
+			},
+		},
+		{
+			// eta_error_min's mean rises by 0.035 standard deviations a
+			// day for 14 days: against the last 7 days (drift) the online
+			// values differ by KS D ≈ 0.05, below min_statistic; against
+			// the training days 21 to 14 days ago (skew, the pinned
+			// reference) by D ≈ 0.2.
+			name: "trip_eta", description: "slow drift: 14 days of creep that the rolling 7d window misses and the pinned training reference catches",
+			entity: "driver_id", entities: 800, ttl: 24 * time.Hour,
+			history: 21 * 24 * time.Hour, rampSince: 14 * 24 * time.Hour,
+			reference: [2]time.Duration{21 * 24 * time.Hour, 14 * 24 * time.Hour},
+			features:  []feature{{"eta_error_min", kFloat64, nil}, {"pickup_distance_km", kFloat64, nil}},
+			ramp: func(r *rand.Rand, k int, days float64) any {
+				if k == 0 {
+					return normal(r, 2+0.035*1.5*days, 1.5)
+				}
+				return math.Round(clamp(normal(r, 1.8, 0.6), 0.1, 10)*100) / 100
 			},
 		},
 	}

@@ -1,6 +1,6 @@
 // Package demo is fsmon's embedded default: an in-process Redis holding
 // Feast-layout data, a Feast feature repo (feature_store.yaml and a file
-// registry) and a hive-partitioned Parquet offline store, with five feature
+// registry) and a hive-partitioned Parquet offline store, with six feature
 // views of a ride-sharing platform, each showing one thing fsmon watches
 // for. It exists for `fsmon demo`; tests of the Redis code use a real
 // redis-server.
@@ -79,7 +79,15 @@ func (e *Env) write(now time.Time, interval time.Duration) error {
 	defer rdb.Close()
 	w := feasttest.Writer{Project: Project, Version: 3}
 	var reg []feasttest.RegistryView
+	var pinned string
 	for i, v := range views() {
+		if v.reference[0] > 0 {
+			pinned += fmt.Sprintf(`  # Skew against what the model was trained on (a pinned reference);
+  # the rolling 7d window keeps running beside it as drift.
+  - name: %s
+    reference: {from: %s, to: %s, label: eta model v1 training}
+`, v.name, now.Add(-v.reference[0]).UTC().Format(time.RFC3339), now.Add(-v.reference[1]).UTC().Format(time.RFC3339))
+		}
 		offline, online := v.rows(now, uint64(i+1))
 		if err := writeParquet(filepath.Join(repo, "data"), v, offline); err != nil {
 			return fmt.Errorf("demo view %s: %w", v.name, err)
@@ -147,7 +155,7 @@ feature_views:
   - name: driver_hourly_stats
     checks:
       freshness: {warn: 8h}
-`, promDuration(interval))
+%s`, promDuration(interval), pinned)
 	e.ConfigFile = filepath.Join(e.Dir, "fsmon.yaml")
 	return os.WriteFile(e.ConfigFile, []byte(cfg), 0o644)
 }

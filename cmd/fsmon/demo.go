@@ -80,6 +80,13 @@ Look at:
   results JSON  %[1]s/api/v1/results
   config        %[2]s
 
+The gate works against the demo while it runs (from another terminal; exit 1 = crit found):
+  go run ./cmd/fsmon check --config %[2]s
+trip_eta shows skew against a pinned reference: its values crept up for 14 days, so
+against the last 7 days (drift) they look fine, but against the days the model was
+trained on (the config's reference) they are crit. See both with
+  go run ./cmd/fsmon check --config %[2]s --only rideshare/trip_eta --fail-on crit --format json
+
 The daemon re-checks every view every %[3]s. Ctrl-C stops it.
 `, base, env.ConfigFile, *interval)
 	return runDaemon(ctx, a, log, sighup)
