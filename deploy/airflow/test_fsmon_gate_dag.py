@@ -126,7 +126,7 @@ feature_views:
 
     def seed(self, view, age_seconds):
         ts = int(time.time()) - age_seconds
-        for i in range(20):
+        for i in range(120):
             self.redis_cmd("hset", f"{view}:{i}", "x", str(i / 10), "ts", str(ts))
 
     def test_healthy_passes_and_logs_summary(self):
