@@ -81,6 +81,12 @@ const (
 	// and the lag p99 of a replica, whose name is the store label.
 	AlertReplicaInconsistent = "FsmonReplicaInconsistent"
 	AlertReplicaLagging      = "FsmonReplicaLagging"
+	// A replica's own online checks, judged against the view's freshness,
+	// coverage and consistency thresholds like the primary's: the replica
+	// is stale, misses entities, or serves values unlike the offline store.
+	AlertReplicaStale               = "FsmonReplicaStale"
+	AlertReplicaCoverage            = "FsmonReplicaCoverageLow"
+	AlertReplicaInconsistentOffline = "FsmonReplicaFeatureInconsistent"
 )
 
 // The severity label values of the rules.
@@ -395,14 +401,17 @@ func (g generator) consistency() ([]Rule, error) {
 	})
 }
 
-// replication returns the replication check's rules, when the config has
-// replicas (online.replicas): the match fraction (bad when low) and the
-// lag p99 (bad when high) of each replica, by its store label.
+// replication returns the rules of the replicas (online.replicas), when
+// the config has any: the replication check's match fraction (bad when
+// low) and lag p99 (bad when high), and each replica's own freshness,
+// coverage and consistency against the view's thresholds for those checks,
+// by the replica's store label. A replica's null rate fires
+// FsmonFeatureNullRateHigh, whose series already carry the store.
 func (g generator) replication() ([]Rule, error) {
 	if len(g.cfg.Online.Replicas) == 0 {
 		return nil, nil
 	}
-	match, err := g.thresholdRules(thresholdSpec{
+	specs := []thresholdSpec{{
 		alert:       AlertReplicaInconsistent,
 		check:       checks.KindReplication,
 		expr:        metrics.ReplicationMatch + "{SEL}",
@@ -410,11 +419,7 @@ func (g generator) replication() ([]Rule, error) {
 		get:         func(v config.View) config.Thresholds { return v.Checks.Replication.Match },
 		summary:     "Replica {{ $labels.store }} of {{ $labels.feature_view }} differs from the primary",
 		description: "Only {{ $value | humanizePercentage }} of the sampled entities of " + viewRef + " have the primary's event time and values on replica {{ $labels.store }} (at or below its %s threshold); missing entities count as different.",
-	})
-	if err != nil {
-		return nil, err
-	}
-	lag, err := g.thresholdRules(thresholdSpec{
+	}, {
 		alert:       AlertReplicaLagging,
 		check:       checks.KindReplication,
 		expr:        metrics.ReplicationLag + `{quantile="0.99", SEL}`,
@@ -422,11 +427,55 @@ func (g generator) replication() ([]Rule, error) {
 		get:         func(v config.View) config.Thresholds { return v.Checks.Replication.LagP99 },
 		summary:     "Replica {{ $labels.store }} of {{ $labels.feature_view }} lags behind the primary",
 		description: "The 99th percentile of how far the event times of " + viewRef + " on replica {{ $labels.store }} are behind the primary's is {{ $value | humanizeDuration }} (at or past its %s threshold).",
-	})
-	if err != nil {
-		return nil, err
+	}, {
+		// The replica's newest event time, as the primary's
+		// FsmonFeatureViewStale: it keeps ageing when checks stop.
+		alert:       AlertReplicaStale,
+		check:       checks.KindFreshness,
+		expr:        "time() - " + metrics.LastEventTimestamp + "{" + g.replicaStores() + ", SEL}",
+		op:          ">=",
+		get:         func(v config.View) config.Thresholds { return v.Checks.Freshness },
+		summary:     "Feature view {{ $labels.feature_view }} is stale on replica {{ $labels.store }}",
+		description: "The newest event of " + viewRef + " on replica {{ $labels.store }} is {{ $value | humanizeDuration }} old (at or past its %s freshness threshold). Replication to it may have stopped, or materialization has.",
+	}, {
+		alert:       AlertReplicaCoverage,
+		check:       checks.KindCoverage,
+		expr:        metrics.ReplicaCoverage + "{SEL}",
+		op:          "<=",
+		get:         func(v config.View) config.Thresholds { return v.Checks.Coverage },
+		summary:     "Feature view {{ $labels.feature_view }} misses entities on replica {{ $labels.store }}",
+		description: "Only {{ $value | humanizePercentage }} of the recent offline entities of " + viewRef + " are on replica {{ $labels.store }} (at or below its %s coverage threshold).",
+	}, {
+		alert:       AlertReplicaInconsistentOffline,
+		check:       checks.KindConsistency,
+		expr:        metrics.ReplicaConsistency + "{SEL}",
+		op:          "<=",
+		get:         func(v config.View) config.Thresholds { return v.Checks.Consistency },
+		summary:     "{{ $labels.feature }} of {{ $labels.feature_view }} on replica {{ $labels.store }} differs from offline",
+		description: "Only {{ $value | humanizePercentage }} of the sampled values of {{ $labels.feature }} in " + viewRef + " on replica {{ $labels.store }} equal the offline value (at or below its %s consistency threshold).",
+	}}
+	var rules []Rule
+	for _, s := range specs {
+		r, err := g.thresholdRules(s)
+		if err != nil {
+			return nil, err
+		}
+		rules = append(rules, r...)
 	}
-	return append(match, lag...), nil
+	return rules, nil
+}
+
+// replicaStores matches the store label of the config's replicas, which
+// the metrics shared with the primary (store="online") carry.
+func (g generator) replicaStores() string {
+	names := make([]string, len(g.cfg.Online.Replicas))
+	for i, r := range g.cfg.Online.Replicas {
+		names[i] = regexp.QuoteMeta(r.Name)
+	}
+	if len(names) == 1 {
+		return metrics.LabelStore + "=" + promString(g.cfg.Online.Replicas[0].Name)
+	}
+	return metrics.LabelStore + "=~" + promString(strings.Join(names, "|"))
 }
 
 // skew returns the skew rules: critical when the BH-adjusted p-value of the

@@ -241,3 +241,46 @@ func TestPromtoolReplicationRules(t *testing.T) {
 		}
 	}
 }
+
+// TestRunbookHasEveryAlert checks that docs/runbook.md has a section for
+// every alert that the rules link to (runbook_url ends in
+// #<alert in lower case>), for the example config and a config with
+// replicas.
+func TestRunbookHasEveryAlert(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/runbook.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := map[string]bool{}
+	for _, line := range strings.Split(string(doc), "\n") {
+		if h, ok := strings.CutPrefix(line, "## "); ok {
+			sections[strings.TrimSpace(h)] = true
+		}
+	}
+	withReplicas, err := config.Load("testdata/replication.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, cfg := range []*config.Config{deploy.ExampleConfig(), withReplicas} {
+		rf, err := Generate(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range rf.Groups {
+			for _, r := range g.Rules {
+				seen++
+				anchor := strings.ToLower(r.Alert)
+				if want := RunbookURL + "#" + anchor; r.Annotations["runbook_url"] != want {
+					t.Errorf("%s: runbook_url %q, want %q", r.Alert, r.Annotations["runbook_url"], want)
+				}
+				if !sections[anchor] {
+					t.Errorf("%s: docs/runbook.md has no section %q", r.Alert, "## "+anchor)
+				}
+			}
+		}
+	}
+	if seen == 0 {
+		t.Fatal("no rules generated")
+	}
+}
