@@ -19,6 +19,7 @@ import (
 	"github.com/fsmon/fsmon/feast"
 	"github.com/fsmon/fsmon/feast/feasttest"
 	"github.com/fsmon/fsmon/internal/gcstest"
+	"github.com/fsmon/fsmon/internal/mariadbtest"
 	"github.com/fsmon/fsmon/internal/pgtest"
 	"github.com/fsmon/fsmon/internal/pqwrite"
 	"github.com/fsmon/fsmon/internal/redistest"
@@ -193,6 +194,44 @@ func TestFeastOnObjectStorage(t *testing.T) {
 		s3Env(t)
 		sameResults(t, local, checkRepo(t, repo, fmt.Sprintf("offline:\n  parquet:\n    s3: {endpoint: %q, region: us-east-1, path_style: true}\n", s3.Endpoint)))
 	})
+	// The registry in MariaDB (registry_type: sql, a mysql+pymysql URL,
+	// the password from the environment), the file sources on local disk.
+	t.Run("mariadb", func(t *testing.T) {
+		repo := feastObjectRepo(t, srv.Addr, now, "data")
+		os.Remove(filepath.Join(repo, "data", "registry.pb")) // only the database holds the registry
+		m := mariaDBRegistry(t, "ride", objectRepoView("data"))
+		t.Setenv("FSMON_TEST_MYSQL_PASSWORD", registryPassword)
+		fsy := fmt.Sprintf("project: ride\nregistry:\n  registry_type: sql\n  path: mysql+pymysql://fsmon:${FSMON_TEST_MYSQL_PASSWORD}@127.0.0.1:%d/feast?charset=utf8mb4\n"+
+			"online_store:\n  type: redis\n  connection_string: \"%s\"\noffline_store:\n  type: file\n", m.Port, srv.Addr)
+		if err := os.WriteFile(filepath.Join(repo, "feature_store.yaml"), []byte(fsy), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		sameResults(t, local, checkRepo(t, repo, ""))
+	})
+}
+
+// mariaDBRegistry starts MariaDB with Feast's registry tables (MySQL
+// dialect) in database feast holding views of project, and a user fsmon
+// (password registryPassword) granted SELECT on the tables fsmon reads,
+// as the README says to grant. The views are applied an hour ago.
+func mariaDBRegistry(t *testing.T, project string, views ...feasttest.RegistryView) *mariadbtest.Server {
+	t.Helper()
+	m := mariadbtest.Start(t)
+	m.Exec(t, "", "CREATE DATABASE feast")
+	db := m.DB(t, "feast")
+	ctx := context.Background()
+	if err := feasttest.CreateSQLRegistry(ctx, db, "mysql"); err != nil {
+		t.Fatal(err)
+	}
+	stmts := []string{"CREATE USER 'fsmon'@'%' IDENTIFIED BY '" + registryPassword + "'"}
+	for _, tbl := range []string{"projects", "feast_metadata", "entities", "data_sources", "feature_views", "stream_feature_views", "on_demand_feature_views", "saved_datasets"} {
+		stmts = append(stmts, "GRANT SELECT ON feast."+tbl+" TO 'fsmon'@'%'")
+	}
+	m.Exec(t, "", stmts...)
+	if err := feasttest.ApplySQLRegistry(ctx, db, project, time.Now().Add(-time.Hour), views...); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // s3Env points the AWS SDK at the test server's identity and nothing else.

@@ -75,7 +75,8 @@ func TestSQLRegistryErrors(t *testing.T) {
 	t.Setenv("FSMON_TEST_REGISTRY_PW", "Pa55-w0rd-secret")
 	for _, c := range []struct{ path, want string }{
 		{"postgresql+psycopg://feast:${FSMON_TEST_REGISTRY_PW}@" + addr + "/feast", "postgresql+psycopg://feast:xxxxx@" + addr + "/feast"},
-		{"mysql://feast:${FSMON_TEST_REGISTRY_PW}@db/feast", "not supported yet"},
+		{"mysql+pymysql://feast:${FSMON_TEST_REGISTRY_PW}@" + addr + "/feast?charset=utf8mb4", "mysql+pymysql://feast:xxxxx@" + addr + "/feast?charset=utf8mb4"},
+		{"mariadb+mariadbconnector://feast:${FSMON_TEST_REGISTRY_PW}@" + addr + "/feast?ssl_mode=SOMETIMES", "mariadb+mariadbconnector://feast:xxxxx@" + addr + "/feast?ssl_mode=SOMETIMES"},
 		{"sqlite:///nothing.db", "no such file"},
 	} {
 		repo := t.TempDir()

@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/fsmon/fsmon/feast/feastpb"
@@ -16,11 +18,11 @@ import (
 // ddl holds Feast's SQL registry tables per dialect, as SQLAlchemy renders
 // Feast's declarations (ddl/gen.py).
 //
-//go:embed ddl/postgresql.sql ddl/sqlite.sql
+//go:embed ddl/postgresql.sql ddl/sqlite.sql ddl/mysql.sql
 var ddl embed.FS
 
 // CreateSQLRegistry creates Feast's SQL registry tables in db; dialect is
-// "postgresql" or "sqlite".
+// "postgresql", "sqlite" or "mysql" (MariaDB too).
 func CreateSQLRegistry(ctx context.Context, db *sql.DB, dialect string) error {
 	b, err := ddl.ReadFile("ddl/" + dialect + ".sql")
 	if err != nil {
@@ -49,7 +51,8 @@ func CreateSQLRegistry(ctx context.Context, db *sql.DB, dialect string) error {
 // project_id and last_updated_timestamp = at in unix seconds; the project's
 // row in projects; and the project's last_updated_timestamp and
 // project_uuid in feast_metadata. Rows already there are replaced, in one
-// transaction. Placeholders are $N, which PostgreSQL and SQLite both take.
+// transaction. Statements are written with $N placeholders, which
+// PostgreSQL and SQLite take; on MySQL they become ?.
 func ApplySQLRegistry(ctx context.Context, db *sql.DB, project string, at time.Time, views ...RegistryView) error {
 	for i := range views {
 		views[i].Project = project
@@ -58,7 +61,7 @@ func ApplySQLRegistry(ctx context.Context, db *sql.DB, project string, at time.T
 	if err != nil {
 		return err
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	tx, err := begin(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -112,7 +115,7 @@ func ApplySQLRegistry(ctx context.Context, db *sql.DB, project string, at time.T
 // feast.core.SavedDataset, see SavedDatasetProto) of project into the
 // saved_datasets table, as Feast's apply_saved_dataset does.
 func ApplySQLSavedDataset(ctx context.Context, db *sql.DB, project, name string, at time.Time, ds []byte) error {
-	tx, err := db.BeginTx(ctx, nil)
+	tx, err := begin(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -133,7 +136,7 @@ func ApplySQLSavedDataset(ctx context.Context, db *sql.DB, project, name string,
 // DeleteSQLView removes the feature view name of project from the registry
 // tables, as `feast apply` does for a view taken out of the repo.
 func DeleteSQLView(ctx context.Context, db *sql.DB, project, name string, at time.Time) error {
-	tx, err := db.BeginTx(ctx, nil)
+	tx, err := begin(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -173,7 +176,7 @@ func putEntities(put putFunc, cols []*feastpb.FeatureSpec, project string) error
 // putProject writes the project's row and its feast_metadata rows, as
 // SqlRegistry's apply_project and _set_last_updated_metadata do after
 // every change.
-func putProject(ctx context.Context, tx *sql.Tx, project string, ts int64) error {
+func putProject(ctx context.Context, tx txn, project string, ts int64) error {
 	b, err := proto.Marshal(&feastpb.Project{Spec: &feastpb.ProjectSpec{Name: project}})
 	if err != nil {
 		return err
@@ -194,4 +197,31 @@ func putProject(ctx context.Context, tx *sql.Tx, project string, ts int64) error
 		}
 	}
 	return nil
+}
+
+// txn is a transaction whose statements are written with $N
+// placeholders, each used once and in order; on MySQL they become ?.
+type txn struct {
+	*sql.Tx
+	mysql bool
+}
+
+func begin(ctx context.Context, db *sql.DB) (txn, error) {
+	tx, err := db.BeginTx(ctx, nil)
+	var my bool
+	switch db.Driver().(type) {
+	case *mysql.MySQLDriver, mysql.MySQLDriver:
+		my = true
+	}
+	return txn{Tx: tx, mysql: my}, err
+}
+
+var placeholder = regexp.MustCompile(`\$[0-9]+`)
+
+// ExecContext runs q in the transaction.
+func (t txn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if t.mysql {
+		q = placeholder.ReplaceAllString(q, "?")
+	}
+	return t.Tx.ExecContext(ctx, q, args...)
 }

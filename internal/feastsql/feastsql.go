@@ -15,7 +15,9 @@
 //
 // Supported URLs are SQLAlchemy's, as Feast takes them: postgresql://,
 // postgresql+psycopg://, postgresql+psycopg2:// (any postgresql+driver),
-// sqlite:///relative/path and sqlite:////absolute/path. The password in a
+// sqlite:///relative/path and sqlite:////absolute/path, mysql:// and
+// mariadb:// (mysql+pymysql://, mysql+mysqldb://, any driver) with the
+// DBAPI drivers' query parameters (charset, ssl_*). The password in a
 // URL is a secret: Source.String and every error show the URL redacted.
 package feastsql
 
@@ -30,6 +32,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -45,12 +48,13 @@ import (
 const (
 	Postgres = "postgresql"
 	SQLite   = "sqlite"
+	MySQL    = "mysql"
 )
 
 // Source is where a SQL registry is: a parsed SQLAlchemy URL. Its zero
 // value is not usable; make one with Parse.
 type Source struct {
-	// Dialect is Postgres or SQLite.
+	// Dialect is Postgres, SQLite or MySQL (MariaDB too).
 	Dialect string
 	// Display is the URL with its password replaced by "xxxxx", for
 	// messages.
@@ -59,6 +63,7 @@ type Source struct {
 	Path string
 
 	pg     *pgx.ConnConfig
+	my     *mysql.Config
 	secret string // the password, scrubbed from errors
 }
 
@@ -116,9 +121,14 @@ func Parse(raw, dir string) (Source, error) {
 		}
 		s.Path = p
 	case "mysql", "mariadb":
-		return s, fmt.Errorf("registry %s: a MySQL/MariaDB SQL registry is not supported yet (fsmon reads PostgreSQL and SQLite registries)", s.Display)
+		s.Dialect = MySQL
+		cfg, err := parseMySQL(u, s.Display)
+		if err != nil {
+			return s, errors.New(s.scrub(err.Error()))
+		}
+		s.my = cfg
 	default:
-		return s, fmt.Errorf("registry %s: dialect %q: fsmon reads SQL registries on postgresql:// and sqlite://", s.Display, u.Scheme)
+		return s, fmt.Errorf("registry %s: dialect %q: fsmon reads SQL registries on postgresql://, mysql://, mariadb:// and sqlite://", s.Display, u.Scheme)
 	}
 	return s, nil
 }
@@ -234,7 +244,8 @@ func read(ctx context.Context, src Source, project string, last *Snapshot, now t
 	// Read-only: nothing to commit.
 	defer func() { _ = tx.Rollback() }()
 
-	stamp, err := readStamp(ctx, tx, project)
+	q := querier{tx: tx, mysql: src.Dialect == MySQL}
+	stamp, err := readStamp(ctx, q, project)
 	if err != nil {
 		return nil, err
 	}
@@ -243,13 +254,13 @@ func read(ctx context.Context, src Source, project string, last *Snapshot, now t
 	}
 	var reg []byte
 	for _, t := range tables {
-		q := fmt.Sprintf("SELECT %s FROM %s WHERE project_id = $1 ORDER BY %s", t.protoCol, t.name, t.nameCol)
-		reg, err = appendRows(ctx, tx, reg, q, project, t)
+		stmt := fmt.Sprintf("SELECT %s FROM %s WHERE project_id = $1 ORDER BY %s", t.protoCol, t.name, t.nameCol)
+		reg, err = appendRows(ctx, q, reg, stmt, project, t)
 		if err != nil {
 			return nil, fmt.Errorf("table %s: %w", t.name, err)
 		}
 	}
-	reg, err = appendRows(ctx, tx, reg, "SELECT project_proto FROM projects ORDER BY project_id", "", table{field: fieldProjects})
+	reg, err = appendRows(ctx, q, reg, "SELECT project_proto FROM projects ORDER BY project_id", "", table{field: fieldProjects})
 	if err != nil {
 		return nil, fmt.Errorf("table projects: %w", err)
 	}
@@ -283,13 +294,23 @@ func (s Source) open() (*sql.DB, *sql.TxOptions, error) {
 		}
 		db.SetMaxOpenConns(1)
 		return db, &sql.TxOptions{ReadOnly: true}, nil
+	case MySQL:
+		c, err := mysql.NewConnector(s.my)
+		if err != nil {
+			return nil, nil, err
+		}
+		db := sql.OpenDB(c)
+		db.SetMaxOpenConns(1)
+		// SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, then START
+		// TRANSACTION READ ONLY: InnoDB reads every table from one snapshot.
+		return db, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}, nil
 	}
 	return nil, nil, fmt.Errorf("unknown dialect %q", s.Dialect)
 }
 
 // readStamp counts each table's rows of project (every project's rows of
 // projects) and their latest last_updated_timestamp, in one query.
-func readStamp(ctx context.Context, tx *sql.Tx, project string) (Stamp, error) {
+func readStamp(ctx context.Context, tx querier, project string) (Stamp, error) {
 	var parts []string
 	args := []any{project}
 	for _, t := range append([]string{"feast_metadata"}, names()...) {
@@ -327,6 +348,21 @@ func readStamp(ctx context.Context, tx *sql.Tx, project string) (Stamp, error) {
 	return st, nil
 }
 
+// querier runs a read's queries, written with $N placeholders, in its
+// transaction.
+type querier struct {
+	tx    *sql.Tx
+	mysql bool
+}
+
+// QueryContext runs q with args, its placeholders rewritten for MySQL.
+func (q querier) QueryContext(ctx context.Context, stmt string, args ...any) (*sql.Rows, error) {
+	if q.mysql {
+		stmt, args = bindMySQL(stmt, args)
+	}
+	return q.tx.QueryContext(ctx, stmt, args...)
+}
+
 func maxInt(a, b int64) int64 {
 	if a > b {
 		return a
@@ -346,7 +382,7 @@ func names() []string {
 // t.field, each followed by its project (as Feast's SqlRegistry.proto()
 // sets it): a serialized message followed by more of its fields merges
 // them, so the project_id of the row wins.
-func appendRows(ctx context.Context, tx *sql.Tx, reg []byte, q, project string, t table) ([]byte, error) {
+func appendRows(ctx context.Context, tx querier, reg []byte, q, project string, t table) ([]byte, error) {
 	var args []any
 	if project != "" {
 		args = append(args, project)
@@ -374,6 +410,9 @@ func appendRows(ctx context.Context, tx *sql.Tx, reg []byte, q, project string, 
 	return reg, rows.Err()
 }
 
+// notRegistry is the hint of an error about a missing table.
+var notRegistry = " (not a Feast SQL registry, or one Feast has not created yet: fsmon reads the tables " + strings.Join(Tables(), ", ") + ")"
+
 // explain turns a driver error into a message a user can act on, without
 // the password.
 func (s Source) explain(err error) string {
@@ -384,13 +423,16 @@ func (s Source) explain(err error) string {
 		case "28P01", "28000":
 			return msg + " (check the user and password in registry.path)"
 		case "42P01":
-			return msg + " (not a Feast SQL registry, or one Feast has not created yet: fsmon reads the tables " + strings.Join(Tables(), ", ") + ")"
+			return msg + notRegistry
 		case "42501":
 			return msg + " (fsmon needs SELECT on " + strings.Join(Tables(), ", ") + ")"
 		}
 	}
+	if h := mysqlHint(err); h != "" {
+		return msg + h
+	}
 	if strings.Contains(msg, "no such table") {
-		return msg + " (not a Feast SQL registry, or one Feast has not created yet: fsmon reads the tables " + strings.Join(Tables(), ", ") + ")"
+		return msg + notRegistry
 	}
 	return msg
 }

@@ -351,7 +351,7 @@ func TestParse(t *testing.T) {
 		{"sqlite:////var/feast/registry.db", feastsql.SQLite, "sqlite:////var/feast/registry.db", ""},
 		{"postgresql://db/feast?user=feast&password=pw", feastsql.Postgres, "postgresql://db/feast?user=feast&password=xxxxx", ""},
 		{"sqlite://", "", "", "in-memory"},
-		{"mysql+pymysql://feast:pw@db/feast", "", "", "mysql+pymysql://feast:xxxxx@db/feast: a MySQL/MariaDB SQL registry is not supported yet"},
+		{"mysql+pymysql://feast:pw@db/feast?bogus=1", "", "", "mysql+pymysql://feast:xxxxx@db/feast?bogus=1: query parameter bogus"},
 		{"snowflake://u:pw@acct/db", "", "", `dialect "snowflake"`},
 		{"postgresql://feast:p%w@db/feast", "", "", "postgresql://xxxxx@db/feast"},
 		{"postgresql:///feast", "", "", "no host"},

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the DDL of Feast's SQL registry for PostgreSQL and SQLite.
+"""Writes the DDL of Feast's SQL registry for PostgreSQL, SQLite and MySQL.
 
 The tables are Feast's, as sdk/python/feast/infra/registry/sql.py declares
 them (feast-dev/feast f0bc0700, 2026-08): the same names, columns, types
@@ -11,7 +11,7 @@ Run from this directory: /usr/bin/python3 gen.py
 """
 from sqlalchemy import (BigInteger, Column, Index, Integer, LargeBinary,
                         MetaData, String, Table, Text)
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 metadata = MetaData()
@@ -81,7 +81,10 @@ meta = Table(
 )
 Index("idx_feast_metadata_project_id", meta.c.project_id)
 
-for name, dialect in (("postgresql", postgresql.dialect()), ("sqlite", sqlite.dialect())):
+# MySQL (and MariaDB, which SQLAlchemy drives with the same dialect) gets
+# LargeBinary as BLOB, at most 64 KiB a proto: Feast declares no LONGBLOB
+# variant, so that is what its create_all makes there.
+for name, dialect in (("postgresql", postgresql.dialect()), ("sqlite", sqlite.dialect()), ("mysql", mysql.dialect())):
     with open("%s.sql" % name, "w") as f:
         f.write("-- Feast's SQL registry tables for %s, written by gen.py; do not edit.\n" % name)
         for t in metadata.sorted_tables:
