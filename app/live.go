@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/fsmon/fsmon/alerts"
 	"github.com/fsmon/fsmon/alerts/slack"
@@ -220,22 +223,23 @@ func (lv *live) redisProblem(err error, what string) {
 		msg = what + ": " + msg
 	}
 	r := lv.cfg.Online.Redis
+	refusal := redisRefused(err)
+	// redisstore's own envelope when the Sentinels could not name the primary.
 	if sn := r.Sentinel; sn != nil && strings.Contains(msg, "sentinel master "+strconv.Quote(sn.MasterName)+":") {
-		// The Sentinels could not name the primary.
 		switch {
-		case strings.Contains(msg, "WRONGPASS") || strings.Contains(msg, "NOAUTH") || strings.Contains(msg, "invalid password"):
+		case refusal == refusedCredentials || refusal == needsPassword:
 			lv.problem(keyOr(lv.cfg, "online.redis.sentinel.password_file", "online.redis.sentinel"), "the Sentinels refused the credentials (their own, not the data nodes'): %s", msg)
-		case strings.Contains(msg, "NOPERM"):
+		case refusal == refusedPermission:
 			lv.problem(keyOr(lv.cfg, "online.redis.sentinel.username", "online.redis.sentinel"), "the Sentinel user may not run SENTINEL GET-MASTER-ADDR-BY-NAME (and SENTINEL REPLICAS with read_from): %s", msg)
-		case strings.Contains(msg, "redis: nil") || strings.Contains(msg, "no primary known"):
+		case errors.Is(err, redis.Nil) || strings.Contains(msg, "no primary known"):
 			lv.problem("online.redis.sentinel.master_name", "the Sentinels know no primary named %q: %s", sn.MasterName, msg)
 		default:
 			lv.problem("online.redis.sentinel.addrs", "%s", msg)
 		}
 		return
 	}
-	switch {
-	case strings.Contains(msg, "WRONGPASS") || strings.Contains(msg, "invalid password") || strings.Contains(msg, "invalid username-password pair"):
+	switch refusal {
+	case refusedCredentials:
 		src := "the password"
 		switch {
 		case r.PasswordFile != "":
@@ -246,18 +250,62 @@ func (lv *live) redisProblem(err error, what string) {
 			src = "the password in $" + config.PasswordEnvDefault
 		}
 		lv.problem(lv.credKey(), "Redis refused the credentials (user %s, %s): %s", orDefault(r.Username), src, msg)
-	case strings.Contains(msg, "NOAUTH"):
+	case needsPassword:
 		lv.problem(lv.credKey(), "Redis requires a password and none is configured (password_file, password_env or %s): %s", config.PasswordEnvDefault, msg)
-	case strings.Contains(msg, "NOPERM"):
+	case refusedPermission:
 		lv.problem(keyOr(lv.cfg, "online.redis.username", "online.redis"),
 			"the ACL user %s may not run a command fsmon needs (SCAN, HMGET, MGET, GET, PING; SELECT when db is not 0; CLUSTER SLOTS and DBSIZE on a cluster) or read the view's keys: %s", orDefault(r.Username), msg)
-	case strings.Contains(msg, "DB index is out of range") || strings.Contains(msg, "invalid DB index"):
+	case noSuchDB:
 		lv.problem(keyOr(lv.cfg, "online.redis.db", lv.addrKey()), "Redis has no database %d: %s", r.DB, msg)
-	case errors.Is(err, context.DeadlineExceeded):
-		lv.problem(lv.addrKey(), "no answer from Redis %s within the --timeout: %s", r.Addr, msg)
 	default:
-		lv.problem(lv.addrKey(), "%s", msg)
+		if errors.Is(err, context.DeadlineExceeded) {
+			lv.problem(lv.addrKey(), "no answer from Redis %s within the --timeout: %s", r.Addr, msg)
+		} else {
+			lv.problem(lv.addrKey(), "%s", msg)
+		}
 	}
+}
+
+// A redisRefusal is what a Redis server's error reply says of the config.
+type redisRefusal int
+
+const (
+	notRefused         redisRefusal = iota // no reply of the kinds below, or no reply at all
+	refusedCredentials                     // the username or password is wrong
+	needsPassword                          // a password is required and none was sent
+	refusedPermission                      // the ACL user may not run a command or read a key
+	noSuchDB                               // the db number is out of the server's range
+)
+
+// redisRefused tells what the Redis error reply in err's chain (a
+// redis.Error, found through wrapping and errors.Join) says of the config.
+// A reply's first word is its error code, as the Redis protocol documents
+// it: WRONGPASS, NOAUTH and NOPERM decide alone. Only the generic code ERR
+// is read further, for the two refusals that have no code of their own:
+// "ERR invalid password" (AUTH on Redis before 6) and "ERR DB index is out
+// of range" (SELECT).
+func redisRefused(err error) redisRefusal {
+	var re redis.Error
+	if !errors.As(err, &re) {
+		return notRefused
+	}
+	code, text, _ := strings.Cut(re.Error(), " ")
+	switch code {
+	case "WRONGPASS":
+		return refusedCredentials
+	case "NOAUTH":
+		return needsPassword
+	case "NOPERM":
+		return refusedPermission
+	case "ERR":
+		switch {
+		case strings.HasPrefix(text, "invalid password"):
+			return refusedCredentials
+		case strings.HasPrefix(text, "DB index is out of range"), strings.HasPrefix(text, "invalid DB index"):
+			return noSuchDB
+		}
+	}
+	return notRefused
 }
 
 func orDefault(user string) string {
@@ -347,9 +395,8 @@ func (lv *live) view(ctx context.Context, v config.View, on sample.Online, off s
 		// the first error of each key is the one reported.
 		done := map[string]bool{}
 		for _, err := range []error{in.FooterErr, in.OfflineErr, in.AsOfErr} {
-			var mc *sample.MissingColumnError
-			if err == nil || errors.As(err, &mc) {
-				continue // a missing column: the checks' config error below
+			if err == nil || checks.IsStoreConfigError(err) {
+				continue // the checks' config errors below report it
 			}
 			if sub, msg := lv.offlineProblem(v, err); !done[sub] {
 				done[sub] = true
@@ -414,21 +461,17 @@ func hasProblem(s *sample.Sample, kind sample.ProblemKind) bool {
 }
 
 // isConnError reports whether a sampling error is about the connection
-// (credentials, permissions, reachability) rather than the view.
+// (credentials, permissions, the db, reachability) rather than the view.
 func isConnError(err error) bool {
-	msg := err.Error()
-	for _, s := range []string{"WRONGPASS", "NOAUTH", "NOPERM", "invalid password", "DB index", "connection refused", "no such host", "i/o timeout"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return errors.Is(err, context.DeadlineExceeded)
+	var ne net.Error // refused, unknown host, timed out
+	return redisRefused(err) != notRefused || errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // offlineProblem places an offline error of view v: a missing or refused
-// bucket at the root (or the view's own URL), a missing timestamp or
-// entity column at its key, anything else at the view's offline path. It
-// returns the key (of the view, or offline.parquet.root) and the message.
+// bucket at the root (or the view's own URL), anything else at the view's
+// offline path (a missing timestamp or entity column is a config error the
+// checks place). It returns the key (of the view, or offline.parquet.root)
+// and the message.
 func (lv *live) offlineProblem(v config.View, err error) (sub, msg string) {
 	msg = err.Error()
 	for _, hint := range []string{"the bucket does not exist", "access denied", "the credentials"} {
@@ -444,10 +487,6 @@ func (lv *live) offlineProblem(v config.View, err error) (sub, msg string) {
 	switch {
 	case errors.Is(err, parquetstore.ErrNoFiles) || errors.Is(err, blob.ErrNotExist):
 		return "offline.path", "no Parquet file to read: " + msg
-	case strings.Contains(msg, "no timestamp column"):
-		return "offline.timestamp_column", msg
-	case strings.Contains(msg, "no entity column"):
-		return "entities", msg
 	case errors.Is(err, context.DeadlineExceeded):
 		return "offline.path", "not read within the --timeout: " + msg
 	}
@@ -459,8 +498,6 @@ func (lv *live) subPos(v config.View, sub string) config.Position {
 	switch sub {
 	case "offline.path":
 		return v.Pos.Path
-	case "offline.timestamp_column":
-		return v.Pos.TimestampColumn
 	case "online.key":
 		return v.Pos.Key
 	}

@@ -60,9 +60,8 @@ func findFaults(in *Input) faults {
 	}
 	if v.Offline != nil {
 		for _, err := range []error{in.OfflineErr, in.AsOfErr, in.FooterErr} {
-			var mc *sample.MissingColumnError
-			if errors.As(err, &mc) {
-				fs.offline = missingColumnFault(v, mc)
+			if f := storeFault(v, err); f != nil {
+				fs.offline = f
 				break
 			}
 		}
@@ -140,6 +139,28 @@ func columnState(s *sample.Sample, name string, online bool, rows int) (absent, 
 	// A type is contradicted when at least 9 in 10 stored values do not
 	// parse as it (a "0" or "1" among floats still parses as a bool).
 	return n > 0 && abs == n, inv > 0 && inv >= 9*present
+}
+
+// IsStoreConfigError reports whether err, the error of a store's read, is
+// a mistake in the config rather than a store problem: today an offline
+// column the view names that no Parquet file has (a
+// *sample.MissingColumnError). The checks report such an error as a
+// config error of every result resting on it (details.config_error, at
+// the config line responsible), so a caller presenting store errors itself
+// (fsmon validate --live) leaves it to them.
+func IsStoreConfigError(err error) bool {
+	return storeFault(config.View{}, err) != nil
+}
+
+// storeFault is the config fault a store error of view v reveals, or nil
+// when err is a store problem (or nil): the one place that decides which
+// store errors are config mistakes.
+func storeFault(v config.View, err error) *fault {
+	var mc *sample.MissingColumnError
+	if errors.As(err, &mc) {
+		return missingColumnFault(v, mc)
+	}
+	return nil
 }
 
 // missingColumnFault places a missing offline column at the config line

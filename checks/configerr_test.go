@@ -54,3 +54,35 @@ func TestMissingOfflineColumnIsConfigError(t *testing.T) {
 		}
 	}
 }
+
+// IsStoreConfigError agrees with what Run turns into config errors: a
+// missing column, however wrapped, is one; a store's other errors are not.
+func TestIsStoreConfigError(t *testing.T) {
+	mc := &sample.MissingColumnError{Role: sample.RoleEntity, Column: "driver_id", Files: 1, Path: "d"}
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{mc, true},
+		{fmt.Errorf("parquet view %q: %w", "d", mc), true},
+		{nil, false},
+		{fmt.Errorf("parquet view %q: every file failed: file a.parquet: not a Parquet file", "d"), false},
+		{fmt.Errorf("read s3://b/d: the bucket does not exist"), false},
+	} {
+		if got := IsStoreConfigError(c.err); got != c.want {
+			t.Errorf("IsStoreConfigError(%v) = %v, want %v", c.err, got, c.want)
+		}
+		if c.err == nil {
+			continue
+		}
+		v := testView()
+		in := &Input{View: v, Now: now, Online: build([]row{{entity: "1", ts: 0, num: 1, str: "a"}}), OfflineErr: c.err}
+		config := false
+		for _, r := range Run(in) {
+			config = config || r.Details["config_error"] != nil
+		}
+		if config != c.want {
+			t.Errorf("Run with offline error %v: config errors %v, want %v", c.err, config, c.want)
+		}
+	}
+}
