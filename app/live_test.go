@@ -598,3 +598,78 @@ feature_views:
 		t.Fatalf("findings with the files in the bucket: %v", got)
 	}
 }
+
+// TestValidateLiveReadFromReplica: with read_from: replica behind a real
+// Sentinel, validation samples the replica the daemon will read, not the
+// primary: a good config gives nothing and sends the scan and reads to the
+// replica only, and an ACL user the replica (unlike the primary) forbids
+// HMGET is reported at online.redis.username.
+func TestValidateLiveReadFromReplica(t *testing.T) {
+	dir := t.TempDir()
+	acl := func(name, reader string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("user default on nopass ~* &* +@all\nuser reader on >pw ~* resetchannels -@all "+reader+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return "aclfile " + p
+	}
+	primary := redistest.Start(t, acl("primary.acl", "+scan +hmget +mget +get +ping +dbsize"))
+	replica := redistest.StartReplica(t, primary.Addr, acl("replica.acl", "+scan +mget +get +ping +dbsize"))
+	liveStore(t, primary.Addr, "", dir)
+	redistest.WaitSynced(t, primary.Addr, 1)
+	sentinel := redistest.StartSentinel(t, "features", primary.Addr)
+	redistest.WaitSentinelReplicas(t, sentinel.Addr, "features", 1)
+	if err := os.WriteFile(filepath.Join(dir, "pw"), []byte("pw\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	conf := func(user string) string {
+		return fmt.Sprintf(`online:
+  redis:
+    read_from: replica
+    rate_limit: 0
+%s    sentinel: {master_name: features, addrs: [%s]}
+feature_views:
+  - name: driver_stats
+    project: demo
+    entities: [driver_id]
+    online: {layout: hash, key: "fs:driver:{driver_id}", timestamp_field: event_ts}
+    features: [{name: conv_rate, type: float64}]
+`, user, sentinel.Addr)
+	}
+	calls := func(addr string) map[string]int {
+		t.Helper()
+		stats, err := redistest.Client(t, addr).Info(context.Background(), "commandstats").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := map[string]int{}
+		for _, line := range strings.Split(stats, "\n") {
+			var c int
+			cmd, rest, ok := strings.Cut(strings.TrimPrefix(line, "cmdstat_"), ":calls=")
+			if _, err := fmt.Sscanf(rest, "%d", &c); ok && err == nil {
+				n[cmd] = c
+			}
+		}
+		return n
+	}
+	for _, addr := range []string{primary.Addr, replica.Addr} {
+		if err := redistest.Client(t, addr).ConfigResetStat(context.Background()).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := liveRun(t, writeLive(t, dir, conf("")), LiveOptions{}); len(got) != 0 {
+		t.Fatalf("findings on a good config: %v", got)
+	}
+	if n := calls(primary.Addr); n["scan"]+n["hmget"] != 0 {
+		t.Errorf("the primary served scan %d hmget %d, want none", n["scan"], n["hmget"])
+	}
+	if n := calls(replica.Addr); n["scan"] == 0 || n["hmget"] == 0 {
+		t.Errorf("the replica served scan %d hmget %d, want both", n["scan"], n["hmget"])
+	}
+
+	body := conf("    username: reader\n    password_file: pw\n")
+	cfg := writeLive(t, dir, body)
+	expect(t, liveRun(t, cfg, LiveOptions{}), []want{
+		{at(t, cfg.File, body, "username:", "reader"), "online.redis.username", []string{"NOPERM", "hmget"}},
+	})
+}

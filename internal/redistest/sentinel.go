@@ -67,3 +67,36 @@ func WaitSynced(tb testing.TB, primary string, n int) {
 		}
 	}
 }
+
+// WaitSentinelReplicas waits until the Sentinel at addr lists n replicas
+// of masterName as healthy (flags "slave" only, link to the primary up),
+// as clients reading from replicas through it require.
+func WaitSentinelReplicas(tb testing.TB, addr, masterName string, n int) {
+	tb.Helper()
+	c := dial(addr)
+	defer c.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		healthy := 0
+		rs, err := c.Do(context.Background(), "SENTINEL", "REPLICAS", masterName).Slice()
+		for _, r := range rs {
+			kv, _ := r.([]any) // RESP2: field, value, field, value, ...
+			f := map[string]string{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				k, _ := kv[i].(string)
+				v, _ := kv[i+1].(string)
+				f[k] = v
+			}
+			if f["flags"] == "slave" && f["master-link-status"] == "ok" {
+				healthy++
+			}
+		}
+		if err == nil && healthy >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("Sentinel %s lists %d healthy replicas of %q, want %d: %v", addr, healthy, masterName, n, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
