@@ -140,33 +140,41 @@ func panelExprs(p *sdk.Panel) []string {
 	return out
 }
 
-// exported lists every metric fsmon exports, from docs/contract.md section 6 and
-// the lead's additions, written out here independently of package metrics;
-// up is Prometheus' own.
-var exported = map[string]bool{
-	"fsmon_feature_view_last_event_timestamp_seconds":    true,
-	"fsmon_feature_view_freshness_seconds":               true,
-	"fsmon_feature_null_ratio":                           true,
-	"fsmon_feature_view_coverage_ratio":                  true,
-	"fsmon_feature_consistency_ratio":                    true,
-	"fsmon_feature_skew_statistic":                       true,
-	"fsmon_feature_skew_p_value":                         true,
-	"fsmon_feature_view_sample_size":                     true,
-	"fsmon_check_status":                                 true,
-	"fsmon_check_duration_seconds_bucket":                true,
-	"fsmon_check_duration_seconds_sum":                   true,
-	"fsmon_check_duration_seconds_count":                 true,
-	"fsmon_check_runs_total":                             true,
-	"fsmon_check_last_success_timestamp_seconds":         true,
-	"fsmon_notifications_total":                          true,
-	"fsmon_build_info":                                   true,
-	"fsmon_feast_last_materialization_timestamp_seconds": true,
-	"fsmon_check_threshold":                              true,
-	"fsmon_feature_view_last_run_timestamp_seconds":      true,
-	"fsmon_config_last_reload_successful":                true,
-	"fsmon_feature_drift_statistic":                      true,
-	"fsmon_feature_drift_p_value":                        true,
-	"up":                                                 true,
+// contractMetrics returns every series name fsmon exports, read from the
+// tables of docs/contract.md section 6 (a histogram as its _bucket, _sum
+// and _count), so that the doc users script against and the queries
+// checked here cannot drift apart; up is Prometheus' own.
+func contractMetrics(t *testing.T) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "docs", "contract.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(b), "\n## 6. Metrics\n")
+	if !ok {
+		t.Fatal("docs/contract.md has no section \"## 6. Metrics\"")
+	}
+	sec, _, _ = strings.Cut(sec, "\n## ")
+	names := map[string]bool{"up": true}
+	row := regexp.MustCompile("(?m)^\\| `(fsmon_[a-z0-9_]+)`(?: \\(0\\.\\d+\\))? \\| (\\w+) \\|")
+	for _, m := range row.FindAllStringSubmatch(sec, -1) {
+		switch name, typ := m[1], m[2]; typ {
+		case "gauge", "counter":
+			names[name] = true
+		case "histogram":
+			for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+				names[name+suffix] = true
+			}
+		default:
+			t.Fatalf("docs/contract.md: metric %s has type %q", name, typ)
+		}
+	}
+	// A floor, so that a change of the tables' form cannot pass for a
+	// short list.
+	if len(names) < 40 {
+		t.Fatalf("read only %d metrics from docs/contract.md section 6: %v", len(names), names)
+	}
+	return names
 }
 
 var labelValues = regexp.MustCompile(`^label_values\((.*),\s*\w+\)$`)
@@ -272,6 +280,7 @@ func TestEveryExpressionUsesExportedMetrics(t *testing.T) {
 	if nGrafana < 10 {
 		t.Errorf("only %d Grafana alert queries", nGrafana)
 	}
+	exported := contractMetrics(t)
 	seen := map[string]bool{}
 	for _, x := range qs {
 		for _, n := range metricNames(t, x.where, x.expr) {
@@ -352,17 +361,6 @@ func TestAlertRulesYAML(t *testing.T) {
 	}
 }
 
-// replicaMetrics are the metrics of cross-region replicas, from
-// docs/contract.md section 6, written out independently of package metrics.
-var replicaMetrics = map[string]bool{
-	"fsmon_replication_match_ratio":                true,
-	"fsmon_replication_missing_ratio":              true,
-	"fsmon_replication_lag_seconds":                true,
-	"fsmon_replica_feature_view_freshness_seconds": true,
-	"fsmon_feature_view_freshness_seconds":         true,
-	"fsmon_check_threshold":                        true,
-}
-
 // TestReplicaPanels checks that a config with online.replicas gets the
 // replication panels on the view dashboard, reading only metrics fsmon
 // exports for replicas, and that a config without replicas (the shipped
@@ -408,6 +406,7 @@ feature_views:
 	if err != nil {
 		t.Fatal(err)
 	}
+	exported := contractMetrics(t)
 	got := find(cfg)
 	for _, title := range titles {
 		p, ok := got[title]
@@ -419,12 +418,17 @@ feature_views:
 		if len(exprs) == 0 {
 			t.Errorf("%q has no query", title)
 		}
+		replicaData := false
 		for _, e := range exprs {
 			for _, n := range metricNames(t, title, e) {
-				if !replicaMetrics[n] {
-					t.Errorf("%s: %q uses %s, not a replica metric fsmon exports", title, e, n)
+				if !exported[n] {
+					t.Errorf("%s: %q uses %s, which fsmon does not export", title, e, n)
 				}
+				replicaData = replicaData || strings.HasPrefix(n, "fsmon_replica_") || strings.HasPrefix(n, "fsmon_replication_")
 			}
+		}
+		if !replicaData {
+			t.Errorf("%s: %q reads none of the replica or replication metrics", title, exprs)
 		}
 	}
 	if p := got["Replication lag"]; p != nil && !strings.Contains(panelExprs(p)[0], "fsmon_replication_lag_seconds{") {
