@@ -160,7 +160,10 @@ func New(opts Options) (*App, error) {
 	registries := &config.Registries{}
 	if cfg == nil {
 		var err error
-		if cfg, err = config.LoadWith(opts.ConfigFile, registries); err != nil {
+		// A Feast registry that cannot be read yet does not stop the
+		// daemon: it starts without the repo's views, says so, and the
+		// refresh loop reads the registry again.
+		if cfg, err = config.LoadPending(opts.ConfigFile, registries); err != nil {
 			return nil, err
 		}
 	}
@@ -216,6 +219,12 @@ func (a *App) prepare(cfg *config.Config) (*Stores, *alerter, error) {
 	return stores, al, nil
 }
 
+// unread says cfg's Feast registry could not be read when it was loaded
+// (config.LoadPending), so its views are unknown.
+func unread(cfg *config.Config) bool {
+	return cfg != nil && cfg.Feast != nil && cfg.Feast.Unread != ""
+}
+
 // Registry is the registry /metrics serves.
 func (a *App) Registry() *prometheus.Registry { return a.reg }
 
@@ -250,6 +259,11 @@ func (a *App) Start() error {
 	}()
 	a.mu.Lock()
 	a.startLocked()
+	if len(a.cfg.Views) == 0 {
+		// Nothing to run first (a Feast registry not read yet): the
+		// daemon works and /metrics says what is wrong.
+		a.ready.Store(true)
+	}
 	// Alerts of checks removed while fsmon was down resolve now.
 	a.retireLocked()
 	refresh := time.Duration(0)
@@ -288,7 +302,7 @@ func (a *App) refreshLoop(ctx context.Context, every time.Duration) {
 			}
 			continue
 		}
-		if reflect.DeepEqual(cfg.Views, a.Config().Views) {
+		if reflect.DeepEqual(cfg.Views, a.Config().Views) && !unread(a.Config()) {
 			continue
 		}
 		a.log.Info("feast registry changed; reloading", "views", len(cfg.Views))
@@ -324,7 +338,12 @@ func (a *App) Reload() error {
 	}
 	a.reloadMu.Lock()
 	defer a.reloadMu.Unlock()
-	cfg, err := config.LoadWith(a.opts.ConfigFile, a.registries)
+	load := config.LoadWith
+	if unread(a.Config()) {
+		// No registry read yet: a config change applies all the same.
+		load = config.LoadPending
+	}
+	cfg, err := load(a.opts.ConfigFile, a.registries)
 	a.observeRegistry(cfg, err)
 	var stores *Stores
 	var al *alerter
@@ -593,6 +612,11 @@ func (a *App) currentLocked(v config.View) bool {
 // retireLocked resolves the alerts of checks the current config lacks and
 // delivers the resolutions in the background; a.mu is held.
 func (a *App) retireLocked() {
+	if unread(a.cfg) {
+		// The registry's views are unknown, not removed: their alerts and
+		// history stay until a config that knows them.
+		return
+	}
 	a.alertState.PruneHistory(checkExists(a.cfg))
 	al := a.alerts
 	notes := al.retire(a.cfg, a.opts.Now())
@@ -662,6 +686,9 @@ func (a *App) snapshot() statuspage.Snapshot {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	snap := statuspage.Snapshot{Version: a.opts.Version.Version, Shard: a.shardSummary()}
+	if unread(a.cfg) {
+		snap.Problems = append(snap.Problems, "The Feast registry of "+a.cfg.Feast.Repo+" could not be read; its feature views are not monitored until it is: "+a.cfg.Feast.Unread)
+	}
 	keys := make([]viewKey, 0, len(a.results))
 	for k := range a.results {
 		keys = append(keys, k)

@@ -45,7 +45,20 @@ func (a *App) observeRegistry(cfg *config.Config, err error) {
 		}
 		a.registry.ok.WithLabelValues(project).Set(0)
 		a.registry.failures.WithLabelValues(project).Inc()
+		if unread(running) {
+			a.log.Error("Feast registry cannot be read; its feature views are unknown until it is", "project", project, "err", e.Msg)
+			return
+		}
 		a.log.Error("Feast registry cannot be read; keeping the views of the last registry read", "project", project, "err", e.Msg)
+		return
+	}
+	if unread(cfg) {
+		// Loaded without the registry (at start): no views to keep yet.
+		p := cfg.Feast.Project
+		a.registry.ok.WithLabelValues(p).Set(0)
+		a.registry.failures.WithLabelValues(p).Inc()
+		a.registry.last.WithLabelValues(p)
+		a.log.Error("Feast registry cannot be read; its feature views are unknown until it is (retrying every feast.refresh)", "project", p, "repo", cfg.Feast.Repo, "err", cfg.Feast.Unread)
 		return
 	}
 	if cfg == nil || cfg.Feast == nil || cfg.Feast.Project == "" {

@@ -127,3 +127,19 @@ func sortErrors(es Errors) Errors {
 	}
 	return out
 }
+
+// OnlyRegistry says every problem of err (as Load returns it) is a Feast
+// registry (or feature_store.yaml) that could not be read: the config
+// itself is fine, and trying again later may work.
+func OnlyRegistry(err error) bool {
+	var es *Errors
+	if !errors.As(err, &es) || len(*es) == 0 {
+		return false
+	}
+	for _, e := range *es {
+		if !e.Registry {
+			return false
+		}
+	}
+	return true
+}

@@ -96,6 +96,46 @@ func load(path string, reg *Registries) (*Config, error) {
 	return parse(data, path, func(c *Config) []error { return discoverFeast(c, reg) })
 }
 
+// LoadPending is LoadWith for a daemon that starts before its Feast
+// registry can be read: when the only problem is the registry of
+// feast.repo (or its feature_store.yaml), it returns the config without
+// the repo's views, nor the listed views that only adjust them (those with
+// neither online.key nor a layout other than feast), and says why in
+// Feast.Unread; the caller reads the registry again later. Every other
+// problem is an error, as from Load.
+func LoadPending(path string, reg *Registries) (*Config, error) {
+	data, err := readConfig(path)
+	if err != nil {
+		return load(path, reg) // the same error, as Load words it
+	}
+	return parse(data, path, func(c *Config) []error {
+		errs := discoverFeast(c, reg)
+		var unread *RegistryError
+		for _, e := range errs {
+			var re *RegistryError
+			if !errors.As(e, &re) {
+				return errs
+			}
+			if unread == nil {
+				unread = re
+			}
+		}
+		if unread == nil {
+			return errs
+		}
+		c.Feast.Project = unread.Project
+		c.Feast.Unread = "feast: " + unread.Error()
+		kept := c.Views[:0]
+		for _, v := range c.Views {
+			if v.Online.Key != "" || (v.Online.Layout != "" && v.Online.Layout != LayoutFeast) {
+				kept = append(kept, v)
+			}
+		}
+		c.Views = kept
+		return nil
+	})
+}
+
 // readConfig reads at most MaxFileBytes+1 bytes of a regular file.
 func readConfig(path string) ([]byte, error) {
 	f, err := os.Open(path)

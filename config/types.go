@@ -179,6 +179,10 @@ type Feast struct {
 	// its registry's location (a SQL registry's URL with the password
 	// redacted).
 	Project, Registry string
+	// Unread is set by LoadPending when the registry (or
+	// feature_store.yaml) could not be read: why, as Load would have said
+	// it. The repo's views are then unknown and not in Views.
+	Unread string
 }
 
 // Slack configures the Slack notifier. Exactly one of WebhookURLFile or

@@ -22,6 +22,7 @@ type page struct {
 	Title      string
 	Version    string
 	Shard      string
+	Problems   []string
 	GrafanaURL string
 	Status     string
 	Counts     []statusCount
@@ -204,6 +205,7 @@ func buildPage(snap Snapshot, opts Options, f filter) page {
 		Title:      opts.Title,
 		Version:    snap.Version,
 		Shard:      snap.Shard,
+		Problems:   snap.Problems,
 		GrafanaURL: opts.GrafanaURL,
 		Status:     overall(snap).String(),
 		Counts:     countStatuses(results, filter{}),

@@ -57,6 +57,9 @@ type Snapshot struct {
 	// the views are its own ("shard 1 of 3: 12 of 40 feature views"); ""
 	// when unsharded.
 	Shard string
+	// Problems are the daemon's own problems, shown above the results
+	// (a Feast registry that could not be read).
+	Problems []string
 }
 
 // ViewInfo is the scheduler's state of one feature view.
@@ -184,6 +187,7 @@ type jsonDoc struct {
 	UpdatedAt *time.Time      `json:"updated_at"`
 	Version   string          `json:"version,omitempty"`
 	Shard     string          `json:"shard,omitempty"`
+	Problems  []string        `json:"problems,omitempty"`
 	Results   []checks.Result `json:"results"`
 	Views     []jsonView      `json:"views"`
 }
@@ -206,11 +210,12 @@ type jsonView struct {
 // page's.
 func writeJSON(buf *bytes.Buffer, snap Snapshot, f filter) error {
 	doc := jsonDoc{
-		Status:  overall(snap),
-		Version: snap.Version,
-		Shard:   snap.Shard,
-		Results: []checks.Result{},
-		Views:   make([]jsonView, 0, len(snap.Views)),
+		Status:   overall(snap),
+		Version:  snap.Version,
+		Shard:    snap.Shard,
+		Problems: snap.Problems,
+		Results:  []checks.Result{},
+		Views:    make([]jsonView, 0, len(snap.Views)),
 	}
 	byView := map[[2]string][]checks.Result{}
 	for _, r := range sortedResults(snap.Results) {

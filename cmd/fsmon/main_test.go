@@ -193,3 +193,33 @@ func TestDemoStartsAndFindsProblems(t *testing.T) {
 		t.Errorf("the healthy view is reported crit:\n%s", out)
 	}
 }
+
+// TestCheckRegistryUnreadable: a Feast registry that cannot be read (here
+// a registry file not written yet) is not a config error: check exits 3
+// (no check ran, a retry may work) naming the registry; validate still
+// reports it; a config mistake beside it is still exit 2.
+func TestCheckRegistryUnreadable(t *testing.T) {
+	repo := t.TempDir()
+	if err := os.WriteFile(filepath.Join(repo, "feature_store.yaml"), []byte("project: ride\nregistry: data/registry.db\nonline_store: {type: redis}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reg := filepath.Join(repo, "data", "registry.db")
+	cfg := filepath.Join(t.TempDir(), "fsmon.yaml")
+	if err := os.WriteFile(cfg, []byte("feast: {repo: "+repo+"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCLI("check", "--config", cfg)
+	if code != 3 || !strings.Contains(errOut, "Feast registry: open "+reg) || !strings.Contains(errOut, "the Feast registry could not be read; no check ran") {
+		t.Errorf("check: exit %d\n%s", code, errOut)
+	}
+	code, _, errOut = runCLI("validate", "--config", cfg)
+	if code != 2 || !strings.Contains(errOut, "Feast registry: open "+reg) {
+		t.Errorf("validate: exit %d\n%s", code, errOut)
+	}
+	if err := os.WriteFile(cfg, []byte("feast: {repo: "+repo+"}\nbogus: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCLI("check", "--config", cfg); code != 2 || !strings.Contains(errOut, "bogus") {
+		t.Errorf("check with a config mistake too: exit %d\n%s", code, errOut)
+	}
+}

@@ -226,6 +226,13 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, err := config.Load(*file)
 	if err != nil {
 		printConfigErrors(stderr, err)
+		if config.OnlyRegistry(err) {
+			// The config is fine but the Feast registry cannot be read
+			// (database down, object missing): no check ran, and a retry
+			// may work.
+			fmt.Fprintln(stderr, "fsmon check: the Feast registry could not be read; no check ran (exit 3)")
+			return report.ExitCouldNot
+		}
 		return report.ExitUsage
 	}
 	var names []string
