@@ -7,27 +7,104 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/fsmon/fsmon/sample"
 )
 
-// hit is the best row found so far for one query.
+// hit is the best row found so far for one query (24 bytes: a sample of a
+// million queries keeps one per query, and one more per file being read).
 type hit struct {
-	file, rg int
-	row      int32
-	t        int64
-	ok       bool
+	t             int64
+	file, rg, row int32
+	ok            bool
+}
+
+// better reports whether h answers its query rather than the current best
+// b: a newer time, or the same time later in file order (file, then row;
+// within a file rows are offered in order).
+func (h hit) better(b hit) bool {
+	return h.ok && (!b.ok || h.t > b.t || (h.t == b.t && h.file >= b.file))
 }
 
 // asofScan is the lookup pass over one file.
 type asofScan struct {
 	of       *openFile
-	best     []hit
 	scanned  int
 	problems []sample.Problem
 	err      error
+}
+
+// asofIndex finds the queries of an entity. The text index is built for
+// the files that need it (text or compound entity columns), the integer
+// index for those with one integer entity column; each once, shared by all
+// files.
+type asofIndex struct {
+	queries []sample.AsOf
+
+	textOnce sync.Once
+	first    map[string]int32 // an entity's first query
+	next     []int32          // the next query of the same entity, or -1
+
+	intOnce     sync.Once
+	ints        []intQuery // sorted by value, then query
+	filter      []uint64   // one-hash filter in front of ints
+	filterShift uint
+}
+
+// intQuery is a query whose entity is a canonical decimal integer.
+type intQuery struct {
+	v int64
+	q int32
+}
+
+// text returns the index by entity text: the first query of each entity,
+// and the chain of the others.
+func (x *asofIndex) text() (map[string]int32, []int32) {
+	x.textOnce.Do(func() {
+		x.first = make(map[string]int32, len(x.queries))
+		x.next = make([]int32, len(x.queries))
+		for i := len(x.queries) - 1; i >= 0; i-- {
+			e := string(x.queries[i].Entity)
+			x.next[i] = -1
+			if f, ok := x.first[e]; ok {
+				x.next[i] = f
+			}
+			x.first[e] = int32(i)
+		}
+	})
+	return x.first, x.next
+}
+
+// integers returns the index of the query entities written as canonical
+// decimal integers (the text form of an integer entity column; no other
+// entity can match one), with its filter.
+func (x *asofIndex) integers() ([]intQuery, []uint64, uint) {
+	x.intOnce.Do(func() {
+		for i, q := range x.queries {
+			e := string(q.Entity)
+			v, err := strconv.ParseInt(e, 10, 64)
+			if err != nil || strconv.FormatInt(v, 10) != e {
+				continue
+			}
+			x.ints = append(x.ints, intQuery{v, int32(i)})
+		}
+		slices.SortFunc(x.ints, func(a, b intQuery) int { return cmp.Or(cmp.Compare(a.v, b.v), cmp.Compare(a.q, b.q)) })
+		// A one-hash filter of about 16 bits per key, in front of the
+		// binary search.
+		x.filterShift = 64 - 10
+		for 1<<(64-x.filterShift) < 16*len(x.ints) {
+			x.filterShift--
+		}
+		x.filter = make([]uint64, (1<<(64-x.filterShift))/64)
+		for _, iq := range x.ints {
+			h := uint64(iq.v) * 0x9e3779b97f4a7c15 >> x.filterShift
+			x.filter[h>>6] |= 1 << (h & 63)
+		}
+	})
+	return x.ints, x.filter, x.filterShift
 }
 
 // AsOf returns, for each query, the newest row of its entity whose event
@@ -44,12 +121,11 @@ func (s *Store) AsOf(ctx context.Context, queries []sample.AsOf) (*sample.Sample
 	if len(queries) == 0 {
 		return out, nil
 	}
-	byEnt := make(map[string][]int, len(queries))
+	idx := &asofIndex{queries: queries}
 	qt := make([]int64, len(queries))
 	maxT := int64(math.MinInt64)
 	for i, q := range queries {
 		out.Entities[i] = q.Entity
-		byEnt[string(q.Entity)] = append(byEnt[string(q.Entity)], i)
 		qt[i] = q.Time.UnixNano()
 		maxT = max(maxT, qt[i])
 	}
@@ -60,13 +136,26 @@ func (s *Store) AsOf(ctx context.Context, queries []sample.AsOf) (*sample.Sample
 	refs, prunedFiles := s.pruneWindow(refs, math.MinInt64, maxT)
 	out.Reads.FilesPruned = prunedFiles
 	scans := make([]asofScan, len(refs))
+	// Each file's answers go into best as soon as the file is read, so
+	// that only the files being read hold answers of their own.
+	best := make([]hit, len(queries))
+	var mu sync.Mutex
+	merge := func(local []hit) {
+		mu.Lock()
+		defer mu.Unlock()
+		for q, h := range local {
+			if h.better(best[q]) {
+				best[q] = h
+			}
+		}
+	}
 	defer func() {
 		for _, sc := range scans {
 			sc.of.Close()
 		}
 	}()
 	s.forEach(ctx, "as-of", len(refs), func(i int) {
-		scans[i] = s.asofFile(ctx, i, refs[i], byEnt, qt, maxT)
+		scans[i] = s.asofFile(ctx, i, refs[i], idx, qt, maxT, merge)
 	}, func(i int, err error) { scans[i] = asofScan{err: fmt.Errorf("read %s: %w", refs[i].name, err)} })
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("parquet view %q: %w", s.v.Path, err)
@@ -74,7 +163,6 @@ func (s *Store) AsOf(ctx context.Context, queries []sample.AsOf) (*sample.Sample
 	var failed []sample.Problem
 	var errs []error
 	used := 0
-	best := make([]hit, len(queries))
 	for i := range scans {
 		sc := &scans[i]
 		if sc.err != nil {
@@ -85,11 +173,6 @@ func (s *Store) AsOf(ctx context.Context, queries []sample.AsOf) (*sample.Sample
 		used++
 		out.Scanned += sc.scanned
 		problems = append(problems, sc.problems...)
-		for q, h := range sc.best {
-			if h.ok && (!best[q].ok || h.t >= best[q].t) {
-				best[q] = h
-			}
-		}
 	}
 	if used == 0 && len(failed) == 0 {
 		out.Problems = problems // every file pruned: no row at or before the times
@@ -104,7 +187,7 @@ func (s *Store) AsOf(ctx context.Context, queries []sample.AsOf) (*sample.Sample
 	groups := map[rgKey][]int{} // query indexes
 	for q, h := range best {
 		if h.ok {
-			k := rgKey{h.file, h.rg}
+			k := rgKey{int(h.file), int(h.rg)}
 			groups[k] = append(groups[k], q)
 		}
 	}
@@ -169,13 +252,14 @@ func appendNew(list, add []sample.Problem) []sample.Problem {
 
 // asofFile finds, in one file, the newest row of each query's entity at or
 // before its time.
-func (s *Store) asofFile(ctx context.Context, fi int, ref fileRef, byEnt map[string][]int, qt []int64, maxT int64) (sc asofScan) {
+func (s *Store) asofFile(ctx context.Context, fi int, ref fileRef, idx *asofIndex, qt []int64, maxT int64, merge func([]hit)) (sc asofScan) {
 	of, err := s.open(ctx, ref)
 	if err != nil {
 		sc.err = err
 		return sc
 	}
 	sc.of = of
+	var best []hit // this file's answers, merged into the lookup's when read whole
 	sc.err = guard(ref.name, func() error {
 		pf := of.pf
 		tc, conv, err := s.timestampColumn(pf, ref.name)
@@ -205,32 +289,33 @@ func (s *Store) asofFile(ctx context.Context, fi int, ref fileRef, byEnt map[str
 			ts          []int64
 			keys        [][]byte
 			buf         []byte
-			intKeys     map[int64][]int
+			intPath     bool
+			ints        []intQuery
 			filter      []uint64
 			filterShift uint
+			first       map[string]int32
+			next        []int32
 		)
+		// answer offers a row (time t) of row group rg to query q.
+		answer := func(q int32, rg, row int, t int64) {
+			if h := (hit{t: t, file: int32(fi), rg: int32(rg), row: int32(row), ok: true}); t <= qt[q] && h.better(best[q]) {
+				best[q] = h
+			}
+		}
 		if len(ents) == 1 && !isConst[0] && !ents[0].unsigned && (ents[0].kind == parquet.Int64 || ents[0].kind == parquet.Int32) {
-			intKeys = intEntities(byEnt)
-			// A one-hash filter of about 16 bits per key, in front of the map.
-			filterShift = 64 - 10
-			for 1<<(64-filterShift) < 16*len(intKeys) {
-				filterShift--
-			}
-			filter = make([]uint64, (1<<(64-filterShift))/64)
-			for v := range intKeys {
-				h := uint64(v) * 0x9e3779b97f4a7c15 >> filterShift
-				filter[h>>6] |= 1 << (h & 63)
-			}
+			intPath = true
+			ints, filter, filterShift = idx.integers()
+		} else {
+			first, next = idx.text()
 		}
 		offer := func(row int, key []byte, rg int) {
 			t := ts[row]
 			if t == math.MinInt64 {
 				return
 			}
-			for _, q := range byEnt[string(key)] {
-				if t <= qt[q] && (!sc.best[q].ok || t >= sc.best[q].t) {
-					sc.best[q] = hit{file: fi, rg: rg, row: int32(row), t: t, ok: true}
-				}
+			q, ok := first[string(key)]
+			for ; ok && q >= 0; q = next[q] {
+				answer(q, rg, row, t)
 			}
 		}
 		if s.remote {
@@ -267,10 +352,10 @@ func (s *Store) asofFile(ctx context.Context, fi int, ref fileRef, byEnt map[str
 			if err != nil {
 				return fmt.Errorf("read %s column %s: %w", ref.name, tc.name, err)
 			}
-			if sc.best == nil {
-				sc.best = make([]hit, len(qt))
+			if best == nil {
+				best = make([]hit, len(qt))
 			}
-			if intKeys != nil {
+			if intPath {
 				// Integer entity: look rows up by value, no text.
 				err = scanChunk(of, i, ents[0], nil, func(_, row int, p *pageData, k int, null bool) {
 					if null || ts[row] == math.MinInt64 {
@@ -280,15 +365,9 @@ func (s *Store) asofFile(ctx context.Context, fi int, ref fileRef, byEnt map[str
 					if h := uint64(v) * 0x9e3779b97f4a7c15 >> filterShift; filter[h>>6]&(1<<(h&63)) == 0 {
 						return // most rows: not a queried entity
 					}
-					qs, found := intKeys[v]
-					if !found {
-						return
-					}
-					t := ts[row]
-					for _, q := range qs {
-						if t <= qt[q] && (!sc.best[q].ok || t >= sc.best[q].t) {
-							sc.best[q] = hit{file: fi, rg: i, row: int32(row), t: t, ok: true}
-						}
+					j, _ := slices.BinarySearchFunc(ints, v, func(a intQuery, v int64) int { return cmp.Compare(a.v, v) })
+					for ; j < len(ints) && ints[j].v == v; j++ {
+						answer(ints[j].q, i, row, ts[row])
 					}
 				})
 				if err != nil {
@@ -347,21 +426,8 @@ func (s *Store) asofFile(ctx context.Context, fi int, ref fileRef, byEnt map[str
 	if sc.err != nil {
 		of.Close()
 		sc.of = nil
+	} else if best != nil {
+		merge(best)
 	}
 	return sc
-}
-
-// intEntities maps the query entities written as canonical decimal integers
-// (the text form of an integer entity column) to their queries; no other
-// entity can match an integer column.
-func intEntities(byEnt map[string][]int) map[int64][]int {
-	m := make(map[int64][]int, len(byEnt))
-	for e, qs := range byEnt {
-		v, err := strconv.ParseInt(e, 10, 64)
-		if err != nil || strconv.FormatInt(v, 10) != e {
-			continue
-		}
-		m[v] = qs
-	}
-	return m
 }

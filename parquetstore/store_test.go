@@ -675,6 +675,50 @@ func TestAsOfCompoundKey(t *testing.T) {
 	}
 }
 
+// TestAsOfTiesLastInFileOrder: rows of an entity at the same newest time
+// answer with the last in file order (the later file, and within a file
+// the later row), whatever order the files are read in, for an integer
+// entity column (looked up by value) and a string one (by text).
+func TestAsOfTiesLastInFileOrder(t *testing.T) {
+	type r struct {
+		A  int64  `parquet:"a"`
+		B  string `parquet:"b"`
+		TS int64  `parquet:"ts"`
+		X  int32  `parquet:"x"`
+	}
+	root := t.TempDir()
+	ts := t0.Unix()
+	writeParquet(t, filepath.Join(root, "v/a.parquet"), []r{{1, "p", ts, 10}, {2, "q", ts, 20}, {2, "q", ts, 21}, {3, "s", ts + 5, 30}})
+	writeParquet(t, filepath.Join(root, "v/b.parquet"), []r{{1, "p", ts, 11}, {3, "s", ts, 31}})
+	writeParquet(t, filepath.Join(root, "v/c.parquet"), []r{{4, "u", ts, 40}})
+	queries := []sample.AsOf{{Entity: "1", Time: t0}, {Entity: "2", Time: t0}, {Entity: "3", Time: t0.Add(time.Hour)}, {Entity: "3", Time: t0}, {Entity: "1", Time: t0}}
+	want := []float64{11, 21, 30, 31, 11}
+	for _, ent := range []string{"a", "b"} {
+		for _, workers := range []int{1, 3} {
+			s, err := New(View{Root: root, Path: "v/*.parquet", TimestampColumn: "ts", Entities: []string{ent}, Workers: workers,
+				Features: []sample.Feature{{Name: "x", Type: sample.Int32}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			qs := slices.Clone(queries)
+			if ent == "b" {
+				for i, q := range qs {
+					qs[i].Entity = sample.Entity(map[sample.Entity]string{"1": "p", "2": "q", "3": "s"}[q.Entity])
+				}
+			}
+			got, err := s.AsOf(context.Background(), qs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for q, w := range want {
+				if !got.HasTime[q] || got.Columns["x"].Num[q] != w {
+					t.Errorf("entity column %s, %d workers, query %d: x %v (found %v), want %v", ent, workers, q, got.Columns["x"].Num[q], got.HasTime[q], w)
+				}
+			}
+		}
+	}
+}
+
 func TestNullTimestampsAreOutsideEveryWindow(t *testing.T) {
 	type r struct {
 		TS *int64 `parquet:"ts,optional,timestamp(millisecond)"`
