@@ -196,12 +196,13 @@ func (s *Store) readFeature(of *openFile, rg int, rows []int32, f sample.Feature
 		}
 	case f.Type == sample.String:
 		str := col.Str[off : off+len(rows)]
+		var in sample.Interner // repeated values share their text
 		fn = func(j, _ int, p *pageData, k int, null bool) {
 			if null {
 				nulls[j] = sample.Empty
 				return
 			}
-			str[j], nulls[j] = string(p.bytes(k)), sample.Present
+			str[j], nulls[j] = in.Bytes(p.bytes(k)), sample.Present
 		}
 	case f.Type == sample.Bool:
 		str := col.Str[off : off+len(rows)]

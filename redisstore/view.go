@@ -141,6 +141,7 @@ type builder struct {
 	v         *View
 	smp       *sample.Sample
 	cols      []*sample.Column
+	intern    []sample.Interner // per column: repeated string values share their text
 	invalid   []int
 	wrongType int
 	noTS      int
@@ -164,6 +165,7 @@ func newBuilder(v *View, capacity int) *builder {
 		b.smp.Columns[f.Name] = c
 	}
 	b.invalid = make([]int, len(v.Features))
+	b.intern = make([]sample.Interner, len(v.Features))
 	return b
 }
 
@@ -188,6 +190,9 @@ func (b *builder) add(e sample.Entity, r *record) {
 			c.Num = append(c.Num, f.num)
 		}
 		if c.Str != nil {
+			if b.v.Features[j].Type == sample.String {
+				f.str = b.intern[j].String(f.str)
+			}
 			c.Str = append(c.Str, f.str)
 		}
 	}
