@@ -65,6 +65,12 @@ type Options struct {
 	// (DefaultMaxConcurrent when 0): with the sample size it bounds the
 	// memory of serve (README, "Memory").
 	MaxConcurrent int
+	// MemoryBudget bounds the estimated memory (RunBytes) of the views
+	// checked at the same time: a view whose estimate does not fit waits,
+	// and one larger than the budget runs alone. 0 means half the Go
+	// runtime's memory limit (--memory.limit), or no budget when there is
+	// no limit; negative means no budget.
+	MemoryBudget int64
 	// FirstRunSpread bounds when a view's first run happens after start:
 	// views are spread by a hash of their name over [0, min(interval,
 	// FirstRunSpread)). Default 10s.
@@ -453,7 +459,7 @@ func (a *App) Stop(ctx context.Context) error {
 func (a *App) startLocked() {
 	a.gen++
 	gen := a.gen
-	s := newScheduler(a.opts.MaxConcurrent)
+	s := newScheduler(a.opts.MaxConcurrent, memoryBudget(a.opts.MemoryBudget))
 	a.sched = s
 	for _, v := range a.cfg.Views {
 		v := v
@@ -476,7 +482,7 @@ func (a *App) startLocked() {
 			first = max(0, st.firstAt.Sub(now))
 		}
 		a.results[k] = st
-		s.every(first, interval, offset, func(ctx context.Context) { a.runView(ctx, gen, v) })
+		s.every(first, interval, offset, RunBytes(v), func(ctx context.Context) { a.runView(ctx, gen, v) })
 	}
 }
 

@@ -2,9 +2,13 @@ package app
 
 import (
 	"context"
+	"math"
+	"runtime/debug"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fsmon/fsmon/config"
 )
 
 func TestNextSlot(t *testing.T) {
@@ -46,12 +50,12 @@ func TestViewOffsetsSpread(t *testing.T) {
 // TestSchedulerBoundsConcurrentRuns: ten views due at once never run more
 // than maxConcurrent at the same time, and all of them run.
 func TestSchedulerBoundsConcurrentRuns(t *testing.T) {
-	s := newScheduler(3)
+	s := newScheduler(3, 0)
 	var mu sync.Mutex
 	running, peak, runs := 0, 0, 0
 	done := make(chan struct{}, 10)
 	for range 10 {
-		s.every(0, time.Hour, 0, func(ctx context.Context) {
+		s.every(0, time.Hour, 0, 0, func(ctx context.Context) {
 			mu.Lock()
 			running++
 			peak = max(peak, running)
@@ -71,5 +75,70 @@ func TestSchedulerBoundsConcurrentRuns(t *testing.T) {
 	s.wait()
 	if peak != 3 || runs != 10 {
 		t.Errorf("peak %d concurrent runs of %d, want 3 of 10", peak, runs)
+	}
+}
+
+// TestSchedulerMemoryBudget: runs whose estimated memory does not fit in
+// the budget together wait for each other (one larger than the budget runs
+// alone), while small ones still run up to maxConcurrent at once; every
+// run happens.
+func TestSchedulerMemoryBudget(t *testing.T) {
+	for _, tc := range []struct {
+		weights []int64
+		want    int
+	}{
+		{[]int64{60, 60, 60, 60}, 1},     // two do not fit in 100
+		{[]int64{500, 500, 500}, 1},      // larger than the budget: alone
+		{[]int64{30, 30, 30, 30, 30}, 3}, // fit: maxConcurrent bounds them
+		{[]int64{50, 50, 50, 50}, 2},     // two at a time
+	} {
+		s := newScheduler(3, 100)
+		var mu sync.Mutex
+		running, peak, runs := 0, 0, 0
+		done := make(chan struct{}, len(tc.weights))
+		for _, w := range tc.weights {
+			s.every(0, time.Hour, 0, w, func(ctx context.Context) {
+				mu.Lock()
+				running++
+				peak = max(peak, running)
+				mu.Unlock()
+				time.Sleep(20 * time.Millisecond)
+				mu.Lock()
+				running--
+				runs++
+				mu.Unlock()
+				done <- struct{}{}
+			})
+		}
+		for range tc.weights {
+			<-done
+		}
+		s.abort()
+		s.wait()
+		if peak != tc.want || runs != len(tc.weights) {
+			t.Errorf("weights %v in 100: peak %d concurrent runs of %d, want %d of %d", tc.weights, peak, runs, tc.want, len(tc.weights))
+		}
+	}
+}
+
+func TestRunBytes(t *testing.T) {
+	v := config.View{SampleSize: 1_000_000, Features: make([]config.Feature, 6)}
+	if got, want := RunBytes(v), int64(1_000_000*8*RunBytesPerValue); got != want {
+		t.Errorf("RunBytes = %d, want %d", got, want)
+	}
+	if got := memoryBudget(-1); got != 0 {
+		t.Errorf("a negative budget gives %d, want none (0)", got)
+	}
+	if got := memoryBudget(123); got != 123 {
+		t.Errorf("budget 123 gives %d", got)
+	}
+	old := debug.SetMemoryLimit(1 << 30)
+	defer debug.SetMemoryLimit(old)
+	if got := memoryBudget(0); got != 1<<29 {
+		t.Errorf("with a 1 GiB memory limit the default budget is %d, want half of it", got)
+	}
+	debug.SetMemoryLimit(math.MaxInt64)
+	if got := memoryBudget(0); got != 0 {
+		t.Errorf("without a memory limit the default budget is %d, want none (0)", got)
 	}
 }
