@@ -71,6 +71,9 @@ type Options struct {
 	// runtime's memory limit (--memory.limit), or no budget when there is
 	// no limit; negative means no budget.
 	MemoryBudget int64
+	// panicHooks, set only by tests, inject panics on the goroutines the
+	// stores start.
+	panicHooks *panicHooks
 	// FirstRunSpread bounds when a view's first run happens after start:
 	// views are spread by a hash of their name over [0, min(interval,
 	// FirstRunSpread)). Default 10s.
@@ -211,7 +214,7 @@ func (a *App) pageFor(cfg *config.Config) http.Handler {
 // prepare builds the stores and the alert pipeline of cfg.
 func (a *App) prepare(cfg *config.Config) (*Stores, *alerter, error) {
 	a.keepOwnViews(cfg)
-	stores, err := NewStores(cfg, a.log)
+	stores, err := newStores(cfg, a.log, a.opts.panicHooks)
 	if err != nil {
 		return nil, nil, err
 	}

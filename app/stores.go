@@ -42,13 +42,28 @@ type Stores struct {
 	replicaV map[viewKey][]NamedOnline
 	offline  map[viewKey]sample.Offline
 	buckets  map[string]blob.Bucket
+	// panicHooks, set only by tests, are handed to the stores (their
+	// PanicHook) to inject panics on the goroutines they start.
+	panicHooks *panicHooks
+}
+
+// panicHooks are the stores' PanicHooks, for tests.
+type panicHooks struct {
+	redis   func(where, addr string)
+	parquet func(stage string)
 }
 
 // NewStores prepares the stores of cfg. It does not dial: an unreachable
 // Redis shows up as error results of the checks, not as a startup failure.
 func NewStores(cfg *config.Config, log *slog.Logger) (*Stores, error) {
+	return newStores(cfg, log, nil)
+}
+
+// newStores is NewStores with the stores' panic hooks (tests; nil: none).
+func newStores(cfg *config.Config, log *slog.Logger, hooks *panicHooks) (*Stores, error) {
 	s := &Stores{root: cfg.Offline.Parquet.Root, maxRead: cfg.Offline.Parquet.MaxReadBytes, parquet: cfg.Offline.Parquet, log: log,
-		online: map[viewKey]sample.Online{}, replicaV: map[viewKey][]NamedOnline{}, offline: map[viewKey]sample.Offline{}, buckets: map[string]blob.Bucket{}, refs: newReferenceCache(cfg, log)}
+		online: map[viewKey]sample.Online{}, replicaV: map[viewKey][]NamedOnline{}, offline: map[viewKey]sample.Offline{}, buckets: map[string]blob.Bucket{}, refs: newReferenceCache(cfg, log),
+		panicHooks: hooks}
 	if cfg.Feast != nil {
 		s.feastRepo = cfg.Feast.Repo
 	}
@@ -58,6 +73,9 @@ func NewStores(cfg *config.Config, log *slog.Logger) (*Stores, error) {
 		return nil, err
 	}
 	s.scanBudget = r.MaxScan
+	if hooks != nil {
+		opts.PanicHook = hooks.redis
+	}
 	s.redis, err = redisstore.New(opts)
 	if err != nil {
 		return nil, fmt.Errorf("redis %s: %w", r.Addr, err)
@@ -262,11 +280,15 @@ func (s *Stores) newOffline(v config.View) (sample.Offline, error) {
 		}
 		bucket, root = b, prefix
 	}
-	st, err := parquetstore.New(parquetstore.View{
+	pv := parquetstore.View{
 		Bucket: bucket, Root: root, Path: p, TimestampColumn: v.Offline.TimestampColumn,
 		Entities: v.Entities, Features: features(v), Logger: s.log, MaxReadBytes: s.maxRead,
 		NoPartitionPruning: !s.parquet.PartitionPruning,
-	})
+	}
+	if s.panicHooks != nil {
+		pv.PanicHook = s.panicHooks.parquet
+	}
+	st, err := parquetstore.New(pv)
 	if err != nil {
 		return nil, fmt.Errorf("view %s offline: %w", v.Name, err)
 	}

@@ -79,6 +79,11 @@ type View struct {
 	Features []sample.Feature
 	// Logger receives debug logs; nil discards them.
 	Logger *slog.Logger
+	// PanicHook, for tests of the programs that use a Store, is called
+	// before each share of the work spread over goroutines, with its stage,
+	// as the package's own tests' hook is, to inject a panic there. Nil in
+	// production.
+	PanicHook func(stage string)
 	// Seed makes samples repeatable: the same files and the same seed give
 	// the same rows. 0 means DefaultSeed.
 	Seed int64
@@ -145,7 +150,7 @@ func New(v View) (*Store, error) {
 		}
 		seen[f.Name] = true
 	}
-	s := &Store{v: v, log: v.Logger, seed: uint64(v.Seed), workers: v.Workers, bucket: v.Bucket}
+	s := &Store{v: v, log: v.Logger, seed: uint64(v.Seed), workers: v.Workers, bucket: v.Bucket, testHook: v.PanicHook}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

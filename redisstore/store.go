@@ -68,6 +68,11 @@ type Options struct {
 	// Logger receives debug lines about samples (counts only, never keys or
 	// values). Nil discards.
 	Logger *slog.Logger
+	// PanicHook, for tests of the programs that use a Store, is called at
+	// the start of every goroutine the Store starts, as the package's own
+	// tests' hook is ("scan", "lookup", "fetch", "pick"), to inject a
+	// panic there. Nil in production.
+	PanicHook func(where, addr string)
 }
 
 // Store is a connection to one Redis deployment shared by the views sampled
@@ -145,7 +150,7 @@ func New(opts Options) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Store{opts: opts, log: log}
+	s := &Store{opts: opts, log: log, testHook: opts.PanicHook}
 	if opts.RateLimit > 0 {
 		burst := max(opts.BatchSize, opts.ScanCount/scanCostDivisor, 1)
 		s.limiter = rate.NewLimiter(rate.Limit(opts.RateLimit), burst)
