@@ -507,13 +507,26 @@ func (vs *ViewSampler) Lookup(ctx context.Context, entities []sample.Entity) (*s
 		ts = append(ts, t)
 		idx = append(idx, i)
 	}
-	recs := make([]*record, len(entities))
+	// Every row starts unread; each batch's records go into their rows as
+	// they arrive, so that no more than a few batches of records are held.
+	for _, e := range entities {
+		b.add(e, nil)
+	}
+	var mu sync.Mutex // shards are read concurrently
+	put := func(i int, r *record) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.wrongType || r.tsInvalid {
+			b.tally(r)
+		}
+		b.set(i, r)
+	}
 	var parts []sample.Part
 	var partOf []int
 	if s.cluster == nil {
 		c, addr, _, err := s.server(ctx)
 		if err == nil {
-			err = vs.lookupOn(ctx, c, ts, idx, recs)
+			err = vs.lookupOn(ctx, c, ts, idx, put)
 		}
 		if err != nil {
 			if addr == "" {
@@ -523,16 +536,10 @@ func (vs *ViewSampler) Lookup(ctx context.Context, entities []sample.Entity) (*s
 		}
 	} else {
 		var err error
-		parts, partOf, err = vs.lookupCluster(ctx, ts, idx, recs)
+		parts, partOf, err = vs.lookupCluster(ctx, ts, idx, len(entities), put)
 		if err != nil {
 			return nil, fmt.Errorf("lookup %d entities of view %q on redis cluster %s: %w", len(entities), vs.v.Name, s.opts.Addr, err)
 		}
-	}
-	for i, e := range entities {
-		if r := recs[i]; r != nil && (r.wrongType || r.tsInvalid) {
-			b.tally(r)
-		}
-		b.add(e, recs[i])
 	}
 	b.smp.Scanned = len(ts)
 	smp := b.smp
@@ -552,9 +559,9 @@ func (vs *ViewSampler) Lookup(ctx context.Context, entities []sample.Entity) (*s
 	return smp, nil
 }
 
-// lookupOn reads ts on rdb in pipelined batches; recs[idx[k]] receives the
-// record of ts[k].
-func (vs *ViewSampler) lookupOn(ctx context.Context, rdb redis.UniversalClient, ts []target, idx []int, recs []*record) error {
+// lookupOn reads ts on rdb in pipelined batches; put(idx[k], r) receives
+// the record of ts[k].
+func (vs *ViewSampler) lookupOn(ctx context.Context, rdb redis.UniversalClient, ts []target, idx []int, put func(int, *record)) error {
 	bs := vs.s.opts.BatchSize
 	step := bs * vs.par()
 	for start := 0; start < len(ts); start += step {
@@ -569,7 +576,7 @@ func (vs *ViewSampler) lookupOn(ctx context.Context, rdb redis.UniversalClient, 
 		k := start
 		for _, g := range got {
 			for i := range g {
-				recs[idx[k]] = &g[i]
+				put(idx[k], &g[i])
 				k++
 			}
 		}
@@ -580,7 +587,7 @@ func (vs *ViewSampler) lookupOn(ctx context.Context, rdb redis.UniversalClient, 
 // lookupCluster groups the targets by shard and reads each shard on its
 // read node, concurrently. It fails only when no shard can be read or ctx
 // ends.
-func (vs *ViewSampler) lookupCluster(ctx context.Context, ts []target, idx []int, recs []*record) ([]sample.Part, []int, error) {
+func (vs *ViewSampler) lookupCluster(ctx context.Context, ts []target, idx []int, rows int, put func(int, *record)) ([]sample.Part, []int, error) {
 	s := vs.s
 	topo, err := s.topology(ctx)
 	if err != nil {
@@ -594,7 +601,7 @@ func (vs *ViewSampler) lookupCluster(ctx context.Context, ts []target, idx []int
 			parts[i].Node = nodes[i].addr
 		}
 	}
-	partOf := make([]int, len(recs))
+	partOf := make([]int, rows)
 	for i := range partOf {
 		partOf[i] = -1
 	}
@@ -628,7 +635,7 @@ func (vs *ViewSampler) lookupCluster(ctx context.Context, ts []target, idx []int
 		wg.Go(func() {
 			defer panics.RecoverLog(&errs[i], "lookup of view "+strconv.Quote(vs.v.Name)+" on shard "+nodes[i].addr, s.log)
 			s.hook("lookup", nodes[i].addr)
-			errs[i] = vs.lookupOn(ctx, read, byShard[i], byIdx[i], recs)
+			errs[i] = vs.lookupOn(ctx, read, byShard[i], byIdx[i], put)
 		})
 	}
 	wg.Wait()

@@ -172,11 +172,25 @@ func newBuilder(v *View, capacity int) *builder {
 // add appends one row. r may be nil (entity not read: every column Absent).
 func (b *builder) add(e sample.Entity, r *record) {
 	b.smp.Entities = append(b.smp.Entities, e)
-	if r == nil {
-		r = &record{}
+	b.smp.Times = append(b.smp.Times, 0)
+	b.smp.HasTime = append(b.smp.HasTime, false)
+	for _, c := range b.cols {
+		c.Nulls = append(c.Nulls, sample.Absent)
+		if c.Num != nil {
+			c.Num = append(c.Num, 0)
+		}
+		if c.Str != nil {
+			c.Str = append(c.Str, "")
+		}
 	}
-	b.smp.Times = append(b.smp.Times, r.ts)
-	b.smp.HasTime = append(b.smp.HasTime, r.hasTS)
+	if r != nil {
+		b.set(len(b.smp.Entities)-1, r)
+	}
+}
+
+// set fills row i, added before with a nil record, from r.
+func (b *builder) set(i int, r *record) {
+	b.smp.Times[i], b.smp.HasTime[i] = r.ts, r.hasTS
 	for j, c := range b.cols {
 		f := field{null: sample.Absent}
 		if j < len(r.fields) {
@@ -185,15 +199,15 @@ func (b *builder) add(e sample.Entity, r *record) {
 		if f.null == sample.Invalid {
 			b.invalid[j]++
 		}
-		c.Nulls = append(c.Nulls, f.null)
+		c.Nulls[i] = f.null
 		if c.Num != nil {
-			c.Num = append(c.Num, f.num)
+			c.Num[i] = f.num
 		}
 		if c.Str != nil {
 			if b.v.Features[j].Type == sample.String {
 				f.str = b.intern[j].String(f.str)
 			}
-			c.Str = append(c.Str, f.str)
+			c.Str[i] = f.str
 		}
 	}
 }
