@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/fsmon/fsmon/internal/blob"
 	"github.com/fsmon/fsmon/internal/panics"
@@ -26,11 +27,24 @@ const (
 	// chunks.
 	coalesceGap = 16 << 10
 	// maxRequest bounds one coalesced request, so that large row groups
-	// still fetch in parallel.
-	maxRequest = 8 << 20
+	// still fetch in parallel. Requests of 8 to 16 MiB are what AWS
+	// advises for throughput; on SeaweedFS a pass over an object in
+	// 16 MiB requests costs the server half the processor time that
+	// 4 MiB requests do (bench/s3_offline.sh).
 	// remoteWorkers is the default concurrency on object storage, where
 	// workers mostly wait for the network.
 	remoteWorkers = 16
+	// maxRequest bounds one coalesced request, so that large row groups
+	// still fetch in parallel. AWS advises ranged GETs of 8 to 16 MiB for
+	// throughput; on SeaweedFS a pass over an object in 16 MiB requests
+	// costs the server about half the processor time that 4 MiB ones do.
+	maxRequest = 16 << 20
+	// fetchAhead bounds the column chunk bytes a sample on object storage
+	// has fetched (or is fetching) and not yet decoded: the fetching runs
+	// this far ahead of the decoding, and each row group's bytes are let
+	// go once it is decoded, so that a sample holds about this much
+	// rather than every chunk it reads.
+	fetchAhead = 64 << 20
 )
 
 // footerCache holds, by object URL and ETag, the bytes open reads before
@@ -149,6 +163,23 @@ func (s *Store) prefetch(ctx context.Context, of *openFile, rgs []int, names ...
 	if !s.remote || of.cache == nil || len(rgs) == 0 {
 		return
 	}
+	_ = of.cache.Fetch(ctx, chunkRanges(of, rgs, names...), s.workers)
+}
+
+// chunkBytes is the compressed size of the column chunks of the named
+// columns in row group rg of of.
+
+func chunkBytes(of *openFile, rg int, names ...string) int64 {
+	var n int64
+	for _, r := range chunkRanges(of, []int{rg}, names...) {
+		n += r.Len
+	}
+	return n
+}
+
+// chunkRanges are the byte ranges of the column chunks of the named columns
+// (missing ones are skipped) in row groups rgs of of, coalesced.
+func chunkRanges(of *openFile, rgs []int, names ...string) []blob.Range {
 	md := of.pf.Metadata()
 	var rs []blob.Range
 	for _, name := range names {
@@ -170,7 +201,187 @@ func (s *Store) prefetch(ctx context.Context, of *openFile, rgs []int, names ...
 			}
 		}
 	}
-	_ = of.cache.Fetch(ctx, blob.Coalesce(rs, coalesceGap, maxRequest), s.workers)
+	return blob.Coalesce(rs, coalesceGap, maxRequest)
+}
+
+// pipeline fetches, on object storage, the column chunks of a sequence of
+// jobs (consecutive row groups of a file, in the order the decoding takes
+// them) ahead of their decoding: up to Store.workers requests in flight, and while the
+// jobs dispatched and not yet done hold fetchAhead bytes or more, no new
+// one starts. The decoding of a job waits for its bytes (wait) and says
+// when it no longer needs them (done); the last user of a job releases
+// them. So fetching the next row groups overlaps decoding the current
+// ones, and memory stays bounded.
+//
+// A failed fetch only leaves the bytes to be read on demand by the
+// decoding, whose errors name the column.
+type pipeline struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	jobs   []*pipeJob
+	wg     sync.WaitGroup
+
+	mu   sync.Mutex
+	cond *sync.Cond
+	held int64 // bytes of the jobs dispatched and not yet released
+	stop bool
+	// free are buffers of released jobs, reused for the next ones: the
+	// fetched bytes are overwritten whole, and reusing them spares
+	// allocating (zeroing, faulting in) every byte of every chunk again.
+	free [][]byte
+}
+
+// pipeJob is the column chunks of consecutive row groups of one file in
+// the pipeline.
+type pipeJob struct {
+	cache  *blob.Cache
+	ranges []blob.Range
+	size   int64
+	users  int32         // decoding tasks that read the job's bytes
+	ready  chan struct{} // closed when every range is fetched (or failed)
+	left   atomic.Int32  // ranges not yet fetched
+	used   atomic.Int32  // users done
+
+	mu   sync.Mutex
+	bufs [][]byte // the buffers holding its ranges
+}
+
+// newPipeJob is the job of fetching rs through c for users decoding
+// tasks.
+func newPipeJob(c *blob.Cache, rs []blob.Range, users int) *pipeJob {
+	j := &pipeJob{cache: c, ranges: rs, users: int32(users), ready: make(chan struct{})}
+	for _, r := range rs {
+		j.size += r.Len
+	}
+	j.left.Store(int32(len(rs)))
+	return j
+}
+
+// startPipeline starts fetching jobs in order; close stops it.
+func (s *Store) startPipeline(ctx context.Context, jobs []*pipeJob) *pipeline {
+	p := &pipeline{jobs: jobs}
+	p.ctx, p.cancel = context.WithCancel(ctx)
+	p.cond = sync.NewCond(&p.mu)
+	stopOnCancel := context.AfterFunc(p.ctx, func() {
+		p.mu.Lock()
+		p.stop = true
+		p.cond.Broadcast()
+		p.mu.Unlock()
+	})
+	type item struct {
+		job *pipeJob
+		r   blob.Range
+	}
+	work := make(chan item)
+	for range max(1, s.workers) {
+		p.wg.Go(func() {
+			for it := range work {
+				buf := p.buffer(it.r.Len)
+				if used, _ := it.job.cache.FetchInto(p.ctx, it.r, buf); used {
+					it.job.mu.Lock()
+					it.job.bufs = append(it.job.bufs, buf)
+					it.job.mu.Unlock()
+				} else {
+					p.recycle(buf)
+				}
+				if it.job.left.Add(-1) == 0 {
+					close(it.job.ready)
+				}
+			}
+		})
+	}
+	p.wg.Go(func() {
+		defer stopOnCancel()
+		defer close(work)
+		for i, j := range jobs {
+			p.mu.Lock()
+			for p.held >= fetchAhead && !p.stop {
+				p.cond.Wait()
+			}
+			if p.stop {
+				p.mu.Unlock()
+				// Nobody waits for these once stopped, but wait
+				// must never hang.
+				for _, j := range jobs[i:] {
+					close(j.ready)
+				}
+				return
+			}
+			p.held += j.size
+			p.mu.Unlock()
+			if len(j.ranges) == 0 {
+				close(j.ready)
+				continue
+			}
+			for _, r := range j.ranges {
+				work <- item{j, r}
+			}
+		}
+	})
+	return p
+}
+
+// wait blocks until the bytes of job g are fetched; false when the
+// context ended first.
+func (p *pipeline) wait(g int) bool {
+	select {
+	case <-p.jobs[g].ready:
+		return true
+	case <-p.ctx.Done():
+		return false
+	}
+}
+
+// done records that one user of job g is finished with its bytes; the
+// last one releases them.
+func (p *pipeline) done(g int) {
+	j := p.jobs[g]
+	if j.used.Add(1) != j.users {
+		return
+	}
+	j.cache.Release(j.ranges)
+	j.mu.Lock()
+	bufs := j.bufs
+	j.bufs = nil
+	j.mu.Unlock()
+	p.mu.Lock()
+	p.held -= j.size
+	p.free = append(p.free, bufs...)
+	p.cond.Signal()
+	p.mu.Unlock()
+}
+
+// buffer returns a buffer of n bytes: the smallest free one that is large
+// enough, else a new one.
+func (p *pipeline) buffer(n int64) []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	best := -1
+	for i, b := range p.free {
+		if int64(cap(b)) >= n && (best < 0 || cap(b) < cap(p.free[best])) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return make([]byte, n)
+	}
+	b := p.free[best]
+	p.free[best] = p.free[len(p.free)-1]
+	p.free = p.free[:len(p.free)-1]
+	return b[:n]
+}
+
+// recycle returns an unused buffer.
+func (p *pipeline) recycle(b []byte) {
+	p.mu.Lock()
+	p.free = append(p.free, b)
+	p.mu.Unlock()
+}
+
+// close stops the fetching and waits for its goroutines.
+func (p *pipeline) close() {
+	p.cancel()
+	p.wg.Wait()
 }
 
 // viewColumns are the names of the entity and feature columns.

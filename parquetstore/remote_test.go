@@ -149,15 +149,21 @@ func TestGCSSameAsLocal(t *testing.T) {
 	compareStores(t, root, b, "offline")
 }
 
-// countingTransport counts requests by method and the response bytes.
+// countingTransport counts requests by method and the response bytes; it
+// sends them through base (nil: http.DefaultTransport).
 type countingTransport struct {
+	base     http.RoundTripper
 	mu       sync.Mutex
 	requests map[string]int
 	bytes    int64
 }
 
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := http.DefaultTransport.RoundTrip(r)
+	base := c.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	resp, err := base.RoundTrip(r)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.requests == nil {

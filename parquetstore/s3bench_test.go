@@ -6,7 +6,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
+	"slices"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,7 +25,12 @@ import (
 // (SeaweedFS): FSMON_BENCH_ROWS rows (default 10M) in 10 objects; cold and
 // warm footer (freshness and null counts), the 100k-row window sample
 // against the same sample from local disk, request counts and bytes
-// fetched. bench/s3_offline.sh runs it.
+// fetched. The sample is then timed in FSMON_BENCH_ROUNDS rounds (default
+// 9), S3 and local interleaved and both warm, with the processor time of
+// this process and of the server (which shares the machine's cores), and
+// their medians and the load average; FSMON_BENCH_CPUPROFILE=PREFIX writes
+// CPU profiles of three S3 and three local samples to PREFIX.s3 and
+// PREFIX.local. bench/s3_offline.sh runs it.
 func BenchmarkS3Offline(b *testing.B) {
 	rows := 10_000_000
 	if v, err := strconv.Atoi(os.Getenv("FSMON_BENCH_ROWS")); err == nil && v > 0 {
@@ -37,7 +46,8 @@ func BenchmarkS3Offline(b *testing.B) {
 	srv.PutDir(b, "bench", "offline", root)
 	ct := &countingTransport{}
 	o := srv.Options()
-	o.HTTPClient = &http.Client{Transport: ct}
+	// Counted through fsmon's own transport.
+	o.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { ct.base = rt; return ct }
 	bk, err := blob.NewS3(context.Background(), "bench", o)
 	if err != nil {
 		b.Fatal(err)
@@ -92,20 +102,67 @@ func BenchmarkS3Offline(b *testing.B) {
 		need := neededBytes(b, root)
 		b.Logf("rows %d: null counts cold %v (%v), warm %v (%v); sample 100k S3 %v (%v, %d bytes), local %v; ratio %.2f; bytes fetched / needed chunk bytes %.2f",
 			rows, cold, coldReq, warm, warmReq, rs, sampleReq, fetched, ls, float64(rs)/float64(ls), float64(fetched)/float64(need))
-		// The machine is shared: three more rounds, S3 and local
-		// interleaved, each ratio from timings taken side by side.
-		for round := range 3 {
-			start = time.Now()
-			if _, err := remote.Sample(ctx, w, 100_000); err != nil {
-				b.Fatal(err)
+		// The machine is shared: more rounds, S3 and local interleaved
+		// (which goes first alternates), each ratio from timings taken side
+		// by side, both warm: the server has served these bytes before and
+		// the local files are in the page cache. The processor time of this
+		// process and of the server is reported with each.
+		rounds := 9
+		if v, err := strconv.Atoi(os.Getenv("FSMON_BENCH_ROUNDS")); err == nil && v > 0 {
+			rounds = v
+		}
+		var ratios []float64
+		var s3Wall, localWall, s3CPU, serverCPU, localCPU []time.Duration
+		for round := range rounds {
+			var r, l, rCPU, lCPU, weedCPU time.Duration
+			s3 := func() {
+				c0, w0 := processCPU(), srv.CPUTime()
+				start := time.Now()
+				if _, err := remote.Sample(ctx, w, 100_000); err != nil {
+					b.Fatal(err)
+				}
+				r, rCPU, weedCPU = time.Since(start), processCPU()-c0, srv.CPUTime()-w0
 			}
-			r := time.Since(start)
-			start = time.Now()
-			if _, err := local.Sample(ctx, w, 100_000); err != nil {
-				b.Fatal(err)
+			loc := func() {
+				c0 := processCPU()
+				start := time.Now()
+				if _, err := local.Sample(ctx, w, 100_000); err != nil {
+					b.Fatal(err)
+				}
+				l, lCPU = time.Since(start), processCPU()-c0
 			}
-			l := time.Since(start)
-			b.Logf("round %d: sample 100k S3 %v, local %v, ratio %.2f", round+1, r, l, float64(r)/float64(l))
+			if round%2 == 0 {
+				s3()
+				loc()
+			} else {
+				loc()
+				s3()
+			}
+			ratios = append(ratios, float64(r)/float64(l))
+			s3Wall, localWall = append(s3Wall, r), append(localWall, l)
+			s3CPU, serverCPU, localCPU = append(s3CPU, rCPU), append(serverCPU, weedCPU), append(localCPU, lCPU)
+			b.Logf("round %d: sample 100k S3 %v (cpu: fsmon %v, server %v), local %v (cpu %v), ratio %.2f",
+				round+1, r.Round(time.Millisecond), rCPU.Round(time.Millisecond), weedCPU.Round(time.Millisecond),
+				l.Round(time.Millisecond), lCPU.Round(time.Millisecond), float64(r)/float64(l))
+		}
+		slices.Sort(ratios)
+		b.Logf("medians over %d warm interleaved rounds: ratio S3/local %.2f; S3 %v (cpu: fsmon %v, server %v), local %v (cpu %v); load average %s",
+			len(ratios), ratios[len(ratios)/2], median(s3Wall), median(s3CPU), median(serverCPU), median(localWall), median(localCPU), loadAvg())
+		if p := os.Getenv("FSMON_BENCH_CPUPROFILE"); p != "" {
+			profile(b, p+".s3", func() {
+				for range 3 {
+					if _, err := remote.Sample(ctx, w, 100_000); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			profile(b, p+".local", func() {
+				for range 3 {
+					if _, err := local.Sample(ctx, w, 100_000); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		}
 		ct.reset()
 		// 20 ms added to every request by the fault proxy in front of the
@@ -152,4 +209,48 @@ func neededBytes(b *testing.B, root string) int64 {
 		f.Close()
 	}
 	return n
+}
+
+// processCPU is the processor time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// loadAvg is the first three fields of /proc/loadavg.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// profile writes a CPU profile of fn to path.
+func profile(b *testing.B, path string, fn func()) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	fn()
+	pprof.StopCPUProfile()
+	b.Logf("CPU profile: %s", path)
+}
+
+// median is the middle of ds, rounded to the millisecond.
+func median(ds []time.Duration) time.Duration {
+	ds = slices.Clone(ds)
+	slices.Sort(ds)
+	return ds[len(ds)/2].Round(time.Millisecond)
 }

@@ -7,7 +7,10 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"slices"
+	"strconv"
+	"sync"
 
+	"github.com/fsmon/fsmon/internal/panics"
 	"github.com/fsmon/fsmon/sample"
 )
 
@@ -46,7 +49,10 @@ type fileScan struct {
 // (row groups outside the window are pruned by their statistics, row groups
 // inside it are counted from the footer alone), the second decodes the
 // timestamp, entity and feature columns of the row groups that hold chosen
-// rows, and nothing else.
+// rows, and nothing else. On object storage the second pass fetches those
+// column chunks in the order it decodes them, a bounded number of bytes
+// ahead (fetchAhead), so that fetching overlaps decoding and a sample
+// holds a few row groups' chunks at a time, not all of them.
 func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sample, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("parquet view %q: negative sample size %d", s.v.Path, n)
@@ -149,10 +155,10 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 
 	full := s.newSample(size)
 	full.Scanned, full.Population, full.Complete = scanned, total, complete
-	// Second pass. Row groups whose window rows are not known from the
-	// statistics first map their picks to row indexes (reading timestamps);
-	// then there is one task per row group and column, so that every worker
-	// stays busy whatever the number and size of the files.
+	// Second pass: one task per row group and column, so that every worker
+	// stays busy whatever the number and size of the files. In row groups
+	// whose window rows are not known from the statistics, the picks are
+	// first mapped to row indexes (reading timestamps).
 	type group struct {
 		fs *fileScan
 		rc *rgCount
@@ -170,36 +176,19 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 			}
 		}
 	}
-	if s.remote {
-		cols := append([]string{s.v.TimestampColumn}, s.viewColumns()...)
-		// A failed prefetch only leaves the chunks to be read on demand.
-		s.forEach(ctx, "prefetch", len(groups), func(g int) {
-			s.prefetch(ctx, groups[g].fs.of, []int{groups[g].rc.rg}, cols...)
-		}, func(int, error) {})
-	}
-	lost := make([]bool, len(groups))
-	locProblems := make([]*sample.Problem, len(groups))
-	s.forEach(ctx, "row locate", len(groups), func(g int) {
-		fs, rc := groups[g].fs, groups[g].rc
-		if rc.all {
-			return
-		}
-		if err := guard(fs.of.ref.name, func() error { return locate(fs, rc, full) }); err != nil {
-			locProblems[g], lost[g] = badRowGroup(err), true
-		}
-	}, func(g int, err error) {
-		locProblems[g], lost[g] = badRowGroup(fmt.Errorf("read %s: %w", groups[g].fs.of.ref.name, err)), true
-	})
-	// Column tasks: kind 0 is the timestamp (row groups known from
-	// statistics only), 1 an entity column, 2 a feature.
+	// Column tasks, in row group order: kind 0 is the timestamp (row
+	// groups known from statistics only), 1 an entity column, 2 a feature,
+	// 3 the mapping of picks to rows (row groups not known from statistics;
+	// every task of such a row group waits for it).
 	type task struct{ g, kind, i int }
 	var tasks []task
+	users := make([]int, len(groups))
 	for g, gr := range groups {
-		if lost[g] {
-			continue
-		}
+		n := len(tasks)
 		if gr.rc.all {
 			tasks = append(tasks, task{g, 0, 0})
+		} else {
+			tasks = append(tasks, task{g, 3, 0})
 		}
 		for e := range s.v.Entities {
 			tasks = append(tasks, task{g, 1, e})
@@ -207,11 +196,76 @@ func (s *Store) Sample(ctx context.Context, w sample.Window, n int) (*sample.Sam
 		for f := range s.v.Features {
 			tasks = append(tasks, task{g, 2, f})
 		}
+		users[g] = len(tasks) - n
+	}
+	// On object storage the column chunks are fetched in the same order,
+	// ahead of the decoding and overlapping it (pipeline), consecutive row
+	// groups of a file together in requests of up to maxRequest bytes.
+	var pipe *pipeline
+	var jobOf []int
+	if s.remote {
+		cols := append([]string{s.v.TimestampColumn}, s.viewColumns()...)
+		var jobs []*pipeJob
+		jobOf = make([]int, len(groups))
+		for g := 0; g < len(groups); {
+			of := groups[g].fs.of
+			var rgs []int
+			var size int64
+			n := 0
+			for ; g < len(groups) && groups[g].fs.of == of; g++ {
+				b := chunkBytes(of, groups[g].rc.rg, cols...)
+				if len(rgs) > 0 && size+b > maxRequest {
+					break
+				}
+				rgs = append(rgs, groups[g].rc.rg)
+				size += b
+				n += users[g]
+				jobOf[g] = len(jobs)
+			}
+			jobs = append(jobs, newPipeJob(of.cache, chunkRanges(of, rgs, cols...), n))
+		}
+		pipe = s.startPipeline(ctx, jobs)
+		defer pipe.close()
+	}
+	lost := make([]bool, len(groups))
+	locProblems := make([]*sample.Problem, len(groups))
+	located := make([]sync.Once, len(groups))
+	locateGroup := func(g int) {
+		located[g].Do(func() {
+			fs, rc := groups[g].fs, groups[g].rc
+			if rc.all {
+				return
+			}
+			// A panic outside the Parquet reader (guard) is recovered
+			// here, as forEach does for its shares.
+			var err, perr error
+			func() {
+				defer panics.RecoverLog(&perr, "parquet row locate read of view "+strconv.Quote(s.v.Path), s.log)
+				s.hook("row locate")
+				err = guard(fs.of.ref.name, func() error { return locate(fs, rc, full) })
+			}()
+			if perr != nil {
+				err = fmt.Errorf("read %s: %w", fs.of.ref.name, perr)
+			}
+			if err != nil {
+				locProblems[g], lost[g] = badRowGroup(err), true
+			}
+		})
 	}
 	taskProblems := make([][]sample.Problem, len(tasks))
 	taskFailed := make([]bool, len(tasks))
 	s.forEach(ctx, "column", len(tasks), func(i int) {
 		t := tasks[i]
+		if pipe != nil {
+			if !pipe.wait(jobOf[t.g]) {
+				return
+			}
+			defer pipe.done(jobOf[t.g])
+		}
+		locateGroup(t.g)
+		if lost[t.g] || t.kind == 3 {
+			return
+		}
 		fs, rc := groups[t.g].fs, groups[t.g].rc
 		err := guard(fs.of.ref.name, func() error {
 			switch t.kind {

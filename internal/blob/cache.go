@@ -169,6 +169,51 @@ func (c *Cache) Fetch(ctx context.Context, rs []Range, parallel int) error {
 	return nil
 }
 
+// FetchInto reads range r into buf (of length r.Len at least) and holds
+// it there, unless the range is held already; used says whether buf now
+// holds it. The caller keeps buf untouched until it releases r.
+func (c *Cache) FetchInto(ctx context.Context, r Range, buf []byte) (used bool, err error) {
+	if r.Len <= 0 || c.holds(r) {
+		return false, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if int64(len(buf)) < r.Len {
+		return false, fmt.Errorf("fetch bytes %d-%d: buffer of %d bytes", r.Off, r.End()-1, len(buf))
+	}
+	buf = buf[:r.Len]
+	err = panics.Run("ranged read", func() error {
+		n, err := c.r.ReadAt(buf, r.Off)
+		if int64(n) == r.Len {
+			err = nil
+		}
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("fetch bytes %d-%d: %w", r.Off, r.End()-1, err)
+	}
+	c.Add(r.Off, buf)
+	return true, nil
+}
+
+// Release drops the held spans that are exactly the ranges rs (as Fetch
+// fetched them), so that their memory can be reclaimed; later reads of
+// those bytes go to the underlying reader again. Spans held for other
+// ranges stay.
+func (c *Cache) Release(rs []Range) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.spans = slices.DeleteFunc(c.spans, func(s span) bool {
+		for _, r := range rs {
+			if s.off == r.Off && int64(len(s.data)) == r.Len {
+				return true
+			}
+		}
+		return false
+	})
+}
+
 func (c *Cache) holds(r Range) bool {
 	c.mu.RLock()
 	defer c.mu.RUnlock()

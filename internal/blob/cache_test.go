@@ -67,3 +67,30 @@ func TestCacheServesFetchedRanges(t *testing.T) {
 		t.Errorf("%d reads, want 3 after a read-through", n)
 	}
 }
+
+// TestCacheRelease: released ranges are read through again, other held
+// spans (an added footer, another fetched range) still serve reads.
+func TestCacheRelease(t *testing.T) {
+	data := make([]byte, 1000)
+	for i := range data {
+		data[i] = byte(i)
+	}
+	cr := &countingReader{data: data}
+	c := NewCache(cr)
+	c.Add(900, data[900:])
+	if err := c.Fetch(context.Background(), []Range{{0, 100}, {500, 200}}, 2); err != nil {
+		t.Fatal(err)
+	}
+	c.Release([]Range{{0, 100}, {900, 50}})
+	buf := make([]byte, 10)
+	for _, off := range []int64{10, 510, 910} {
+		if _, err := c.ReadAt(buf, off); err != nil || buf[0] != byte(off) {
+			t.Fatalf("ReadAt(%d) = %v %v", off, buf[:2], err)
+		}
+	}
+	// Only the read at 10 went to the reader: 500-700 and the added tail
+	// (not exactly a released range) are still held.
+	if n := cr.reads.Load(); n != 3 {
+		t.Errorf("%d reads, want the 2 fetches and 1 read-through", n)
+	}
+}

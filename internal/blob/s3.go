@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -46,9 +47,32 @@ type S3Options struct {
 	// Credentials replace the SDK's default chain. fsmon's configuration
 	// never sets them (credentials never sit in its config); tests do.
 	Credentials aws.CredentialsProvider
-	// HTTPClient replaces the SDK's client (tests and benchmarks count
-	// requests with it); nil keeps the SDK's.
+	// HTTPClient replaces fsmon's client (tests count requests with it);
+	// nil means the SDK's transport with an idle connection kept for every
+	// request fsmon has in flight (see s3Transport).
 	HTTPClient *http.Client
+	// WrapTransport, when set, wraps fsmon's transport (benchmarks count
+	// requests through it and still measure fsmon's own transport).
+	WrapTransport func(http.RoundTripper) http.RoundTripper
+}
+
+// s3Transport is the transport of the SDK's client c (its defaults and
+// what the AWS configuration set on it, a CA bundle say) with room for an
+// idle connection per request in flight: parquetstore has up to 16 ranged
+// reads in flight and the SDK keeps 10 idle connections a host, so the
+// others would be closed after each burst and dialled again (a TLS
+// handshake each on AWS). ok is false for a client that is not the SDK's.
+func s3Transport(c aws.HTTPClient) (tr *http.Transport, ok bool) {
+	bc, ok := c.(*awshttp.BuildableClient)
+	if c == nil {
+		bc, ok = awshttp.NewBuildableClient(), true
+	}
+	if !ok || bc == nil {
+		return nil, false
+	}
+	return bc.WithTransportOptions(func(tr *http.Transport) {
+		tr.MaxIdleConnsPerHost = 64
+	}).GetTransport(), true
 }
 
 // S3Endpoint returns the endpoint o uses: its own, else the first of the
@@ -118,6 +142,12 @@ func NewS3(ctx context.Context, bucket string, o S3Options) (*S3, error) {
 		so.UsePathStyle = o.PathStyle
 		if o.HTTPClient != nil {
 			so.HTTPClient = o.HTTPClient
+		} else if tr, ok := s3Transport(cfg.HTTPClient); ok {
+			var rt http.RoundTripper = tr
+			if o.WrapTransport != nil {
+				rt = o.WrapTransport(rt)
+			}
+			so.HTTPClient = &http.Client{Transport: rt}
 		}
 		// S3-compatible servers differ in checksum support; fsmon only
 		// reads, and ranged reads carry no whole-object checksum.

@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptrace"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -116,4 +120,67 @@ func TestS3(t *testing.T) {
 			t.Errorf("list with a wrong secret: %v, want 'credentials were refused'", err)
 		}
 	})
+}
+
+// connCounter counts the requests that had to dial a new connection.
+type connCounter struct {
+	rt           http.RoundTripper
+	requests, nw atomic.Int64
+}
+
+func (c *connCounter) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.requests.Add(1)
+	trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) {
+		if !i.Reused {
+			c.nw.Add(1)
+		}
+	}}
+	return c.rt.RoundTrip(r.WithContext(httptrace.WithClientTrace(r.Context(), trace)))
+}
+
+// TestS3KeepsConnectionsOfABurst: after a burst of 16 ranged reads at once
+// (what parquetstore has in flight), the next burst reuses the connections
+// instead of dialling most of them again (the SDK's own transport keeps 10).
+func TestS3KeepsConnectionsOfABurst(t *testing.T) {
+	srv := s3test.Start(t)
+	ctx := context.Background()
+	srv.Bucket(t, "fsmon-conns")
+	data := make([]byte, 1<<20)
+	srv.Put(t, "fsmon-conns", "o", data)
+	cc := &connCounter{}
+	o := srv.Options()
+	o.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { cc.rt = rt; return cc }
+	b, err := blob.NewS3(ctx, "fsmon-conns", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := b.Stat(ctx, "o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := b.Open(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	burst := func() {
+		var wg sync.WaitGroup
+		for i := range 16 {
+			wg.Go(func() {
+				buf := make([]byte, 64<<10)
+				if _, err := r.ReadAt(buf, int64(i)*(64<<10)); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	burst()
+	first := cc.nw.Load()
+	burst()
+	if again := cc.nw.Load() - first; again > 0 {
+		t.Errorf("the second burst of 16 reads dialled %d new connections (the first %d), want none", again, first)
+	}
+	if cc.requests.Load() < 33 {
+		t.Errorf("%d requests went through the wrapped transport, want the stat and 32 reads", cc.requests.Load())
+	}
 }
