@@ -35,7 +35,7 @@ const defaultRateLimit = 1000
 //   - paced_p99: the p99 latency of another client's HGETALL on each
 //     master (one sequential client per master, keys of that master) with
 //     no sampling and with fsmon sampling at the default pacing
-//     (defaultRateLimit, default batches and SCAN COUNT; samples of 2,000,
+//     (defaultRateLimit, default batches and SCAN COUNT; samples of 10,000, the default sample_size,
 //     one after another, so the load never pauses), in -benchtime Nx
 //     interleaved rounds of FSMON_BENCH_LAT_SECONDS each; it reports the
 //     medians and the largest rise over masters.
@@ -204,7 +204,7 @@ func pacedP99(b *testing.B, seed string, masters []string) {
 		go func() {
 			defer close(done)
 			for lctx.Err() == nil {
-				_, _ = vs.Sample(lctx, 2000)
+				_, _ = vs.Sample(lctx, 10_000)
 			}
 		}()
 		time.Sleep(500 * time.Millisecond)
