@@ -57,7 +57,7 @@ func (a *App) observeRegistry(cfg *config.Config, err error) {
 		p := cfg.Feast.Project
 		a.registry.ok.WithLabelValues(p).Set(0)
 		a.registry.failures.WithLabelValues(p).Inc()
-		a.registry.last.WithLabelValues(p)
+		// last stays absent: it has never been read.
 		a.log.Error("Feast registry cannot be read; its feature views are unknown until it is (retrying every feast.refresh)", "project", p, "repo", cfg.Feast.Repo, "err", cfg.Feast.Unread)
 		return
 	}

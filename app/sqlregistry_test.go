@@ -136,6 +136,9 @@ func TestServeRegistryUnreadableAtStart(t *testing.T) {
 		t.Errorf("%s = %v with the registry down", ok, v)
 	}
 	waitFor(t, func() bool { return metricValue(t, a, failures) >= 2 }) // the refresh keeps trying
+	if m := get(t, base+"/metrics"); strings.Contains(m, `fsmon_feast_registry_last_success_timestamp_seconds{project="ride"}`) {
+		t.Errorf("a last-read time before any read")
+	}
 	if !strings.Contains(log.String(), "Feast registry cannot be read; its feature views are unknown until it is") {
 		t.Errorf("log says nothing of the registry:\n%s", log.String())
 	}

@@ -87,6 +87,13 @@ const (
 	AlertReplicaStale               = "FsmonReplicaStale"
 	AlertReplicaCoverage            = "FsmonReplicaCoverageLow"
 	AlertReplicaInconsistentOffline = "FsmonReplicaFeatureInconsistent"
+	// The Feast registry of feast.repo (generated only with a feast
+	// section): it cannot be read (critical while fsmon has never read it,
+	// so the repo's views are not monitored; warning while it keeps the
+	// views of the last read), or it has not been read for a while
+	// although no read failed (the config does not load, a refresh hangs).
+	AlertFeastRegistryUnreadable = "FsmonFeastRegistryUnreadable"
+	AlertFeastRegistryStale      = "FsmonFeastRegistryStale"
 )
 
 // The severity label values of the rules.
@@ -108,6 +115,12 @@ const RunbookURL = "https://github.com/fsmon/fsmon/blob/main/docs/runbook.md"
 const ViewDashboardUID = "fsmon-view"
 
 const (
+	// registryRefreshes is how many feast.refresh intervals the registry
+	// may go unread before its rules fire, and registryMinWait the least
+	// wait whatever the interval.
+	registryRefreshes     = 3
+	registryMinWait       = 15 * time.Minute
+	registryStaleFor      = "5m"
 	checkFailingWindow    = "15m"
 	checkFailingFor       = "10m"
 	downFor               = "5m"
@@ -138,6 +151,7 @@ func Generate(cfg *config.Config) (RuleFile, error) {
 		{"fsmon.skew", g.skew},
 		{"fsmon.drift", g.drift},
 		{"fsmon.replication", g.replication},
+		{"fsmon.feast_registry", g.feastRegistry},
 	} {
 		rules, err := b.build()
 		if err != nil {
@@ -467,6 +481,55 @@ func (g generator) replication() ([]Rule, error) {
 
 // replicaStores matches the store label of the config's replicas, which
 // the metrics shared with the primary (store="online") carry.
+// feastRegistry returns the rules on the Feast registry of feast.repo,
+// over the registry metrics the daemon exports for it. They wait
+// registryRefreshes refresh intervals (at least registryMinWait): one
+// failed refresh is retried at the next.
+func (g generator) feastRegistry() ([]Rule, error) {
+	f := g.cfg.Feast
+	if f == nil || f.Repo == "" {
+		return nil, nil
+	}
+	refresh := f.Refresh
+	if refresh <= 0 {
+		refresh = config.DefaultFeastRefresh
+	}
+	wait := max(registryRefreshes*refresh, registryMinWait)
+	ok, last := metrics.FeastRegistryRefreshSuccess, metrics.FeastRegistryLastSuccess
+	rules := []Rule{{
+		Alert:  AlertFeastRegistryUnreadable,
+		Expr:   fmt.Sprintf(`%s == 0 unless %s`, ok, last),
+		For:    promDuration(wait),
+		Labels: map[string]string{"severity": SeverityCritical},
+		Annotations: map[string]string{
+			"summary":     "The Feast registry of project {{ $labels.project }} has never been read by fsmon on {{ $labels.instance }}",
+			"description": "fsmon on {{ $labels.instance }} has not read the Feast registry of project {{ $labels.project }} since it started, so none of the project's feature views is monitored. The status page and fsmon's log say why (database or bucket unreachable, credentials, a missing registry).",
+		},
+	}, {
+		Alert:  AlertFeastRegistryUnreadable,
+		Expr:   fmt.Sprintf(`%s == 0 and %s`, ok, last),
+		For:    promDuration(wait),
+		Labels: map[string]string{"severity": SeverityWarning},
+		Annotations: map[string]string{
+			"summary":     "The Feast registry of project {{ $labels.project }} cannot be read",
+			"description": "fsmon on {{ $labels.instance }} cannot read the Feast registry of project {{ $labels.project }} and keeps monitoring the views of the last registry it read: views applied, changed or removed since are not seen. fsmon's log says why.",
+		},
+	}}
+	if f.Refresh > 0 {
+		rules = append(rules, Rule{
+			Alert:  AlertFeastRegistryStale,
+			Expr:   fmt.Sprintf(`time() - %s > %d unless %s == 0`, last, int64(wait.Seconds()), ok),
+			For:    registryStaleFor,
+			Labels: map[string]string{"severity": SeverityWarning},
+			Annotations: map[string]string{
+				"summary":     "The Feast registry of project {{ $labels.project }} has not been read for {{ $value | humanizeDuration }}",
+				"description": "fsmon on {{ $labels.instance }} last read the Feast registry of project {{ $labels.project }} {{ $value | humanizeDuration }} ago although no read failed: its config no longer loads (the refresh re-reads it; see the log and `fsmon validate`), or a refresh hangs. Views applied since are not seen.",
+			},
+		})
+	}
+	return rules, nil
+}
+
 func (g generator) replicaStores() string {
 	names := make([]string, len(g.cfg.Online.Replicas))
 	for i, r := range g.cfg.Online.Replicas {

@@ -262,7 +262,7 @@ func TestRunbookHasEveryAlert(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := 0
-	for _, cfg := range []*config.Config{deploy.ExampleConfig(), withReplicas} {
+	for _, cfg := range []*config.Config{deploy.ExampleConfig(), withReplicas, feastConfig()} {
 		rf, err := Generate(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -282,5 +282,51 @@ func TestRunbookHasEveryAlert(t *testing.T) {
 	}
 	if seen == 0 {
 		t.Fatal("no rules generated")
+	}
+}
+
+// feastConfig is a config whose views come from a Feast repo refreshed
+// every 10m.
+func feastConfig() *config.Config {
+	return &config.Config{Interval: time.Minute, Feast: &config.Feast{Repo: "/srv/feature_repo", Refresh: 10 * time.Minute, Project: "ride"},
+		Views: []config.View{{Name: "driver_stats", Project: "ride", Source: "feast"}}}
+}
+
+// TestPromtoolFeastRegistryRules runs the rules generated for a config
+// with a Feast repo through promtool's unit tests
+// (testdata/feast_registry.test.yml, expected alerts written by hand);
+// without a feast section no registry rule is generated.
+func TestPromtoolFeastRegistryRules(t *testing.T) {
+	bin := promtool(t)
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	if err := Export(feastConfig(), &buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "feast_registry.rules.yml"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests, err := os.ReadFile("testdata/feast_registry.test.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "feast_registry.test.yml"), tests, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"check", "rules", "--lint-fatal", "feast_registry.rules.yml"}, {"test", "rules", "feast_registry.test.yml"}} {
+		cmd := exec.Command(bin, args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("promtool %s: %v\n%s\nrules:\n%s", strings.Join(args, " "), err, out, buf.String())
+		}
+	}
+	rf, err := Generate(deploy.ExampleConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range rf.Groups {
+		if g.Name == "fsmon.feast_registry" {
+			t.Errorf("registry rules generated without feast: %+v", g)
+		}
 	}
 }
