@@ -17,11 +17,12 @@ import (
 
 // webhook is a Slack incoming webhook as documented: it answers 200 "ok"
 // to a JSON payload and 400 "invalid_payload" to anything else. It keeps
-// the text of every message.
+// every request's body and the text of every message.
 type webhook struct {
 	*httptest.Server
-	mu    sync.Mutex
-	texts []string
+	mu     sync.Mutex
+	bodies []string
+	texts  []string
 }
 
 func newWebhook(t *testing.T) *webhook {
@@ -31,6 +32,9 @@ func newWebhook(t *testing.T) *webhook {
 			Text string `json:"text"`
 		}
 		b, _ := io.ReadAll(r.Body)
+		w.mu.Lock()
+		w.bodies = append(w.bodies, string(b))
+		w.mu.Unlock()
 		if err := json.Unmarshal(b, &msg); err != nil || msg.Text == "" {
 			http.Error(rw, "invalid_payload", http.StatusBadRequest)
 			return
@@ -42,6 +46,24 @@ func newWebhook(t *testing.T) *webhook {
 	}))
 	t.Cleanup(w.Close)
 	return w
+}
+
+// slackConfig writes url as a webhook file in dir and returns the config
+// lines that send alerts there, with the alert state in dir.
+func slackConfig(t *testing.T, dir, url string) string {
+	t.Helper()
+	hook := filepath.Join(dir, "webhook")
+	if err := os.WriteFile(hook, []byte(url+"/services/T000/B000/XXXX\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("slack:\n  webhook_url_file: %s\nalerts:\n  state_file: %s\n", hook, filepath.Join(dir, "alerts.json"))
+}
+
+// requests returns the body of every request received, valid or not.
+func (w *webhook) requests() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.bodies...)
 }
 
 func (w *webhook) messages() []string {
@@ -71,12 +93,7 @@ func (w *webhook) count(parts ...string) int {
 // about it again. The view that stays keeps its alert without a repeat.
 func TestReloadResolvesRemovedViewOnce(t *testing.T) {
 	hook := newWebhook(t)
-	dir := t.TempDir()
-	hookFile := filepath.Join(dir, "webhook")
-	if err := os.WriteFile(hookFile, []byte(hook.URL+"/services/T000/B000/XXXX\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	alertsCfg := fmt.Sprintf("slack:\n  webhook_url_file: %s\nalerts:\n  state_file: %s\n", hookFile, filepath.Join(dir, "alerts.json"))
+	alertsCfg := slackConfig(t, t.TempDir(), hook.URL)
 	// A copy of the fixture's view under another name: same data, same
 	// problems (coverage 90%, null rate 5.6%).
 	second := `  - name: driver_copy

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -160,14 +159,7 @@ func TestCheckOnceKnownAnswers(t *testing.T) {
 
 func TestServeMetricsAndRecovery(t *testing.T) {
 	fx := newFixture(t, "")
-	a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop(context.Background())
+	a := startApp(t, Options{ConfigFile: fx.config, FirstRunSpread: time.Millisecond})
 	base := "http://" + a.Addr()
 
 	waitFor(t, func() bool { return strings.Contains(get(t, base+"/metrics"), "fsmon_feature_view_coverage_ratio") })
@@ -218,14 +210,7 @@ fsmon_feature_view_sample_size{feature_view="driver_hourly_stats",project="demo"
 
 func TestReloadKeepsOldConfigOnError(t *testing.T) {
 	fx := newFixture(t, "")
-	a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond, EnableLifecycle: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop(context.Background())
+	a := startApp(t, Options{ConfigFile: fx.config, FirstRunSpread: time.Millisecond, EnableLifecycle: true})
 	if err := os.WriteFile(fx.config, []byte("interval: soon\nfeature_views: 3\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -307,6 +292,29 @@ func status(t *testing.T, url string) int {
 	return resp.StatusCode
 }
 
+// startApp starts an App with o, on a free loopback port unless o names
+// one, and stops it when the test ends (within 10s, so that a stuck
+// delivery cannot hold the test).
+func startApp(t *testing.T, o Options) *App {
+	t.Helper()
+	if o.ListenAddress == "" {
+		o.ListenAddress = "127.0.0.1:0"
+	}
+	a, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = a.Stop(ctx)
+	})
+	return a
+}
+
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -320,39 +328,17 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 func TestServeAlertsToSlack(t *testing.T) {
-	var mu sync.Mutex
-	var bodies []string
-	slackSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		bodies = append(bodies, string(b))
-		mu.Unlock()
-		fmt.Fprint(w, "ok") // what Slack's incoming webhooks answer
-	}))
-	defer slackSrv.Close()
-	dir := t.TempDir()
-	hook := filepath.Join(dir, "webhook")
-	if err := os.WriteFile(hook, []byte(slackSrv.URL+"/services/T000/B000/XXXX\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	hook := newWebhook(t)
 	fx := newFixture(t, "")
-	fx.writeConfig(t, fmt.Sprintf("slack:\n  webhook_url_file: %s\nalerts:\n  state_file: %s\n", hook, filepath.Join(dir, "alerts.json")))
-	a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop(context.Background())
+	fx.writeConfig(t, slackConfig(t, t.TempDir(), hook.URL))
+	a := startApp(t, Options{ConfigFile: fx.config, FirstRunSpread: time.Millisecond})
 	waitFor(t, func() bool {
 		return strings.Contains(get(t, "http://"+a.Addr()+"/metrics"), `fsmon_notifications_total{notifier="slack",result="success"} 1`)
 	})
 	// Several runs later there is still exactly one message: the view's
 	// problems (coverage and null rate) were grouped and not repeated.
 	time.Sleep(2500 * time.Millisecond)
-	mu.Lock()
-	defer mu.Unlock()
+	bodies := hook.requests()
 	if len(bodies) != 1 {
 		t.Fatalf("%d Slack messages, want 1", len(bodies))
 	}
@@ -441,25 +427,9 @@ func TestDeadSlackDoesNotSlowChecking(t *testing.T) {
 	}))
 	defer slackSrv.Close()
 	defer close(release)
-	dir := t.TempDir()
-	hook := filepath.Join(dir, "webhook")
-	if err := os.WriteFile(hook, []byte(slackSrv.URL+"/services/T000/B000/XXXX\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	fx := newFixture(t, "")
-	fx.writeConfig(t, fmt.Sprintf("slack:\n  webhook_url_file: %s\nalerts:\n  state_file: %s\n", hook, filepath.Join(dir, "alerts.json")))
-	a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		a.Stop(ctx)
-	}()
+	fx.writeConfig(t, slackConfig(t, t.TempDir(), slackSrv.URL))
+	a := startApp(t, Options{ConfigFile: fx.config, FirstRunSpread: time.Millisecond})
 	runs := a.metrics.RunsCounter(checks.KindFreshness, "success")
 	select {
 	case <-hung:
@@ -538,14 +508,7 @@ func TestReloadEndpointNeedsLifecycle(t *testing.T) {
 // their interval, and no run ends in an error.
 func TestReloadFloodKeepsChecking(t *testing.T) {
 	fx := newFixture(t, "")
-	a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", EnableLifecycle: true, FirstRunSpread: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop(context.Background())
+	a := startApp(t, Options{ConfigFile: fx.config, EnableLifecycle: true, FirstRunSpread: 2 * time.Second})
 	ok := a.metrics.RunsCounter(checks.KindFreshness, "success")
 	failed := a.metrics.RunsCounter(checks.KindFreshness, "error")
 	url := "http://" + a.Addr() + "/-/reload"

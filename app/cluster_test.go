@@ -222,14 +222,7 @@ func TestClusterProblemOnOneShard(t *testing.T) {
 	}
 
 	// The metrics point at the shard.
-	a, err := New(Options{Config: cfg, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop(context.Background())
+	a := startApp(t, Options{Config: cfg, FirstRunSpread: time.Millisecond})
 	badName := shardOf(t, null, bad).Shard
 	var body string
 	waitFor(t, func() bool {
@@ -303,14 +296,7 @@ func TestClusterFailover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := New(Options{Config: cfg, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop(context.Background())
+	a := startApp(t, Options{Config: cfg, FirstRunSpread: time.Millisecond})
 	ctx := context.Background()
 
 	rs, at := nextRun(t, a, time.Time{})

@@ -76,14 +76,7 @@ func TestReadyAfterFirstRun(t *testing.T) {
 			break
 		}
 	}
-	a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", FirstRunSpread: spread})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop(context.Background())
+	a := startApp(t, Options{ConfigFile: fx.config, FirstRunSpread: spread})
 	url := "http://" + a.Addr() + "/-/ready"
 	if code := status(t, url); code != http.StatusServiceUnavailable {
 		t.Errorf("before the first run: /-/ready = %d, want 503", code)

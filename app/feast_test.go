@@ -211,15 +211,8 @@ func TestFeastRegistryRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := &lockedBuffer{}
-	a, err := New(Options{ConfigFile: cfgPath, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond,
+	a := startApp(t, Options{ConfigFile: cfgPath, FirstRunSpread: time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(log, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop(context.Background())
 	if n := len(a.Config().Views); n != 1 {
 		t.Fatalf("%d views at start, want 1", n)
 	}

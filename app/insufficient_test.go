@@ -1,15 +1,7 @@
 package app
 
 import (
-	"context"
-	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -20,31 +12,10 @@ import (
 // insufficient: fsmon_check_status is 4, the ratio gauges the rules alert
 // on are not exported, the sample sizes are, and no Slack message is sent.
 func TestInsufficientNeverPages(t *testing.T) {
-	var mu sync.Mutex
-	var bodies []string
-	slackSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		bodies = append(bodies, string(b))
-		mu.Unlock()
-		fmt.Fprint(w, "ok")
-	}))
-	defer slackSrv.Close()
-	dir := t.TempDir()
-	hook := filepath.Join(dir, "webhook")
-	if err := os.WriteFile(hook, []byte(slackSrv.URL+"/services/T000/B000/XXXX\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	hook := newWebhook(t)
 	fx := newFixture(t, "")
-	fx.writeConfig(t, fmt.Sprintf("min_sample: 1000\nslack:\n  webhook_url_file: %s\nalerts:\n  state_file: %s\n", hook, filepath.Join(dir, "alerts.json")))
-	a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop(context.Background())
+	fx.writeConfig(t, "min_sample: 1000\n"+slackConfig(t, t.TempDir(), hook.URL))
+	a := startApp(t, Options{ConfigFile: fx.config, FirstRunSpread: time.Millisecond})
 	base := "http://" + a.Addr()
 	nullStatus := `fsmon_check_status{check="null_rate",feature="conv_rate",feature_view="driver_hourly_stats",project="demo",store="online"} 4`
 	waitFor(t, func() bool { return strings.Contains(get(t, base+"/metrics"), nullStatus) })
@@ -65,9 +36,7 @@ func TestInsufficientNeverPages(t *testing.T) {
 			t.Errorf("an insufficient result's value is exported: %s", absent)
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(bodies) != 0 {
+	if bodies := hook.requests(); len(bodies) != 0 {
 		t.Fatalf("%d Slack messages for insufficient samples, want none: %s", len(bodies), bodies[0])
 	}
 }

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"encoding/json"
 	"html"
 	"math"
@@ -33,14 +32,7 @@ func TestIntervalsInAPIAndPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	fx := newFixture(t, "")
-	a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop(context.Background())
+	a := startApp(t, Options{ConfigFile: fx.config, FirstRunSpread: time.Millisecond})
 	base := "http://" + a.Addr()
 	var doc struct {
 		Results []checks.Result `json:"results"`

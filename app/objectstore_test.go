@@ -290,15 +290,8 @@ func TestFeastObjectRegistryFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := &lockedBuffer{}
-	a, err := New(Options{ConfigFile: cfgPath, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond,
+	a := startApp(t, Options{ConfigFile: cfgPath, FirstRunSpread: time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(log, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop(context.Background())
 	registryFailures(t, a, "ride", log,
 		func() { s3.Put(t, "feast-fail", "ride/registry.pb", []byte("\xff\xff damaged")) },
 		func() { s3.Put(t, "feast-fail", "ride/registry.pb", good) })

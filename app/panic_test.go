@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -51,14 +50,7 @@ func TestServeSurvivesStorePanics(t *testing.T) {
 			}
 		},
 	}
-	a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond, panicHooks: hooks})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop(context.Background())
+	a := startApp(t, Options{ConfigFile: fx.config, FirstRunSpread: time.Millisecond, panicHooks: hooks})
 	base := "http://" + a.Addr()
 
 	errs := func(kind string) float64 { return testutil.ToFloat64(a.metrics.RunsCounter(kind, "error")) }

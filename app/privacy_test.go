@@ -98,14 +98,7 @@ type apiHistogram struct {
 // decile edge is shown, only proportions and statistics.
 func TestAPIHidesValues(t *testing.T) {
 	cfgPath, emails, write := privacyFixture(t)
-	a, err := New(Options{ConfigFile: cfgPath, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop(context.Background())
+	a := startApp(t, Options{ConfigFile: cfgPath, FirstRunSpread: time.Millisecond})
 	base := "http://" + a.Addr()
 	waitFor(t, func() bool { return strings.Contains(get(t, base+"/api/v1/results"), `"skew"`) })
 
