@@ -8,13 +8,16 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/fsmon/fsmon/alerts"
 	"github.com/fsmon/fsmon/checks"
 	"github.com/fsmon/fsmon/config"
 )
 
 // CheckOnce runs every view of cfg (or those named in only) once and
-// returns all results: the `fsmon check` pass. Views run two at a time.
+// returns all results: the `fsmon check` pass. Views run two at a time,
+// within serve's memory budget (half the runtime's memory limit).
 // An entry of only is "project/view" or a view name, which selects the
 // views of that name in every project.
 func CheckOnce(ctx context.Context, cfg *config.Config, only []string, log *slog.Logger) ([]checks.Result, error) {
@@ -29,11 +32,23 @@ func CheckOnce(ctx context.Context, cfg *config.Config, only []string, log *slog
 	defer stores.Close()
 	out := make([][]checks.Result, len(views))
 	sem := make(chan struct{}, DefaultMaxConcurrent)
+	// The memory budget of serve: large views run one at a time.
+	var mem *semaphore.Weighted
+	budget := memoryBudget(0)
+	if budget > 0 {
+		mem = semaphore.NewWeighted(budget)
+	}
 	var wg sync.WaitGroup
 	for i, v := range views {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if mem != nil {
+				w := min(RunBytes(v), budget)
+				if mem.Acquire(ctx, w) == nil {
+					defer mem.Release(w)
+				}
+			}
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			out[i] = RunView(ctx, stores, v, time.Now())
