@@ -286,7 +286,7 @@ func mysqlHint(err error) string {
 	}
 	switch me.Number {
 	case 1045: // ER_ACCESS_DENIED_ERROR
-		return " (check the user and password in registry.path)"
+		return " (check the user and password in registry.path; a server that requires TLS denies clear-text logins too: set ssl_mode or ssl_ca)"
 	case 1044, 1142, 1143: // database, table, column access denied
 		return " (fsmon needs SELECT on " + strings.Join(Tables(), ", ") + ")"
 	case 1146: // ER_NO_SUCH_TABLE

@@ -41,6 +41,7 @@ type Server struct {
 	cred   *syscall.Credential
 	cmd    *exec.Cmd
 	exited chan struct{}
+	extra  []string
 }
 
 // lookBin finds a MariaDB binary by its names on PATH, in /usr/sbin and
@@ -65,9 +66,21 @@ func fileExists(p string) bool {
 }
 
 // Start initializes a data directory and starts MariaDB on a free
-// 127.0.0.1 port. The server stops and its directory goes when the test
-// ends.
-func Start(tb testing.TB) *Server {
+// 127.0.0.1 port, with mariadbd options extra (e.g. --ssl-cert=…; a path
+// in them may name a file the caller puts under Dir first, see Prepare).
+// The server stops and its directory goes when the test ends.
+func Start(tb testing.TB, extra ...string) *Server {
+	tb.Helper()
+	s := Prepare(tb)
+	s.extra = extra
+	s.Resume(tb)
+	return s
+}
+
+// Prepare makes a server's directory and data without starting it: the
+// caller writes files into Dir (certificates) and calls Resume after
+// setting options with Options.
+func Prepare(tb testing.TB) *Server {
 	tb.Helper()
 	daemon, install := lookBin("mariadbd", "mysqld"), lookBin("mariadb-install-db", "mysql_install_db")
 	if daemon == "" || install == "" {
@@ -111,9 +124,11 @@ func Start(tb testing.TB) *Server {
 	}
 	s.Port = port
 	tb.Cleanup(s.Stop)
-	s.Resume(tb)
 	return s
 }
+
+// Options sets further mariadbd options for the next Resume.
+func (s *Server) Options(extra ...string) { s.extra = extra }
 
 // serverArgs keep the server small: a test registry needs little memory.
 var serverArgs = []string{"--innodb-log-file-size=4M", "--innodb-buffer-pool-size=16M"}
@@ -170,6 +185,7 @@ func (s *Server) Resume(tb testing.TB) {
 	args := append([]string{"--no-defaults", "--datadir=" + s.data(), "--socket=" + s.Socket(),
 		"--port=" + strconv.Itoa(s.Port), "--bind-address=127.0.0.1", "--skip-name-resolve",
 		"--skip-log-bin", "--pid-file=" + filepath.Join(s.Dir, "pid"), "--log-error=" + s.logFile()}, serverArgs...)
+	args = append(args, s.extra...)
 	cmd := exec.Command(s.daemon, args...)
 	cmd.Dir = os.TempDir()
 	if s.cred != nil {
