@@ -301,7 +301,7 @@ const DefaultMemoryLimit = "1GiB"
 
 // addMemoryFlag adds --memory.limit.
 func addMemoryFlag(fs *flag.FlagSet) *string {
-	return fs.String("memory.limit", DefaultMemoryLimit, "soft memory limit of the Go runtime (GOMEMLIMIT), e.g. 512MiB, 2GiB; 0 turns it off; the GOMEMLIMIT environment variable wins over the default")
+	return fs.String("memory.limit", DefaultMemoryLimit, "soft memory limit of the Go runtime (GOMEMLIMIT), e.g. 512MiB, 2GiB; 0 turns it off; the GOMEMLIMIT environment variable wins over the default; views are checked side by side only while their estimated memory fits in half of it")
 }
 
 // setMemoryLimit applies --memory.limit through runtime/debug: the garbage
