@@ -145,17 +145,20 @@ func TestServeRegistryUnreadableAtStart(t *testing.T) {
 	if body := get(t, base+"/-/ready"); !strings.Contains(body, "Ready") {
 		t.Errorf("/-/ready: %q", body)
 	}
+	status := ""
 	problems := func() []string {
 		var doc struct {
+			Status   string   `json:"status"`
 			Problems []string `json:"problems"`
 		}
 		if err := json.Unmarshal([]byte(get(t, base+"/api/v1/results")), &doc); err != nil {
 			t.Fatal(err)
 		}
+		status = doc.Status
 		return doc.Problems
 	}
-	if p := problems(); len(p) != 1 || !strings.HasPrefix(p[0], "The Feast registry of "+repo+" could not be read") || !strings.Contains(p[0], "mysql+pymysql://fsmon:xxxxx@127.0.0.1") {
-		t.Errorf("/api/v1/results problems %q", p)
+	if p := problems(); status != "error" || len(p) != 1 || !strings.HasPrefix(p[0], "The Feast registry of "+repo+" could not be read") || !strings.Contains(p[0], "mysql+pymysql://fsmon:xxxxx@127.0.0.1") {
+		t.Errorf("/api/v1/results: status %q (want error: no view is checked), problems %q", status, p)
 	}
 	if page := get(t, base+"/"); !strings.Contains(page, "could not be read; its feature views are not monitored until it is") {
 		t.Errorf("status page says nothing of the registry")

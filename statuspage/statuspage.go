@@ -258,6 +258,11 @@ func overall(snap Snapshot) checks.Status {
 			worst = checks.Error
 		}
 	}
+	// A daemon problem (a Feast registry never read: views that are not
+	// checked at all) is an error even when every result it has is ok.
+	if len(snap.Problems) > 0 && checks.Error.Severity() > worst.Severity() {
+		worst = checks.Error
+	}
 	return worst
 }
 

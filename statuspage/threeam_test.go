@@ -3,6 +3,7 @@ package statuspage
 import (
 	"encoding/json"
 	"encoding/xml"
+	"html"
 	"io"
 	"net/http"
 	"strings"
@@ -311,5 +312,36 @@ func TestGrafanaViewLink(t *testing.T) {
 	body := get(t, Handler(func() Snapshot { return fixture() }, Options{GrafanaURL: "http://g:3000", Now: func() time.Time { return fixtureNow }}), http.MethodGet, "/").Body.String()
 	if !strings.Contains(body, `<a href="http://g:3000/d/fsmon-view/?var-feature_view=orders&amp;var-project=feast_demo">Grafana dashboard</a>`) {
 		t.Error("page lacks the orders view's Grafana link")
+	}
+}
+
+// TestDaemonProblem checks that a daemon problem (a Feast registry never
+// read, so its views are not checked) makes the overall status error on
+// the page and in the JSON, and that the page does not also say nothing is
+// broken, even when every result it has is ok.
+func TestDaemonProblem(t *testing.T) {
+	const problem = "The Feast registry of /repo could not be read; its feature views are not monitored until it is: connection refused"
+	for name, snap := range map[string]Snapshot{
+		"no results": {Problems: []string{problem}},
+		"ok results": {Problems: []string{problem}, Results: []checks.Result{{Check: checks.KindCoverage, Project: "p", FeatureView: "v", Status: checks.OK}}},
+	} {
+		h := Handler(func() Snapshot { return snap }, Options{})
+		var doc struct {
+			Status   string   `json:"status"`
+			Problems []string `json:"problems"`
+		}
+		if err := json.Unmarshal(get(t, h, http.MethodGet, "/api/v1/results").Body.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if doc.Status != "error" || len(doc.Problems) != 1 {
+			t.Errorf("%s: JSON status %q problems %q, want error and the problem", name, doc.Status, doc.Problems)
+		}
+		body := get(t, h, http.MethodGet, "/").Body.String()
+		if !strings.Contains(body, html.EscapeString(problem)) {
+			t.Errorf("%s: the page does not show the problem", name)
+		}
+		if strings.Contains(body, "Nothing is broken") {
+			t.Errorf("%s: the page says nothing is broken beside a daemon problem", name)
+		}
 	}
 }
