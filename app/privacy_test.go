@@ -1,76 +1,13 @@
 package app
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/fsmon/fsmon/internal/pqwrite"
-	"github.com/fsmon/fsmon/internal/redistest"
+	"github.com/fsmon/fsmon/internal/privacytest"
 )
-
-// privacyFixture is issue 13's finding 8 on a real Redis and Parquet file:
-// 2,000 entities whose string feature email is an e-mail address (each
-// one distinct), beside plan (free, pro or team) and a numeric score, in
-// both stores.
-func privacyFixture(t *testing.T) (cfgPath string, emails []string, write func(web string)) {
-	t.Helper()
-	srv := redistest.Start(t)
-	dir := t.TempDir()
-	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	defer rdb.Close()
-	ctx := context.Background()
-	ts := time.Now().Add(-time.Hour).Truncate(time.Second)
-	cols := []pqwrite.Column{{Name: "user_id", Type: "int64"}, {Name: "event_timestamp", Type: "timestamp"},
-		{Name: "email", Type: "string"}, {Name: "plan", Type: "string"}, {Name: "score", Type: "float64"}}
-	var rows [][]any
-	pipe := rdb.Pipeline()
-	for id := range 2000 {
-		email := fmt.Sprintf("person.%04d@example.org", id)
-		emails = append(emails, email)
-		plan := []string{"free", "pro", "team"}[id%3]
-		score := float64(id%97) / 7
-		rows = append(rows, []any{int64(id), ts, email, plan, score})
-		pipe.HSet(ctx, fmt.Sprintf("fs:user:%d", id), "event_ts", ts.Unix(), "email", email, "plan", plan, "score", fmt.Sprint(score))
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := pqwrite.Write(filepath.Join(dir, "users", "part-0.parquet"), cols, rows); err != nil {
-		t.Fatal(err)
-	}
-	cfgPath = filepath.Join(dir, "fsmon.yaml")
-	write = func(web string) {
-		cfg := fmt.Sprintf(`interval: 1h
-online:
-  redis: {addr: %s, rate_limit: 0}
-offline:
-  parquet: {root: %s}
-%s
-feature_views:
-  - name: users
-    entities: [user_id]
-    online: {layout: hash, key: "fs:user:{user_id}", timestamp_field: event_ts}
-    offline: {path: users/*.parquet, timestamp_column: event_timestamp}
-    features:
-      - {name: email, type: string}
-      - {name: plan, type: string}
-      - {name: score, type: float64}
-`, srv.Addr, dir, web)
-		if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("")
-	return cfgPath, emails, write
-}
 
 type apiHistogram struct {
 	Results []struct {
@@ -91,14 +28,15 @@ type apiHistogram struct {
 	}
 }
 
-// TestAPIHidesValues: by default the status page and /api/v1/results name
+// TestAPIHidesValues (on privacytest's 2,000 users): by default the status page and /api/v1/results name
 // the frequent categories (plan) and fold the 2,000 addresses, each seen
 // twice, into "others"; the chi-square is still computed on all 2,000.
 // After a reload with web.hide_values: true, neither a category nor a
 // decile edge is shown, only proportions and statistics.
 func TestAPIHidesValues(t *testing.T) {
-	cfgPath, emails, write := privacyFixture(t)
-	a := startApp(t, Options{ConfigFile: cfgPath, FirstRunSpread: time.Millisecond})
+	fx := privacytest.Start(t)
+	emails := fx.Emails
+	a := startApp(t, Options{ConfigFile: fx.Config, FirstRunSpread: time.Millisecond})
 	base := "http://" + a.Addr()
 	waitFor(t, func() bool { return strings.Contains(get(t, base+"/api/v1/results"), `"skew"`) })
 
@@ -146,7 +84,7 @@ func TestAPIHidesValues(t *testing.T) {
 		t.Fatalf("skew histograms of %v, want email, plan and score", seen)
 	}
 
-	write("web: {hide_values: true}")
+	fx.Write(t, "web: {hide_values: true}")
 	if err := a.Reload(); err != nil {
 		t.Fatal(err)
 	}

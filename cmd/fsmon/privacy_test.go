@@ -1,79 +1,34 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/fsmon/fsmon/internal/pqwrite"
-	"github.com/fsmon/fsmon/internal/redistest"
+	"github.com/fsmon/fsmon/internal/privacytest"
 )
 
 // TestReportHidesValues: the JSON report of `fsmon check` shows feature
-// values as the status page does: by default none of 2,000 distinct e-mail
-// addresses (each seen once per store, below web.min_category_count), and
+// values as the status page does (privacytest's 2,000 users, the fixture
+// of app's TestAPIHidesValues): by default none of the 2,000 distinct
+// e-mail addresses (each seen once per store, below
+// web.min_category_count) but the three plans by name, and
 // with web.hide_values no category name and no decile edge at all.
 func TestReportHidesValues(t *testing.T) {
-	srv := redistest.Start(t)
-	dir := t.TempDir()
-	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	defer rdb.Close()
-	ctx := context.Background()
-	ts := time.Now().Add(-time.Hour).Truncate(time.Second)
-	var rows [][]any
-	pipe := rdb.Pipeline()
-	for id := range 2000 {
-		email := fmt.Sprintf("someone%04d@mail.example", id)
-		plan := []string{"basic", "premium"}[id%2]
-		rows = append(rows, []any{int64(id), ts, email, plan, float64(id % 50)})
-		pipe.HSet(ctx, fmt.Sprintf("u:%d", id), "ts", ts.Unix(), "email", email, "plan", plan, "score", id%50)
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
-	cols := []pqwrite.Column{{Name: "id", Type: "int64"}, {Name: "ts", Type: "timestamp"},
-		{Name: "email", Type: "string"}, {Name: "plan", Type: "string"}, {Name: "score", Type: "float64"}}
-	if err := pqwrite.Write(filepath.Join(dir, "users", "p.parquet"), cols, rows); err != nil {
-		t.Fatal(err)
-	}
-	write := func(web string) string {
-		cfg := filepath.Join(dir, "fsmon.yaml")
-		text := fmt.Sprintf(`online: {redis: {addr: %s, rate_limit: 0}}
-offline: {parquet: {root: %s}}
-%s
-feature_views:
-  - name: users
-    entities: [id]
-    online: {layout: hash, key: "u:{id}", timestamp_field: ts}
-    offline: {path: users/*.parquet, timestamp_column: ts}
-    features:
-      - {name: email, type: string}
-      - {name: plan, type: string}
-      - {name: score, type: float64}
-`, srv.Addr, dir, web)
-		if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
+	fx := privacytest.Start(t)
+	_, _, out := checkJSON(t, fx.Config)
+	for _, e := range fx.Emails {
+		if strings.Contains(out, e) {
+			t.Fatalf("the report shows %s by default", e)
 		}
-		return cfg
 	}
-
-	_, _, out := checkJSON(t, write(""))
-	if strings.Contains(out, "mail.example") {
-		t.Error("the report shows e-mail addresses by default")
-	}
-	for _, want := range []string{`"basic"`, `"premium"`, `"others"`, `"folded": 2000`, `"edges"`} {
+	for _, want := range []string{`"free"`, `"pro"`, `"team"`, `"others"`, `"folded": 2000`, `"edges"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the default report lacks %s", want)
 		}
 	}
-	_, _, out = checkJSON(t, write("web: {hide_values: true}"))
-	for _, secret := range []string{"mail.example", "basic", "premium", `"edges"`} {
+	fx.Write(t, "web: {hide_values: true}")
+	_, _, out = checkJSON(t, fx.Config)
+	for _, secret := range []string{"@example.org", "free", `"pro"`, "team", `"edges"`} {
 		if strings.Contains(out, secret) {
 			t.Errorf("the report shows %s with hide_values", secret)
 		}
