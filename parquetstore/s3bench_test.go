@@ -115,13 +115,16 @@ func BenchmarkS3Offline(b *testing.B) {
 		var s3Wall, localWall, s3CPU, serverCPU, localCPU []time.Duration
 		for round := range rounds {
 			var r, l, rCPU, lCPU, weedCPU time.Duration
+			var req map[string]int
 			s3 := func() {
+				ct.reset()
 				c0, w0 := processCPU(), srv.CPUTime()
 				start := time.Now()
 				if _, err := remote.Sample(ctx, w, 100_000); err != nil {
 					b.Fatal(err)
 				}
 				r, rCPU, weedCPU = time.Since(start), processCPU()-c0, srv.CPUTime()-w0
+				req = ct.reset()
 			}
 			loc := func() {
 				c0 := processCPU()
@@ -141,8 +144,8 @@ func BenchmarkS3Offline(b *testing.B) {
 			ratios = append(ratios, float64(r)/float64(l))
 			s3Wall, localWall = append(s3Wall, r), append(localWall, l)
 			s3CPU, serverCPU, localCPU = append(s3CPU, rCPU), append(serverCPU, weedCPU), append(localCPU, lCPU)
-			b.Logf("round %d: sample 100k S3 %v (cpu: fsmon %v, server %v), local %v (cpu %v), ratio %.2f",
-				round+1, r.Round(time.Millisecond), rCPU.Round(time.Millisecond), weedCPU.Round(time.Millisecond),
+			b.Logf("round %d: sample 100k S3 %v (%v; cpu: fsmon %v, server %v), local %v (cpu %v), ratio %.2f",
+				round+1, r.Round(time.Millisecond), req, rCPU.Round(time.Millisecond), weedCPU.Round(time.Millisecond),
 				l.Round(time.Millisecond), lCPU.Round(time.Millisecond), float64(r)/float64(l))
 		}
 		slices.Sort(ratios)
