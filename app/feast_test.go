@@ -17,7 +17,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/fsmon/fsmon/checks"
-	"github.com/fsmon/fsmon/config"
 	"github.com/fsmon/fsmon/feast"
 	"github.com/fsmon/fsmon/feast/feasttest"
 	"github.com/fsmon/fsmon/internal/pqwrite"
@@ -115,18 +114,7 @@ func TestFeastRepoOnly(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(repo, "feature_store.yaml"), []byte(fsy), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfgPath := filepath.Join(t.TempDir(), "fsmon.yaml")
-	if err := os.WriteFile(cfgPath, []byte("feast: {repo: "+repo+"}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := CheckOnce(ctx, cfg, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rs := checkRepo(t, repo, "")
 	byView := map[string][]checks.Result{}
 	for _, r := range rs {
 		byView[r.FeatureView] = append(byView[r.FeatureView], r)
