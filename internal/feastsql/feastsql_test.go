@@ -79,6 +79,29 @@ func startRegistry(t *testing.T) (*pgtest.Server, *sql.DB) {
 	return pg, db
 }
 
+// checkRide checks the "ride" project that TestPostgresRegistry and
+// TestMySQLRegistry apply: three views of three kinds, driver_stats read
+// field by field, and the newest update at applied.
+func checkRide(t *testing.T, snap *feastsql.Snapshot, applied time.Time) {
+	t.Helper()
+	vs := views(t, snap, "ride")
+	if got := names(vs); got != "3 conv_plus,driver_stats,trips_stream" {
+		t.Fatalf("views %s", got)
+	}
+	ds := vs["driver_stats"]
+	if ds.Kind != feast.KindFeatureView || ds.Project != "ride" || len(ds.Features) != 2 || ds.Features[1].Name != "acc_rate" ||
+		ds.Source == nil || ds.Source.Path != "data/driver_stats" || ds.JoinKeys[0] != "driver_id" || ds.TTL != time.Hour ||
+		!ds.LastMaterialized.Equal(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("driver_stats read as %+v", ds)
+	}
+	if vs["trips_stream"].Kind != feast.KindStreamFeatureView || vs["conv_plus"].Kind != feast.KindOnDemandFeatureView {
+		t.Errorf("kinds %s, %s", vs["trips_stream"].Kind, vs["conv_plus"].Kind)
+	}
+	if got := snap.Stamp.Latest.Unix(); got != applied.Unix() {
+		t.Errorf("latest update %d, want %d", got, applied.Unix())
+	}
+}
+
 func TestPostgresRegistry(t *testing.T) {
 	ctx := context.Background()
 	pg, db := startRegistry(t)
@@ -109,22 +132,7 @@ func TestPostgresRegistry(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			vs := views(t, snap, "ride")
-			if got := names(vs); got != "3 conv_plus,driver_stats,trips_stream" {
-				t.Fatalf("views %s", got)
-			}
-			ds := vs["driver_stats"]
-			if ds.Kind != feast.KindFeatureView || ds.Project != "ride" || len(ds.Features) != 2 || ds.Features[1].Name != "acc_rate" ||
-				ds.Source == nil || ds.Source.Path != "data/driver_stats" || ds.JoinKeys[0] != "driver_id" || ds.TTL != time.Hour ||
-				!ds.LastMaterialized.Equal(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) {
-				t.Errorf("driver_stats read as %+v", ds)
-			}
-			if vs["trips_stream"].Kind != feast.KindStreamFeatureView || vs["conv_plus"].Kind != feast.KindOnDemandFeatureView {
-				t.Errorf("kinds %s, %s", vs["trips_stream"].Kind, vs["conv_plus"].Kind)
-			}
-			if got := snap.Stamp.Latest.Unix(); got != applied.Unix() {
-				t.Errorf("latest update %d, want %d", got, applied.Unix())
-			}
+			checkRide(t, snap, applied)
 		})
 	}
 }
