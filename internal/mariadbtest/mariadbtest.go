@@ -16,11 +16,9 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -29,6 +27,8 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/fsmon/fsmon/internal/servertest"
 )
 
 // Server is a running MariaDB owned by one test.
@@ -90,26 +90,7 @@ func Prepare(tb testing.TB) *Server {
 		tb.Skip("MariaDB not installed; skipping (apt-get install mariadb-server)")
 	}
 	s := &Server{daemon: daemon}
-	// t.TempDir's parents are private to root, and a unix socket path
-	// must be short: a directory of its own under /tmp.
-	dir, err := os.MkdirTemp("", "fsmon-mariadb-")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { os.RemoveAll(dir) })
-	s.Dir = dir
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("mysql")
-		if err != nil {
-			tb.Fatalf("running as root, mariadbd needs an unprivileged user: %v (the mariadb-server package creates mysql)", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		s.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-		if err := os.Chown(dir, uid, gid); err != nil {
-			tb.Fatal(err)
-		}
-	}
+	s.Dir, s.cred = servertest.UserDir(tb, "fsmon-mariadb-", "mysql", "mariadb-server")
 	tmpl, err := s.template(install)
 	if err != nil {
 		tb.Fatal(err)
@@ -118,7 +99,7 @@ func Prepare(tb testing.TB) *Server {
 	if out, err := cp.CombinedOutput(); err != nil {
 		tb.Fatalf("copy the mariadb-install-db template: %v\n%s", err, out)
 	}
-	port, err := freePort()
+	port, err := servertest.FreePort()
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -282,13 +263,4 @@ func (s *Server) readLog() string {
 		return "(no log)"
 	}
 	return string(b)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -9,11 +9,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -24,6 +22,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/fsmon/fsmon/internal/servertest"
 )
 
 // SuperUser and SuperPassword are the server's superuser. They are test
@@ -77,26 +77,7 @@ func Bin(tb testing.TB) string {
 func Start(tb testing.TB) *Server {
 	tb.Helper()
 	s := &Server{bin: Bin(tb)}
-	// t.TempDir's parents are private to root; the postgres user needs a
-	// directory of its own.
-	dir, err := os.MkdirTemp("", "fsmon-pgtest-")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { os.RemoveAll(dir) })
-	s.Dir = dir
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			tb.Fatalf("running as root, initdb needs an unprivileged user: %v (the postgresql package creates postgres)", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		s.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-		if err := os.Chown(dir, uid, gid); err != nil {
-			tb.Fatal(err)
-		}
-	}
+	s.Dir, s.cred = servertest.UserDir(tb, "fsmon-pgtest-", "postgres", "postgresql")
 	tmpl, err := s.template()
 	if err != nil {
 		tb.Fatal(err)
@@ -104,7 +85,7 @@ func Start(tb testing.TB) *Server {
 	if out, err := exec.Command("cp", "-a", tmpl, s.data()).CombinedOutput(); err != nil {
 		tb.Fatalf("copy the initdb template: %v\n%s", err, out)
 	}
-	port, err := freePort()
+	port, err := servertest.FreePort()
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -233,13 +214,4 @@ func (s *Server) Log(tb testing.TB) string {
 		tb.Fatal(err)
 	}
 	return string(b)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

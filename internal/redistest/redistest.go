@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fsmon/fsmon/internal/servertest"
 )
 
 // Server is a running redis-server owned by one test.
@@ -39,7 +41,7 @@ func Start(tb testing.TB, extra ...string) *Server {
 		}
 		tb.Skip("redis-server not installed; skipping (apt-get install redis-server)")
 	}
-	port, err := freePort()
+	port, err := servertest.FreePort()
 	if err != nil {
 		tb.Fatalf("find free port: %v", err)
 	}
@@ -147,13 +149,4 @@ func (s *Server) Restart(tb testing.TB, extra ...string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	tb.Fatalf("redis-server did not come back on %s", s.Addr)
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fsmon/fsmon/internal/servertest"
 )
 
 // StartSentinel runs a redis-sentinel on a free loopback port that monitors
@@ -16,7 +18,7 @@ import (
 func StartSentinel(tb testing.TB, masterName, masterAddr string, extra ...string) *Server {
 	tb.Helper()
 	bin := Binary(tb, "redis-sentinel")
-	port, err := freePort()
+	port, err := servertest.FreePort()
 	if err != nil {
 		tb.Fatalf("find free port: %v", err)
 	}

@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -25,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/fsmon/fsmon/internal/blob"
+	"github.com/fsmon/fsmon/internal/servertest"
 )
 
 // Credentials of the server's one identity. They are test values, not
@@ -95,7 +95,7 @@ func Start(tb testing.TB) *Server {
 // stopped and its log kept.
 func start(tb testing.TB, bin string) (*Server, error) {
 	dir := tb.TempDir()
-	ports, err := freePorts(11)
+	ports, err := servertest.FreePorts(11)
 	if err != nil {
 		tb.Fatalf("free ports: %v", err)
 	}
@@ -252,27 +252,6 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 		w.buf.Write(p)
 	}
 	return len(p), nil
-}
-
-// freePorts returns n distinct free loopback ports (held open together so
-// they differ).
-func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }
 
 // CPUTime is the processor time (user and system) the server has used so

@@ -1,0 +1,73 @@
+// Package servertest holds what the test helpers that start real servers
+// (redistest, pgtest, mariadbtest, s3test) share: free loopback ports, and
+// a private directory a database server can run in as its own system user
+// when the tests run as root.
+package servertest
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/user"
+	"strconv"
+	"syscall"
+	"testing"
+)
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort() (int, error) {
+	ps, err := FreePorts(1)
+	if err != nil {
+		return 0, err
+	}
+	return ps[0], nil
+}
+
+// FreePorts returns n distinct TCP ports on 127.0.0.1 that were free a
+// moment ago (held open together, so that they differ).
+func FreePorts(n int) ([]int, error) {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	ports := make([]int, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("find a free loopback port: %w", err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+// UserDir makes a directory of its own under the temp directory (short,
+// for unix socket paths; t.TempDir's parents are private to root), removed
+// at cleanup. Running as root, it is owned by the system user name, which
+// the server must run as (initdb and mariadbd refuse root), and cred is
+// that user's credential for exec.Cmd's SysProcAttr; otherwise cred is nil.
+// pkg names the package that creates the user (its hint when missing).
+func UserDir(tb testing.TB, prefix, name, pkg string) (dir string, cred *syscall.Credential) {
+	tb.Helper()
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { os.RemoveAll(dir) })
+	if os.Geteuid() != 0 {
+		return dir, nil
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		tb.Fatalf("running as root, the server needs an unprivileged user: %v (the %s package creates %s)", err, pkg, name)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	if err := os.Chown(dir, uid, gid); err != nil {
+		tb.Fatal(err)
+	}
+	return dir, &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+}
