@@ -76,7 +76,8 @@ func Binary(tb testing.TB) string {
 //
 // The free ports are found, released and handed to weed, so another
 // process may take one in between; weed then exits at once ("Port
-// allocation failed") and Start tries again with new ports, three times.
+// allocation failed", or a component's "bind: address already in use")
+// and Start tries again with new ports, three times.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
 	bin := Binary(tb)
@@ -85,7 +86,7 @@ func Start(tb testing.TB) *Server {
 		if err == nil {
 			return s
 		}
-		if try == 3 || !strings.Contains(s.Log(), "Port allocation failed") {
+		if try == 3 || !(strings.Contains(s.Log(), "Port allocation failed") || strings.Contains(s.Log(), "address already in use")) {
 			tb.Fatalf("weed mini did not serve S3 on %s: %v\n%s", s.Endpoint, err, s.Log())
 		}
 	}

@@ -6,12 +6,25 @@ package servertest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/user"
 	"strconv"
 	"syscall"
 	"testing"
+)
+
+// Ports are picked at random from [portLow, portHigh]: below Linux's
+// ephemeral range (32768 and up by default), so that no outbound
+// connection, the server's own included (SeaweedFS's components dial each
+// other, Redis replicas dial their primary), can take a port between the
+// moment it is found free and the moment the server binds it; and low
+// enough that a Redis Cluster node's bus port (port + 10000) is below that
+// range too.
+const (
+	portLow  = 15000
+	portHigh = 22767
 )
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
@@ -24,7 +37,9 @@ func FreePort() (int, error) {
 }
 
 // FreePorts returns n distinct TCP ports on 127.0.0.1 that were free a
-// moment ago (held open together, so that they differ).
+// moment ago (held open together, so that they differ), below the
+// ephemeral range. Another process may still take one before the server
+// binds it: servers that start several listeners retry on new ports.
 func FreePorts(n int) ([]int, error) {
 	var ls []net.Listener
 	defer func() {
@@ -33,13 +48,17 @@ func FreePorts(n int) ([]int, error) {
 		}
 	}()
 	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for tries := 0; len(ports) < n; tries++ {
+		if tries == 1000 {
+			return nil, fmt.Errorf("find %d free loopback ports in %d-%d: only %d after %d tries", n, portLow, portHigh, len(ports), tries)
+		}
+		p := portLow + rand.IntN(portHigh-portLow+1)
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
 		if err != nil {
-			return nil, fmt.Errorf("find a free loopback port: %w", err)
+			continue // taken, by another process or by this call
 		}
 		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		ports = append(ports, p)
 	}
 	return ports, nil
 }
