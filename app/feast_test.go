@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -10,7 +9,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 	"github.com/fsmon/fsmon/checks"
 	"github.com/fsmon/fsmon/feast"
 	"github.com/fsmon/fsmon/feast/feasttest"
+	"github.com/fsmon/fsmon/internal/lockedbuf"
 	"github.com/fsmon/fsmon/internal/pqwrite"
 	"github.com/fsmon/fsmon/internal/redistest"
 )
@@ -198,7 +197,7 @@ func TestFeastRegistryRefresh(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte("interval: 1s\nfeast: {repo: "+repo+", refresh: 1s}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	log := &lockedBuffer{}
+	log := &lockedbuf.Buffer{}
 	a := startApp(t, Options{ConfigFile: cfgPath, FirstRunSpread: time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(log, nil))})
 	if n := len(a.Config().Views); n != 1 {
@@ -225,24 +224,6 @@ func TestFeastRegistryRefresh(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a log destination safe for concurrent writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // metricValue is the value of the series (name and labels as exposed) in
 // the /metrics of a, or -1 when it is absent.
 func metricValue(t *testing.T, a *App, series string) float64 {
@@ -263,7 +244,7 @@ func metricValue(t *testing.T, a *App, series string) float64 {
 // project) refreshes every second: after breaking it (break_), the daemon
 // keeps its views, says so in the registry metrics and the log, and after
 // mending it (mend) says the registry is read again.
-func registryFailures(t *testing.T, a *App, project string, log *lockedBuffer, break_, mend func()) {
+func registryFailures(t *testing.T, a *App, project string, log *lockedbuf.Buffer, break_, mend func()) {
 	t.Helper()
 	ok := fmt.Sprintf(`fsmon_feast_registry_last_refresh_successful{project=%q}`, project)
 	failures := fmt.Sprintf(`fsmon_feast_registry_refresh_failures_total{project=%q}`, project)

@@ -19,6 +19,7 @@ import (
 	"github.com/fsmon/fsmon/feast"
 	"github.com/fsmon/fsmon/feast/feasttest"
 	"github.com/fsmon/fsmon/internal/gcstest"
+	"github.com/fsmon/fsmon/internal/lockedbuf"
 	"github.com/fsmon/fsmon/internal/mariadbtest"
 	"github.com/fsmon/fsmon/internal/pgtest"
 	"github.com/fsmon/fsmon/internal/pqwrite"
@@ -289,7 +290,7 @@ func TestFeastObjectRegistryFailure(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	log := &lockedBuffer{}
+	log := &lockedbuf.Buffer{}
 	a := startApp(t, Options{ConfigFile: cfgPath, FirstRunSpread: time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(log, nil))})
 	registryFailures(t, a, "ride", log,

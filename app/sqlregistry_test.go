@@ -13,6 +13,7 @@ import (
 
 	"github.com/fsmon/fsmon/feast"
 	"github.com/fsmon/fsmon/feast/feasttest"
+	"github.com/fsmon/fsmon/internal/lockedbuf"
 	"github.com/fsmon/fsmon/internal/redistest"
 )
 
@@ -46,7 +47,7 @@ func TestFeastSQLRegistryServe(t *testing.T) {
 	// logs why, without the password.
 	const wrong = "Not-The-Password-42"
 	writeStore(wrong)
-	wlog := &lockedBuffer{}
+	wlog := &lockedbuf.Buffer{}
 	w, err := New(Options{ConfigFile: cfgPath, ListenAddress: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(wlog, nil))})
 	if err != nil {
 		t.Fatalf("wrong password stops the daemon: %v", err)
@@ -61,7 +62,7 @@ func TestFeastSQLRegistryServe(t *testing.T) {
 	w.Stop(context.Background())
 
 	writeStore(registryPassword)
-	log := &lockedBuffer{}
+	log := &lockedbuf.Buffer{}
 	a, err := New(Options{ConfigFile: cfgPath, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(log, nil))})
 	if err != nil {
@@ -116,7 +117,7 @@ func TestServeRegistryUnreadableAtStart(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	log := &lockedBuffer{}
+	log := &lockedbuf.Buffer{}
 	a, err := New(Options{ConfigFile: cfgPath, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(log, nil))})
 	if err != nil {

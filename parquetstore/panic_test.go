@@ -1,30 +1,18 @@
 package parquetstore
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/fsmon/fsmon/internal/lockedbuf"
 	"github.com/fsmon/fsmon/sample"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
 
 // TestPanicInFileReadIsThatFilesProblem: a panic in one share of the work
 // spread over goroutines (a file's footer, its window count, a column of a
@@ -41,7 +29,7 @@ func TestPanicInFileReadIsThatFilesProblem(t *testing.T) {
 	now := t0.Add(300 * time.Minute)
 	for _, stage := range []string{"footer", "window", "column", "as-of"} {
 		t.Run(stage, func(t *testing.T) {
-			var log lockedBuffer
+			var log lockedbuf.Buffer
 			s := newStore(t, dir, ".", func(v *View) {
 				v.Workers = 3
 				v.Logger = slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -90,7 +78,7 @@ func TestPanicInFileReadIsThatFilesProblem(t *testing.T) {
 			if !found {
 				t.Errorf("problems %+v, want the panic as a file's problem", problems)
 			}
-			if l := log.b.String(); !strings.Contains(l, "recovered panic") || !strings.Contains(l, "panic_test.go") {
+			if l := log.String(); !strings.Contains(l, "recovered panic") || !strings.Contains(l, "panic_test.go") {
 				t.Errorf("no stack in the debug log:\n%s", l)
 			}
 		})

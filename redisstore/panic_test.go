@@ -1,35 +1,16 @@
 package redisstore
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/fsmon/fsmon/internal/lockedbuf"
 	"github.com/fsmon/fsmon/internal/redistest"
 	"github.com/fsmon/fsmon/sample"
 )
-
-// syncBuffer is a log destination safe for the Store's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestPanicInBatchReadIsAnError: a panic on one of the goroutines that read
 // pipelined batches in parallel (full speed), where the first issue-13 crash
@@ -42,7 +23,7 @@ func TestPanicInBatchReadIsAnError(t *testing.T) {
 	for i := range 500 {
 		hset(t, c, fmt.Sprintf("sh:%d", i), "ts", "1700000000", "conv_rate", "0.5")
 	}
-	var log syncBuffer
+	var log lockedbuf.Buffer
 	s := newStore(t, Options{Addr: srv.Addr, BatchSize: 50, Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	s.testHook = func(where, _ string) {
 		if where == "fetch" {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/fsmon/fsmon/internal/lockedbuf"
 	"github.com/fsmon/fsmon/internal/pqwrite"
 	"github.com/fsmon/fsmon/internal/redistest"
 )
@@ -153,7 +154,7 @@ func TestServeReloadAndTerm(t *testing.T) {
 	cfg := writeConfig(t, dir, srv.Addr)
 	ctx, cancel := context.WithCancel(context.Background())
 	hup := make(chan os.Signal, 1)
-	var o, e syncBuffer
+	var o, e lockedbuf.Buffer
 	done := make(chan int)
 	go func() {
 		done <- run(ctx, []string{"serve", "--config", cfg, "--web.listen-address", "127.0.0.1:0"}, &o, &e, hup)
@@ -174,7 +175,7 @@ func TestServeReloadAndTerm(t *testing.T) {
 
 func TestDemoStartsAndFindsProblems(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var o, e syncBuffer
+	var o, e lockedbuf.Buffer
 	done := make(chan int)
 	go func() { done <- run(ctx, []string{"demo", "--web.listen-address", "127.0.0.1:0"}, &o, &e, nil) }()
 	waitLog(t, &o, "Ctrl-C stops it")

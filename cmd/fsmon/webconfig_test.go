@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsmon/fsmon/internal/lockedbuf"
 	"github.com/fsmon/fsmon/internal/redistest"
 )
 
@@ -41,7 +42,7 @@ func TestBadWebConfigFailsFast(t *testing.T) {
 			if c.cmd == "serve" {
 				args = append(args, "--config", cfg)
 			}
-			var o, e syncBuffer
+			var o, e lockedbuf.Buffer
 			done := make(chan int, 1)
 			go func() { done <- run(context.Background(), args, &o, &e, nil) }()
 			select {
