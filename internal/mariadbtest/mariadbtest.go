@@ -10,7 +10,6 @@
 package mariadbtest
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -21,7 +20,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -244,14 +242,7 @@ func (s *Server) DB(tb testing.TB, db string) *sql.DB {
 // Exec runs statements as root in database db ("" for none).
 func (s *Server) Exec(tb testing.TB, db string, stmts ...string) {
 	tb.Helper()
-	d := s.DB(tb, db)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	for _, q := range stmts {
-		if _, err := d.ExecContext(ctx, q); err != nil {
-			tb.Fatalf("%s: %v", strings.TrimSpace(q), err)
-		}
-	}
+	servertest.Exec(tb, s.DB(tb, db), stmts...)
 }
 
 // logFile ends in .err: mariadbd adds it to a name without an extension.

@@ -6,7 +6,6 @@
 package pgtest
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
 	"net/url"
@@ -15,10 +14,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -195,15 +192,7 @@ func (s *Server) DB(tb testing.TB, db string) *sql.DB {
 // Exec runs statements as the superuser in database db.
 func (s *Server) Exec(tb testing.TB, db string, stmts ...string) {
 	tb.Helper()
-	d := s.DB(tb, db)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	for _, q := range stmts {
-		if _, err := d.ExecContext(ctx, q); err != nil {
-			tb.Fatalf("%s: %v", strings.TrimSpace(q), err)
-		}
-	}
-	d.Close()
+	servertest.Exec(tb, s.DB(tb, db), stmts...)
 }
 
 // Log is the server's log so far.

@@ -1,18 +1,22 @@
 // Package servertest holds what the test helpers that start real servers
-// (redistest, pgtest, mariadbtest, s3test) share: free loopback ports, and
-// a private directory a database server can run in as its own system user
-// when the tests run as root.
+// (redistest, pgtest, mariadbtest, s3test) share: free loopback ports, a
+// private directory a database server can run in as its own system user
+// when the tests run as root, and running setup statements.
 package servertest
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"os"
 	"os/user"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // Ports are picked at random from [portLow, portHigh]: below Linux's
@@ -89,4 +93,17 @@ func UserDir(tb testing.TB, prefix, name, pkg string) (dir string, cred *syscall
 		tb.Fatal(err)
 	}
 	return dir, &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+}
+
+// Exec runs stmts on d in order, failing tb at the first error with the
+// statement, within a minute in all.
+func Exec(tb testing.TB, d *sql.DB, stmts ...string) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, q := range stmts {
+		if _, err := d.ExecContext(ctx, q); err != nil {
+			tb.Fatalf("%s: %v", strings.TrimSpace(q), err)
+		}
+	}
 }
