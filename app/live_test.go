@@ -48,6 +48,15 @@ func liveStore(t *testing.T, addr, password, dir string) {
 }
 
 // writeLive writes body as dir/fsmon.yaml and loads it.
+// writeSecret writes a password, token or ACL file, readable by its owner
+// only, as such files are in production.
+func writeSecret(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func writeLive(t *testing.T, dir, body string) *config.Config {
 	t.Helper()
 	path := filepath.Join(dir, "fsmon.yaml")
@@ -136,9 +145,7 @@ func TestValidateLiveAllWell(t *testing.T) {
 	dir := t.TempDir()
 	liveStore(t, srv.Addr, "", dir)
 	fake := slacktest.New(t, "C_ALERTS")
-	if err := os.WriteFile(filepath.Join(dir, "token"), []byte(slacktest.BotToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeSecret(t, filepath.Join(dir, "token"), slacktest.BotToken+"\n")
 	// RESP2 and no CLIENT SETINFO: this client's own commands stay out of
 	// the statistics.
 	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, Protocol: 2, DisableIdentity: true})
@@ -197,9 +204,7 @@ func TestValidateLiveMistakes(t *testing.T) {
 	liveStore(t, srv.Addr, "", dir)
 	fake := slacktest.New(t, "C_ALERTS")
 	const wrongToken = "xoxb-9999-0000-n0tTh3T0k3n"
-	if err := os.WriteFile(filepath.Join(dir, "token"), []byte(wrongToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeSecret(t, filepath.Join(dir, "token"), wrongToken+"\n")
 	if err := os.WriteFile(filepath.Join(dir, "notadir"), []byte("a file where a directory should be\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -270,16 +275,12 @@ func TestValidateLiveRedisAccess(t *testing.T) {
 	users := "user default on >" + pass + " ~* &* +@all\n" +
 		"user noscan on >" + userPass + " ~* resetchannels +@all -scan\n" +
 		"user nohmget on >" + userPass + " ~* resetchannels -@all +scan +ping\n"
-	if err := os.WriteFile(acl, []byte(users), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeSecret(t, acl, users)
 	srv := redistest.Start(t, "aclfile "+acl)
 	liveStore(t, srv.Addr, pass, dir)
 	secret := func(name, v string) string {
 		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(v+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		writeSecret(t, p, v+"\n")
 		return name
 	}
 	view := `feature_views:
@@ -449,9 +450,7 @@ func TestValidateLiveSentinel(t *testing.T) {
 	liveStore(t, primary.Addr, pass, dir)
 	sentinel := redistest.StartSentinel(t, "features", primary.Addr, "sentinel auth-pass features "+pass, "requirepass "+sentinelPass)
 	secret := func(name, v string) string {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(v+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		writeSecret(t, filepath.Join(dir, name), v+"\n")
 		return name
 	}
 	secret("data", pass)
@@ -518,9 +517,7 @@ func TestValidateLiveCluster(t *testing.T) {
 	acl := filepath.Join(dir, "users.acl")
 	users := "user default on nopass ~* &* +@all\n" +
 		"user noslots on >pw ~* resetchannels -@all +scan +hmget +mget +get +ping +dbsize\n"
-	if err := os.WriteFile(acl, []byte(users), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeSecret(t, acl, users)
 	c := redistest.StartCluster(t, 3, 0, "aclfile "+acl)
 	cc := c.ClusterClient(t)
 	ts := time.Now().Add(-time.Hour).Unix()
@@ -529,9 +526,7 @@ func TestValidateLiveCluster(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "pw"), []byte("pw\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeSecret(t, filepath.Join(dir, "pw"), "pw\n")
 	conf := func(user, key string) string {
 		return fmt.Sprintf(`online:
   redis:
@@ -608,9 +603,7 @@ func TestValidateLiveReadFromReplica(t *testing.T) {
 	dir := t.TempDir()
 	acl := func(name, reader string) string {
 		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte("user default on nopass ~* &* +@all\nuser reader on >pw ~* resetchannels -@all "+reader+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		writeSecret(t, p, "user default on nopass ~* &* +@all\nuser reader on >pw ~* resetchannels -@all "+reader+"\n")
 		return "aclfile " + p
 	}
 	primary := redistest.Start(t, acl("primary.acl", "+scan +hmget +mget +get +ping +dbsize"))
@@ -619,9 +612,7 @@ func TestValidateLiveReadFromReplica(t *testing.T) {
 	redistest.WaitSynced(t, primary.Addr, 1)
 	sentinel := redistest.StartSentinel(t, "features", primary.Addr)
 	redistest.WaitSentinelReplicas(t, sentinel.Addr, "features", 1)
-	if err := os.WriteFile(filepath.Join(dir, "pw"), []byte("pw\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeSecret(t, filepath.Join(dir, "pw"), "pw\n")
 	conf := func(user string) string {
 		return fmt.Sprintf(`online:
   redis:
