@@ -47,15 +47,14 @@ func TestViewOffsetsSpread(t *testing.T) {
 	}
 }
 
-// TestSchedulerBoundsConcurrentRuns: ten views due at once never run more
-// than maxConcurrent at the same time, and all of them run.
-func TestSchedulerBoundsConcurrentRuns(t *testing.T) {
-	s := newScheduler(3, 0)
+// peakRuns schedules one 20 ms run per weight on s, all due at once, and
+// returns the most that ran at the same time and how many ran.
+func peakRuns(s *scheduler, weights []int64) (peak, runs int) {
 	var mu sync.Mutex
-	running, peak, runs := 0, 0, 0
-	done := make(chan struct{}, 10)
-	for range 10 {
-		s.every(0, time.Hour, 0, 0, func(ctx context.Context) {
+	running := 0
+	done := make(chan struct{}, len(weights))
+	for _, w := range weights {
+		s.every(0, time.Hour, 0, w, func(ctx context.Context) {
 			mu.Lock()
 			running++
 			peak = max(peak, running)
@@ -68,12 +67,20 @@ func TestSchedulerBoundsConcurrentRuns(t *testing.T) {
 			done <- struct{}{}
 		})
 	}
-	for range 10 {
+	for range weights {
 		<-done
 	}
 	s.abort()
 	s.wait()
-	if peak != 3 || runs != 10 {
+	mu.Lock()
+	defer mu.Unlock()
+	return peak, runs
+}
+
+// TestSchedulerBoundsConcurrentRuns: ten views due at once never run more
+// than maxConcurrent at the same time, and all of them run.
+func TestSchedulerBoundsConcurrentRuns(t *testing.T) {
+	if peak, runs := peakRuns(newScheduler(3, 0), make([]int64, 10)); peak != 3 || runs != 10 {
 		t.Errorf("peak %d concurrent runs of %d, want 3 of 10", peak, runs)
 	}
 }
@@ -92,29 +99,7 @@ func TestSchedulerMemoryBudget(t *testing.T) {
 		{[]int64{30, 30, 30, 30, 30}, 3}, // fit: maxConcurrent bounds them
 		{[]int64{50, 50, 50, 50}, 2},     // two at a time
 	} {
-		s := newScheduler(3, 100)
-		var mu sync.Mutex
-		running, peak, runs := 0, 0, 0
-		done := make(chan struct{}, len(tc.weights))
-		for _, w := range tc.weights {
-			s.every(0, time.Hour, 0, w, func(ctx context.Context) {
-				mu.Lock()
-				running++
-				peak = max(peak, running)
-				mu.Unlock()
-				time.Sleep(20 * time.Millisecond)
-				mu.Lock()
-				running--
-				runs++
-				mu.Unlock()
-				done <- struct{}{}
-			})
-		}
-		for range tc.weights {
-			<-done
-		}
-		s.abort()
-		s.wait()
+		peak, runs := peakRuns(newScheduler(3, 100), tc.weights)
 		if peak != tc.want || runs != len(tc.weights) {
 			t.Errorf("weights %v in 100: peak %d concurrent runs of %d, want %d of %d", tc.weights, peak, runs, tc.want, len(tc.weights))
 		}
