@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/semaphore"
-
 	"github.com/fsmon/fsmon/alerts"
 	"github.com/fsmon/fsmon/checks"
 	"github.com/fsmon/fsmon/config"
@@ -31,27 +29,14 @@ func CheckOnce(ctx context.Context, cfg *config.Config, only []string, log *slog
 	}
 	defer stores.Close()
 	out := make([][]checks.Result, len(views))
-	sem := make(chan struct{}, DefaultMaxConcurrent)
-	// The memory budget of serve: large views run one at a time.
-	var mem *semaphore.Weighted
-	budget := memoryBudget(0)
-	if budget > 0 {
-		mem = semaphore.NewWeighted(budget)
-	}
+	// serve's admission: two views at a time, large ones alone.
+	adm := newAdmission(DefaultMaxConcurrent, memoryBudget(0))
 	var wg sync.WaitGroup
 	for i, v := range views {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if mem != nil {
-				w := min(RunBytes(v), budget)
-				if mem.Acquire(ctx, w) == nil {
-					defer mem.Release(w)
-				}
-			}
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			out[i] = RunView(ctx, stores, v, time.Now())
+			adm.do(ctx, RunBytes(v), func(ctx context.Context) { out[i] = RunView(ctx, stores, v, time.Now()) })
 		}()
 	}
 	wg.Wait()

@@ -16,9 +16,7 @@ import (
 // that runs of one view never overlap: a run that outlasts its interval
 // delays the next one instead of piling up.
 type scheduler struct {
-	slots    chan struct{}       // one per run allowed at the same time
-	mem      *semaphore.Weighted // the memory budget of runs (nil: none)
-	memSize  int64
+	adm      *admission
 	sched    context.Context
 	stopFn   context.CancelFunc
 	runs     context.Context
@@ -30,13 +28,7 @@ type scheduler struct {
 // the same time (DefaultMaxConcurrent when <= 0), whose estimated memory
 // (every's weight) together fits in memBudget bytes (no budget when <= 0).
 func newScheduler(maxConcurrent int, memBudget int64) *scheduler {
-	if maxConcurrent <= 0 {
-		maxConcurrent = DefaultMaxConcurrent
-	}
-	s := &scheduler{slots: make(chan struct{}, maxConcurrent)}
-	if memBudget > 0 {
-		s.mem, s.memSize = semaphore.NewWeighted(memBudget), memBudget
-	}
+	s := &scheduler{adm: newAdmission(maxConcurrent, memBudget)}
 	s.sched, s.stopFn = context.WithCancel(context.Background())
 	s.runs, s.cancelFn = context.WithCancel(context.Background())
 	return s
@@ -47,13 +39,9 @@ func newScheduler(maxConcurrent int, memBudget int64) *scheduler {
 // groups), so that views with different offsets stay spread over the
 // interval. A run that outlasts its slot skips the slots it missed. Each
 // run gets a context that ends at the run's timeout (the interval) or on
-// abort. A run waits for its weight (estimated bytes; all of the budget
-// when it weighs more) from the memory budget, first come first served,
-// and then for one of the scheduler's slots; the wait counts in its
-// timeout (a run whose time is up before it gets both still runs, on its
-// expired context, so that it records a deadline result).
+// abort, and is admitted by the scheduler's admission with weight; the
+// wait counts in its timeout.
 func (s *scheduler) every(first, interval, offset time.Duration, weight int64, fn func(ctx context.Context)) {
-	weight = min(max(weight, 1), s.memSize)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -66,25 +54,57 @@ func (s *scheduler) every(first, interval, offset time.Duration, weight int64, f
 			case <-t.C:
 			}
 			ctx, cancel := context.WithTimeout(s.runs, interval)
-			if s.mem == nil || s.mem.Acquire(ctx, weight) == nil {
-				select {
-				case s.slots <- struct{}{}:
-					fn(ctx)
-					<-s.slots
-				case <-ctx.Done():
-					fn(ctx)
-				}
-				if s.mem != nil {
-					s.mem.Release(weight)
-				}
-			} else {
-				fn(ctx)
-			}
+			s.adm.do(ctx, weight, fn)
 			cancel()
 			now := time.Now()
 			t.Reset(nextSlot(now, interval, offset).Sub(now))
 		}
 	}()
+}
+
+// admission bounds the runs under way, of serve's scheduler and of fsmon
+// check alike: at most a number at the same time, and their estimated
+// memory together within a budget.
+type admission struct {
+	slots   chan struct{}       // one per run allowed at the same time
+	mem     *semaphore.Weighted // the memory budget of runs (nil: none)
+	memSize int64
+}
+
+// newAdmission admits at most maxConcurrent runs at the same time
+// (DefaultMaxConcurrent when <= 0) whose weights together fit in memBudget
+// bytes (no budget when <= 0).
+func newAdmission(maxConcurrent int, memBudget int64) *admission {
+	if maxConcurrent <= 0 {
+		maxConcurrent = DefaultMaxConcurrent
+	}
+	a := &admission{slots: make(chan struct{}, maxConcurrent)}
+	if memBudget > 0 {
+		a.mem, a.memSize = semaphore.NewWeighted(memBudget), memBudget
+	}
+	return a
+}
+
+// do runs fn(ctx) once it holds weight (estimated bytes; all of the
+// budget when it weighs more) of the memory budget, first come first
+// served, and then one of the slots. When ctx ends first, fn still runs,
+// on its expired context, so that it records a deadline result.
+func (a *admission) do(ctx context.Context, weight int64, fn func(ctx context.Context)) {
+	weight = min(max(weight, 1), a.memSize)
+	if a.mem != nil {
+		if a.mem.Acquire(ctx, weight) != nil {
+			fn(ctx)
+			return
+		}
+		defer a.mem.Release(weight)
+	}
+	select {
+	case a.slots <- struct{}{}:
+		fn(ctx)
+		<-a.slots
+	case <-ctx.Done():
+		fn(ctx)
+	}
 }
 
 // DefaultMaxConcurrent is how many views serve checks at the same time
