@@ -137,16 +137,13 @@ func TestPostgresRegistry(t *testing.T) {
 	}
 }
 
-// TestPostgresRefresh: an unchanged registry costs the stamp query and
-// returns the last snapshot; an added, a changed (in the same second) and a
-// deleted view are seen on the next read.
-func TestPostgresRefresh(t *testing.T) {
+// testRefresh applies to db, a registry that src reads: an unchanged
+// registry costs the stamp query and returns the last snapshot; an added,
+// a changed (in the same second) and a deleted view are seen on the next
+// read.
+func testRefresh(t *testing.T, src feastsql.Source, db *sql.DB) {
+	t.Helper()
 	ctx := context.Background()
-	pg, db := startRegistry(t)
-	src, err := feastsql.Parse(pg.URL("postgresql+psycopg", "fsmon", readerPassword, "feast"), "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := feasttest.ApplySQLRegistry(ctx, db, "ride", time.Now().Add(-time.Hour), view("driver_stats", "conv_rate")); err != nil {
 		t.Fatal(err)
 	}
@@ -199,6 +196,16 @@ func TestPostgresRefresh(t *testing.T) {
 	if got := names(views(t, deleted, "ride")); got != "1 customer_stats" {
 		t.Fatalf("after deleting driver_stats: %s", got)
 	}
+}
+
+// TestPostgresRefresh: testRefresh on PostgreSQL.
+func TestPostgresRefresh(t *testing.T) {
+	pg, db := startRegistry(t)
+	src, err := feastsql.Parse(pg.URL("postgresql+psycopg", "fsmon", readerPassword, "feast"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testRefresh(t, src, db)
 }
 
 // TestPostgresErrors: a wrong password, missing grants, a database that is

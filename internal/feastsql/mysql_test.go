@@ -72,47 +72,14 @@ func TestMySQLRegistry(t *testing.T) {
 	}
 }
 
-// TestMySQLRefresh: an unchanged registry returns the last snapshot; an
-// added and a deleted view are seen on the next read.
+// TestMySQLRefresh: testRefresh on MariaDB.
 func TestMySQLRefresh(t *testing.T) {
-	ctx := context.Background()
 	m, db := startMariaDB(t)
 	src, err := feastsql.Parse(m.URL("mysql+pymysql", "fsmon", readerPassword, "feast"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := feasttest.ApplySQLRegistry(ctx, db, "ride", time.Now().Add(-time.Hour), view("driver_stats", "conv_rate")); err != nil {
-		t.Fatal(err)
-	}
-	first, err := feastsql.Read(ctx, src, "ride", nil, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := feastsql.Read(ctx, src, "ride", first, time.Now())
-	if err != nil || again != first {
-		t.Fatalf("unchanged registry read again (%v): stamp %+v then %+v", err, first.Stamp, again.Stamp)
-	}
-	now := time.Now()
-	if err := feasttest.ApplySQLRegistry(ctx, db, "ride", now, view("customer_stats", "spend")); err != nil {
-		t.Fatal(err)
-	}
-	added, err := feastsql.Read(ctx, src, "ride", again, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := names(views(t, added, "ride")); got != "2 customer_stats,driver_stats" {
-		t.Fatalf("after adding customer_stats: %s", got)
-	}
-	if err := feasttest.DeleteSQLView(ctx, db, "ride", "driver_stats", now); err != nil {
-		t.Fatal(err)
-	}
-	deleted, err := feastsql.Read(ctx, src, "ride", added, time.Now().Add(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := names(views(t, deleted, "ride")); got != "1 customer_stats" {
-		t.Fatalf("after deleting driver_stats: %s", got)
-	}
+	testRefresh(t, src, db)
 }
 
 // TestMySQLErrors: a wrong password, missing grants, a database without
