@@ -42,6 +42,9 @@ type Stores struct {
 	replicaV map[viewKey][]NamedOnline
 	offline  map[viewKey]sample.Offline
 	buckets  map[string]blob.Bucket
+	// buffers are the fetch buffers every offline view on object storage
+	// keeps between samples (one pool, bounded, for the process).
+	buffers *parquetstore.Buffers
 	// panicHooks, set only by tests, are handed to the stores (their
 	// PanicHook) to inject panics on the goroutines they start.
 	panicHooks *panicHooks
@@ -63,7 +66,7 @@ func NewStores(cfg *config.Config, log *slog.Logger) (*Stores, error) {
 func newStores(cfg *config.Config, log *slog.Logger, hooks *panicHooks) (*Stores, error) {
 	s := &Stores{root: cfg.Offline.Parquet.Root, maxRead: cfg.Offline.Parquet.MaxReadBytes, parquet: cfg.Offline.Parquet, log: log,
 		online: map[viewKey]sample.Online{}, replicaV: map[viewKey][]NamedOnline{}, offline: map[viewKey]sample.Offline{}, buckets: map[string]blob.Bucket{}, refs: newReferenceCache(cfg, log),
-		panicHooks: hooks}
+		buffers: parquetstore.NewBuffers(parquetstore.DefaultBufferBytes), panicHooks: hooks}
 	if cfg.Feast != nil {
 		s.feastRepo = cfg.Feast.Repo
 	}
@@ -283,7 +286,7 @@ func (s *Stores) newOffline(v config.View) (sample.Offline, error) {
 	pv := parquetstore.View{
 		Bucket: bucket, Root: root, Path: p, TimestampColumn: v.Offline.TimestampColumn,
 		Entities: v.Entities, Features: features(v), Logger: s.log, MaxReadBytes: s.maxRead,
-		NoPartitionPruning: !s.parquet.PartitionPruning,
+		NoPartitionPruning: !s.parquet.PartitionPruning, Buffers: s.buffers,
 	}
 	if s.panicHooks != nil {
 		pv.PanicHook = s.panicHooks.parquet

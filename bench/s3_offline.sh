@@ -8,6 +8,11 @@
 # the processor time of fsmon and of the server and their medians and the
 # load average (the server shares the cores), and the sample with 20 ms
 # added to every request by the fault proxy (internal/s3test).
+# FSMON_BENCH_CODEC: the files' compression, snappy (default, what pyarrow
+# and Spark write), none or zstd. FSMON_BENCH_KEEP=0: the S3 store gets new
+# fetch buffers for every sample instead of keeping them (fsmon keeps them).
+# FSMON_WEED_ARGS: more flags for weed, e.g. -cpuprofile=/tmp/weed.prof
+# (the server is then stopped with an interrupt, so that it writes it).
 # FSMON_BENCH_CPUPROFILE=PREFIX also writes CPU profiles of the S3 and the
 # local sample (go tool pprof PREFIX.s3).
 # Needs weed: FSMON_WEED, `weed` on PATH, or .ci/weed.sh's cached binary.

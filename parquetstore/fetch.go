@@ -26,11 +26,6 @@ const (
 	// one request: the bytes fetched for nothing stay small next to the
 	// chunks.
 	coalesceGap = 16 << 10
-	// maxRequest bounds one coalesced request, so that large row groups
-	// still fetch in parallel. Requests of 8 to 16 MiB are what AWS
-	// advises for throughput; on SeaweedFS a pass over an object in
-	// 16 MiB requests costs the server half the processor time that
-	// 4 MiB requests do (bench/s3_offline.sh).
 	// remoteWorkers is the default concurrency on object storage, where
 	// workers mostly wait for the network.
 	remoteWorkers = 16
@@ -223,12 +218,14 @@ type pipeline struct {
 
 	mu   sync.Mutex
 	cond *sync.Cond
-	held int64 // bytes of the jobs dispatched and not yet released
+	held int64 // buffer bytes of the jobs dispatched and not yet released
 	stop bool
-	// free are buffers of released jobs, reused for the next ones: the
-	// fetched bytes are overwritten whole, and reusing them spares
-	// allocating (zeroing, faulting in) every byte of every chunk again.
-	free [][]byte
+	// bufs gives the buffers the chunks are fetched into and takes back
+	// those of released jobs, for the next jobs and, when the store has
+	// View.Buffers, the next samples: the fetched bytes overwrite a
+	// buffer whole, and reusing one spares allocating (zeroing, faulting
+	// in) every byte of every chunk again.
+	bufs *Buffers
 }
 
 // pipeJob is the column chunks of consecutive row groups of one file in
@@ -251,7 +248,7 @@ type pipeJob struct {
 func newPipeJob(c *blob.Cache, rs []blob.Range, users int) *pipeJob {
 	j := &pipeJob{cache: c, ranges: rs, users: int32(users), ready: make(chan struct{})}
 	for _, r := range rs {
-		j.size += r.Len
+		j.size += bufferSize(r.Len)
 	}
 	j.left.Store(int32(len(rs)))
 	return j
@@ -259,7 +256,11 @@ func newPipeJob(c *blob.Cache, rs []blob.Range, users int) *pipeJob {
 
 // startPipeline starts fetching jobs in order; close stops it.
 func (s *Store) startPipeline(ctx context.Context, jobs []*pipeJob) *pipeline {
-	p := &pipeline{jobs: jobs}
+	p := &pipeline{jobs: jobs, bufs: s.v.Buffers}
+	if p.bufs == nil {
+		// Kept for this sample only.
+		p.bufs = NewBuffers(fetchAhead + maxRequest)
+	}
 	p.ctx, p.cancel = context.WithCancel(ctx)
 	p.cond = sync.NewCond(&p.mu)
 	stopOnCancel := context.AfterFunc(p.ctx, func() {
@@ -276,13 +277,13 @@ func (s *Store) startPipeline(ctx context.Context, jobs []*pipeJob) *pipeline {
 	for range max(1, s.workers) {
 		p.wg.Go(func() {
 			for it := range work {
-				buf := p.buffer(it.r.Len)
+				buf := p.bufs.get(it.r.Len)
 				if used, _ := it.job.cache.FetchInto(p.ctx, it.r, buf); used {
 					it.job.mu.Lock()
 					it.job.bufs = append(it.job.bufs, buf)
 					it.job.mu.Unlock()
 				} else {
-					p.recycle(buf)
+					p.bufs.put(buf)
 				}
 				if it.job.left.Add(-1) == 0 {
 					close(it.job.ready)
@@ -344,37 +345,10 @@ func (p *pipeline) done(g int) {
 	bufs := j.bufs
 	j.bufs = nil
 	j.mu.Unlock()
+	p.bufs.put(bufs...)
 	p.mu.Lock()
 	p.held -= j.size
-	p.free = append(p.free, bufs...)
 	p.cond.Signal()
-	p.mu.Unlock()
-}
-
-// buffer returns a buffer of n bytes: the smallest free one that is large
-// enough, else a new one.
-func (p *pipeline) buffer(n int64) []byte {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	best := -1
-	for i, b := range p.free {
-		if int64(cap(b)) >= n && (best < 0 || cap(b) < cap(p.free[best])) {
-			best = i
-		}
-	}
-	if best < 0 {
-		return make([]byte, n)
-	}
-	b := p.free[best]
-	p.free[best] = p.free[len(p.free)-1]
-	p.free = p.free[:len(p.free)-1]
-	return b[:n]
-}
-
-// recycle returns an unused buffer.
-func (p *pipeline) recycle(b []byte) {
-	p.mu.Lock()
-	p.free = append(p.free, b)
 	p.mu.Unlock()
 }
 

@@ -75,8 +75,42 @@ func TestPipelineFetchesBoundedAhead(t *testing.T) {
 	if br.top > fetchAhead+size {
 		t.Errorf("%d bytes fetched ahead at most, want at most %d", br.top, fetchAhead+size)
 	}
-	if len(p.free) == 0 || len(p.free) > fetchAhead/size+2 {
-		t.Errorf("%d buffers for 20 jobs, want them reused (at most %d)", len(p.free), fetchAhead/size+2)
+	if _, made := p.bufs.stats(); made == 0 || made > fetchAhead/size+2 {
+		t.Errorf("%d buffers for 20 jobs, want them reused (at most %d)", made, fetchAhead/size+2)
+	}
+}
+
+// TestPipelineKeepsBuffersAcrossSamples: with View.Buffers, a second
+// sample's fetches land in the buffers the first one gave back (a new
+// buffer is faulted in and zeroed by the kernel again), and what is kept
+// stays within the bound.
+func TestPipelineKeepsBuffersAcrossSamples(t *testing.T) {
+	const size = 10 << 20
+	bufs := NewBuffers(DefaultBufferBytes)
+	s := &Store{workers: 16, v: View{Buffers: bufs}}
+	run := func() {
+		c := blob.NewCache(&byteReader{})
+		var jobs []*pipeJob
+		for i := range 20 {
+			jobs = append(jobs, newPipeJob(c, []blob.Range{{Off: int64(i) * size, Len: size}}, 1))
+		}
+		p := s.startPipeline(context.Background(), jobs)
+		for g := range jobs {
+			if !p.wait(g) {
+				t.Fatalf("wait(%d) = false", g)
+			}
+			p.done(g)
+		}
+		p.close()
+	}
+	run()
+	held, first := bufs.stats()
+	if held == 0 || held > DefaultBufferBytes {
+		t.Fatalf("%d bytes kept after a sample, want some and at most %d", held, DefaultBufferBytes)
+	}
+	run()
+	if _, made := bufs.stats(); made != first {
+		t.Errorf("the second sample allocated %d new buffers, want 0 (all from the %d bytes kept)", made-first, held)
 	}
 }
 

@@ -53,6 +53,59 @@ func TestS3SameAsLocal(t *testing.T) {
 	compareStores(t, root, b, "offline")
 }
 
+// TestS3KeptBuffersShared: stores sharing one Buffers, as fsmon's views do,
+// sample S3 at the same time, over and over, with a bound small enough
+// that buffers are let go as well as reused, and every sample equals the
+// same sample of the local files. A buffer given back while still read, or
+// taken by two fetches at once, shows as a wrong sample (and under -race
+// as a race).
+func TestS3KeptBuffersShared(t *testing.T) {
+	srv := s3test.Start(t)
+	root := t.TempDir()
+	// Many files: a job each, fetched ahead of the decoding into buffers
+	// of the same size, which a wrongly recycled buffer would mix up.
+	for f := range 24 {
+		writeParquet(t, filepath.Join(root, fmt.Sprintf("v/part-%02d.parquet", f)), rowsRange(f*3000, (f+1)*3000, 500), parquet.MaxRowsPerRowGroup(1000))
+	}
+	b := srv.Bucket(t, "kept-buffers")
+	srv.PutDir(t, "kept-buffers", "offline", root)
+	keep := NewBuffers(1 << 20)
+	ctx := context.Background()
+	windows := []sample.Window{{}, {From: t0.Add(5000 * time.Minute), To: t0.Add(61000 * time.Minute)}, {From: t0.Add(30000 * time.Minute)}}
+	want := make([]*sample.Sample, len(windows))
+	local := newStore(t, root, "v")
+	for i, w := range windows {
+		s, err := local.Sample(ctx, w, 7000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = s
+	}
+	var wg sync.WaitGroup
+	for g := range 3 {
+		remote := newStore(t, "offline", "v", func(v *View) { v.Bucket, v.Buffers = b, keep })
+		wg.Go(func() {
+			for round := range 4 {
+				i := (g + round) % len(windows)
+				got, err := remote.Sample(ctx, windows[i], 7000)
+				if err != nil {
+					t.Errorf("store %d round %d: %v", g, round, err)
+					return
+				}
+				if !sameSample(got, want[i]) {
+					t.Errorf("store %d round %d window %d: the S3 sample differs from the local one", g, round, i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	held, made := keep.stats()
+	if held == 0 || held > 1<<20 {
+		t.Errorf("%d bytes kept, want some and at most the bound", held)
+	}
+	t.Logf("%d buffers made for 12 samples, %d bytes kept", made, held)
+}
+
 // compareStores runs every read on the local tree root and on the bucket
 // prefix holding the same files, and compares.
 func compareStores(t *testing.T, root string, b blob.Bucket, prefix string) {
@@ -148,6 +201,7 @@ func TestGCSSameAsLocal(t *testing.T) {
 	srv.PutDir(t, "same-as-local", "offline", root)
 	compareStores(t, root, b, "offline")
 }
+
 
 // countingTransport counts requests by method and the response bytes; it
 // sends them through base (nil: http.DefaultTransport).

@@ -28,7 +28,11 @@ import (
 // fetched. The sample is then timed in FSMON_BENCH_ROUNDS rounds (default
 // 9), S3 and local interleaved and both warm, with the processor time of
 // this process and of the server (which shares the machine's cores), and
-// their medians and the load average; FSMON_BENCH_CPUPROFILE=PREFIX writes
+// their medians and the load average. The files are compressed with
+// FSMON_BENCH_CODEC (snappy by default, as pyarrow and Spark write them;
+// none or zstd), and the S3 store keeps its fetch buffers across samples
+// as fsmon does (FSMON_BENCH_KEEP=0: new ones each sample).
+// FSMON_BENCH_CPUPROFILE=PREFIX writes
 // CPU profiles of three S3 and three local samples to PREFIX.s3 and
 // PREFIX.local. bench/s3_offline.sh runs it.
 func BenchmarkS3Offline(b *testing.B) {
@@ -40,7 +44,7 @@ func BenchmarkS3Offline(b *testing.B) {
 	root := b.TempDir()
 	per := rows / 10
 	for f := range 10 {
-		writeParquet(b, filepath.Join(root, fmt.Sprintf("v/part-%d.parquet", f)), rowsRange(f*per, (f+1)*per, 100000), parquet.MaxRowsPerRowGroup(128*1024))
+		writeParquet(b, filepath.Join(root, fmt.Sprintf("v/part-%d.parquet", f)), rowsRange(f*per, (f+1)*per, 100000), parquet.MaxRowsPerRowGroup(128*1024), benchCodec(b))
 	}
 	srv.Bucket(b, "bench")
 	srv.PutDir(b, "bench", "offline", root)
@@ -56,7 +60,13 @@ func BenchmarkS3Offline(b *testing.B) {
 	w := sample.Window{From: t0, To: t0.Add(time.Duration(rows) * time.Minute)}
 	b.ResetTimer()
 	for range b.N {
-		remote := newStore(b, "offline", "v", func(v *View) { v.Bucket = bk })
+		// As fsmon serve and check run it: fetch buffers kept across
+		// samples (FSMON_BENCH_KEEP=0: new ones for each sample).
+		keep := NewBuffers(DefaultBufferBytes)
+		if os.Getenv("FSMON_BENCH_KEEP") == "0" {
+			keep = nil
+		}
+		remote := newStore(b, "offline", "v", func(v *View) { v.Bucket, v.Buffers = bk, keep })
 		ct.reset()
 		start := time.Now()
 		if _, _, err := remote.NullCounts(ctx); err != nil {
@@ -114,25 +124,26 @@ func BenchmarkS3Offline(b *testing.B) {
 		var ratios []float64
 		var s3Wall, localWall, s3CPU, serverCPU, localCPU []time.Duration
 		for round := range rounds {
-			var r, l, rCPU, lCPU, weedCPU time.Duration
+			var r, l, weedCPU time.Duration
+			var rUse, lUse usage
 			var req map[string]int
 			s3 := func() {
 				ct.reset()
-				c0, w0 := processCPU(), srv.CPUTime()
+				u0, w0 := processUsage(), srv.CPUTime()
 				start := time.Now()
 				if _, err := remote.Sample(ctx, w, 100_000); err != nil {
 					b.Fatal(err)
 				}
-				r, rCPU, weedCPU = time.Since(start), processCPU()-c0, srv.CPUTime()-w0
+				r, rUse, weedCPU = time.Since(start), processUsage().sub(u0), srv.CPUTime()-w0
 				req = ct.reset()
 			}
 			loc := func() {
-				c0 := processCPU()
+				u0 := processUsage()
 				start := time.Now()
 				if _, err := local.Sample(ctx, w, 100_000); err != nil {
 					b.Fatal(err)
 				}
-				l, lCPU = time.Since(start), processCPU()-c0
+				l, lUse = time.Since(start), processUsage().sub(u0)
 			}
 			if round%2 == 0 {
 				s3()
@@ -143,10 +154,10 @@ func BenchmarkS3Offline(b *testing.B) {
 			}
 			ratios = append(ratios, float64(r)/float64(l))
 			s3Wall, localWall = append(s3Wall, r), append(localWall, l)
-			s3CPU, serverCPU, localCPU = append(s3CPU, rCPU), append(serverCPU, weedCPU), append(localCPU, lCPU)
+			s3CPU, serverCPU, localCPU = append(s3CPU, rUse.cpu), append(serverCPU, weedCPU), append(localCPU, lUse.cpu)
 			b.Logf("round %d: sample 100k S3 %v (%v; cpu: fsmon %v, server %v), local %v (cpu %v), ratio %.2f",
-				round+1, r.Round(time.Millisecond), req, rCPU.Round(time.Millisecond), weedCPU.Round(time.Millisecond),
-				l.Round(time.Millisecond), lCPU.Round(time.Millisecond), float64(r)/float64(l))
+				round+1, r.Round(time.Millisecond), req, rUse, weedCPU.Round(time.Millisecond),
+				l.Round(time.Millisecond), lUse, float64(r)/float64(l))
 		}
 		slices.Sort(ratios)
 		b.Logf("medians over %d warm interleaved rounds: ratio S3/local %.2f; S3 %v (cpu: fsmon %v, server %v), local %v (cpu %v); load average %s",
@@ -189,6 +200,23 @@ func BenchmarkS3Offline(b *testing.B) {
 	}
 }
 
+// benchCodec is the compression of the benchmark's files: FSMON_BENCH_CODEC
+// (none, snappy, zstd), default snappy, as pyarrow and Spark write Feast's
+// offline data.
+func benchCodec(b *testing.B) parquet.WriterOption {
+	switch c := os.Getenv("FSMON_BENCH_CODEC"); c {
+	case "", "snappy":
+		return parquet.Compression(&parquet.Snappy)
+	case "zstd":
+		return parquet.Compression(&parquet.Zstd)
+	case "none":
+		return parquet.Compression(&parquet.Uncompressed)
+	default:
+		b.Fatalf("FSMON_BENCH_CODEC=%q: want none, snappy or zstd", c)
+		return nil
+	}
+}
+
 // neededBytes is the compressed size of the column chunks a whole-window
 // sample of every row group reads (timestamp, entity and the features).
 func neededBytes(b *testing.B, root string) int64 {
@@ -214,13 +242,29 @@ func neededBytes(b *testing.B, root string) int64 {
 	return n
 }
 
-// processCPU is the processor time this process has used.
-func processCPU() time.Duration {
+// usage is what this process has used so far: processor time, the part
+// of it in the kernel, and minor page faults (the kernel faulting in
+// memory the process touches for the first time, or again after the Go
+// runtime gave it back).
+type usage struct {
+	cpu, sys time.Duration
+	faults   int64
+}
+
+func processUsage() usage {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+		return usage{}
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return usage{cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), sys: time.Duration(ru.Stime.Nano()), faults: ru.Minflt}
+}
+
+func (u usage) sub(v usage) usage {
+	return usage{cpu: u.cpu - v.cpu, sys: u.sys - v.sys, faults: u.faults - v.faults}
+}
+
+func (u usage) String() string {
+	return fmt.Sprintf("%v (system %v, %d page faults)", u.cpu.Round(time.Millisecond), u.sys.Round(time.Millisecond), u.faults)
 }
 
 // loadAvg is the first three fields of /proc/loadavg.

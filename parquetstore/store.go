@@ -87,6 +87,10 @@ type View struct {
 	// Seed makes samples repeatable: the same files and the same seed give
 	// the same rows. 0 means DefaultSeed.
 	Seed int64
+	// Buffers, when set, keeps the buffers that samples on object storage
+	// fetch into from one sample to the next (see Buffers); share one
+	// among the stores of a process. Nil keeps them for one sample only.
+	Buffers *Buffers
 	// Workers is how many files (and, on object storage, requests) are
 	// read at the same time; 0 means GOMAXPROCS on local files and 16 on
 	// object storage.

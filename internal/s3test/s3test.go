@@ -115,6 +115,8 @@ func start(tb testing.TB, bin string) (*Server, error) {
 		"-filer.localSocket=" + filepath.Join(dir, "filer.sock"),
 		"-s3.localSocket=" + filepath.Join(dir, "s3.sock"),
 	}
+	// More flags, for benchmarks: -cpuprofile=F profiles the server.
+	args = append(args, strings.Fields(os.Getenv("FSMON_WEED_ARGS"))...)
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+AccessKey, "AWS_SECRET_ACCESS_KEY="+SecretKey)
@@ -165,6 +167,14 @@ func (s *Server) Log() string {
 // Stop kills the server; it is safe to call twice.
 func (s *Server) Stop() {
 	if s.cmd != nil && s.cmd.Process != nil {
+		if os.Getenv("FSMON_WEED_ARGS") != "" {
+			// Let weed write the profiles it was asked for.
+			_ = s.cmd.Process.Signal(os.Interrupt)
+			select {
+			case <-s.done:
+			case <-time.After(10 * time.Second):
+			}
+		}
 		_ = s.cmd.Process.Kill()
 		<-s.done
 		s.cmd = nil
