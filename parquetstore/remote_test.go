@@ -202,7 +202,6 @@ func TestGCSSameAsLocal(t *testing.T) {
 	compareStores(t, root, b, "offline")
 }
 
-
 // countingTransport counts requests by method and the response bytes; it
 // sends them through base (nil: http.DefaultTransport).
 type countingTransport struct {
