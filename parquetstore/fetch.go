@@ -34,11 +34,11 @@ const (
 	// throughput; on SeaweedFS a pass over an object in 16 MiB requests
 	// costs the server about half the processor time that 4 MiB ones do.
 	maxRequest = 16 << 20
-	// fetchAhead bounds the column chunk bytes a sample on object storage
-	// has fetched (or is fetching) and not yet decoded: the fetching runs
-	// this far ahead of the decoding, and each row group's bytes are let
-	// go once it is decoded, so that a sample holds about this much
-	// rather than every chunk it reads.
+	// fetchAhead bounds the buffer bytes (bufferSize of each range) a
+	// sample on object storage has fetched (or is fetching) into and not
+	// yet decoded: the fetching runs this far ahead of the decoding, and
+	// each row group's buffers are given back once it is decoded, so that
+	// a sample holds about this much rather than every chunk it reads.
 	fetchAhead = 64 << 20
 )
 
