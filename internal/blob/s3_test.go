@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
@@ -51,14 +52,39 @@ func TestS3(t *testing.T) {
 	})
 }
 
-// connCounter counts the requests that had to dial a new connection.
+// connCounter counts the requests that had to dial a new connection. While
+// gate is set, each request waits at it before going on.
 type connCounter struct {
 	rt           http.RoundTripper
 	requests, nw atomic.Int64
+	gate         atomic.Pointer[barrier]
+}
+
+// barrier lets requests go on only once n of them have reached it, so that
+// those n are in flight at the same time, each on a connection of its own.
+type barrier struct {
+	mu   sync.Mutex
+	left int
+	open chan struct{}
+}
+
+func newBarrier(n int) *barrier { return &barrier{left: n, open: make(chan struct{})} }
+
+func (b *barrier) wait() {
+	b.mu.Lock()
+	b.left--
+	if b.left == 0 {
+		close(b.open)
+	}
+	b.mu.Unlock()
+	<-b.open
 }
 
 func (c *connCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.requests.Add(1)
+	if g := c.gate.Load(); g != nil {
+		g.wait()
+	}
 	trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) {
 		if !i.Reused {
 			c.nw.Add(1)
@@ -91,7 +117,11 @@ func TestS3KeepsConnectionsOfABurst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Both bursts have all 16 reads in flight at once (the barrier), so the
+	// first one leaves 16 connections and the second needs 16.
 	burst := func() {
+		cc.gate.Store(newBarrier(16))
+		defer cc.gate.Store(nil)
 		var wg sync.WaitGroup
 		for i := range 16 {
 			wg.Go(func() {
@@ -105,6 +135,9 @@ func TestS3KeepsConnectionsOfABurst(t *testing.T) {
 	}
 	burst()
 	first := cc.nw.Load()
+	// The transport puts a connection back in its idle pool on a
+	// goroutine of its own once the body is closed.
+	time.Sleep(100 * time.Millisecond)
 	burst()
 	if again := cc.nw.Load() - first; again > 0 {
 		t.Errorf("the second burst of 16 reads dialled %d new connections (the first %d), want none", again, first)
