@@ -139,8 +139,12 @@ func TestS3KeepsConnectionsOfABurst(t *testing.T) {
 	// goroutine of its own once the body is closed.
 	time.Sleep(100 * time.Millisecond)
 	burst()
-	if again := cc.nw.Load() - first; again > 0 {
-		t.Errorf("the second burst of 16 reads dialled %d new connections (the first %d), want none", again, first)
+	// net/http keeps a connection for reuse only when it learns within
+	// 50 ms that the request was written, so on a loaded machine one or
+	// two may still be dialled again; with the SDK's 10 idle connections
+	// per host (what this guards against) the second burst dials 6.
+	if again := cc.nw.Load() - first; again > 2 {
+		t.Errorf("the second burst of 16 reads dialled %d new connections (the first %d), want at most 2", again, first)
 	}
 	if cc.requests.Load() < 33 {
 		t.Errorf("%d requests went through the wrapped transport, want the stat and 32 reads", cc.requests.Load())
