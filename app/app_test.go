@@ -191,9 +191,9 @@ fsmon_feature_view_sample_size{feature_view="driver_hourly_stats",project="demo"
 	// Redis goes away: the online checks report errors, the offline ones
 	// keep running, and the error counter moves.
 	fx.redis.Stop()
-	errorsBefore := testutil.ToFloat64(a.metrics.RunsCounter(checks.KindFreshness, "error"))
+	errorsBefore := a.metrics.Runs(checks.KindFreshness, "error")
 	waitFor(t, func() bool {
-		return testutil.ToFloat64(a.metrics.RunsCounter(checks.KindFreshness, "error")) > errorsBefore
+		return a.metrics.Runs(checks.KindFreshness, "error") > errorsBefore
 	})
 	if s := get(t, base+"/metrics"); !strings.Contains(s, `fsmon_check_status{check="freshness",feature="",feature_view="driver_hourly_stats",project="demo",store=""} 3`) {
 		t.Errorf("freshness status is not error while Redis is down")
@@ -204,8 +204,8 @@ fsmon_feature_view_sample_size{feature_view="driver_hourly_stats",project="demo"
 	rdb := redis.NewClient(&redis.Options{Addr: fx.redis.Addr})
 	defer rdb.Close()
 	rdb.HSet(context.Background(), "fs:driver:1", "event_ts", fmt.Sprint(fx.now.Unix()), "conv_rate", "0.5", "city", "sf")
-	ok := testutil.ToFloat64(a.metrics.RunsCounter(checks.KindFreshness, "success"))
-	waitFor(t, func() bool { return testutil.ToFloat64(a.metrics.RunsCounter(checks.KindFreshness, "success")) > ok })
+	ok := a.metrics.Runs(checks.KindFreshness, "success")
+	waitFor(t, func() bool { return a.metrics.Runs(checks.KindFreshness, "success") > ok })
 }
 
 func TestReloadKeepsOldConfigOnError(t *testing.T) {
@@ -430,15 +430,15 @@ func TestDeadSlackDoesNotSlowChecking(t *testing.T) {
 	fx := newFixture(t, "")
 	fx.writeConfig(t, slackConfig(t, t.TempDir(), slackSrv.URL))
 	a := startApp(t, Options{ConfigFile: fx.config, FirstRunSpread: time.Millisecond})
-	runs := a.metrics.RunsCounter(checks.KindFreshness, "success")
+	runs := func() float64 { return a.metrics.Runs(checks.KindFreshness, "success") }
 	select {
 	case <-hung:
 	case <-time.After(20 * time.Second):
 		t.Fatal("no notification reached the fake Slack")
 	}
-	before := testutil.ToFloat64(runs)
+	before := runs()
 	// The delivery hangs; three more runs of the view still complete.
-	waitFor(t, func() bool { return testutil.ToFloat64(runs) >= before+3 })
+	waitFor(t, func() bool { return runs() >= before+3 })
 	if n := len(hung); n != 0 {
 		t.Errorf("%d more requests reached Slack while the first one hangs", n)
 	}
@@ -509,8 +509,8 @@ func TestReloadEndpointNeedsLifecycle(t *testing.T) {
 func TestReloadFloodKeepsChecking(t *testing.T) {
 	fx := newFixture(t, "")
 	a := startApp(t, Options{ConfigFile: fx.config, EnableLifecycle: true, FirstRunSpread: 2 * time.Second})
-	ok := a.metrics.RunsCounter(checks.KindFreshness, "success")
-	failed := a.metrics.RunsCounter(checks.KindFreshness, "error")
+	ok := func() float64 { return a.metrics.Runs(checks.KindFreshness, "success") }
+	failed := func() float64 { return a.metrics.Runs(checks.KindFreshness, "error") }
 	url := "http://" + a.Addr() + "/-/reload"
 	end := time.Now().Add(7 * time.Second)
 	reloads := 0
@@ -522,10 +522,10 @@ func TestReloadFloodKeepsChecking(t *testing.T) {
 		time.Sleep(time.Duration(100+(i*137)%400) * time.Millisecond)
 	}
 	// 7 s at a 1 s interval with the first run within 2 s: at least 4 runs.
-	if n := testutil.ToFloat64(ok); n < 4 {
+	if n := ok(); n < 4 {
 		t.Errorf("%v runs completed during %d reloads in 7s, want at least 4", n, reloads)
 	}
-	if n := testutil.ToFloat64(failed); n != 0 {
+	if n := failed(); n != 0 {
 		t.Errorf("%v runs ended in error during the reload flood", n)
 	}
 	if n := testutil.ToFloat64(a.reloads.WithLabelValues("success")); int(n) != reloads {

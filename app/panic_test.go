@@ -53,8 +53,8 @@ func TestServeSurvivesStorePanics(t *testing.T) {
 	a := startApp(t, Options{ConfigFile: fx.config, FirstRunSpread: time.Millisecond, panicHooks: hooks})
 	base := "http://" + a.Addr()
 
-	errs := func(kind string) float64 { return testutil.ToFloat64(a.metrics.RunsCounter(kind, "error")) }
-	oks := func(kind string) float64 { return testutil.ToFloat64(a.metrics.RunsCounter(kind, "success")) }
+	errs := func(kind string) float64 { return a.metrics.Runs(kind, "error") }
+	oks := func(kind string) float64 { return a.metrics.Runs(kind, "success") }
 	// Two runs while every store goroutine panics: both stores' checks
 	// report errors, run after run.
 	waitFor(t, func() bool { return errs(checks.KindFreshness) >= 2 && errs(checks.KindNullRate) >= 2 })

@@ -23,33 +23,47 @@ type Run struct {
 // Metrics holds fsmon's metrics. The gauges of check results are rendered
 // at scrape time from the latest run of each view, so a series exists
 // exactly while its view is monitored; counters and the duration histogram
-// accumulate across runs.
+// accumulate across runs. A scrape sees each run whole: all of its
+// metrics, counters and gauges alike, or none of them.
 type Metrics struct {
-	runs        *prometheus.CounterVec
-	duration    *prometheus.HistogramVec
-	lastSuccess *prometheus.GaugeVec
+	// mu is held by Observe and Forget for their whole update and by a
+	// scrape while it renders the fields below, which are plain data
+	// rendered as constant metrics: a scrape never counts a run whose
+	// results it does not show, nor the reverse.
+	mu          sync.Mutex
+	runs        map[[2]string]float64 // check, result
+	duration    map[string]*histogram // check
+	lastSuccess map[[3]string]float64 // check, project, view: unix seconds
+	latest      map[[2]string]Run     // project, view
+}
 
-	mu     sync.Mutex
-	latest map[[2]string]Run
+// durationBuckets are the upper bounds of fsmon_check_duration_seconds.
+var durationBuckets = []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120}
+
+// histogram is a Prometheus histogram of durationBuckets.
+type histogram struct {
+	count   uint64
+	sum     float64
+	buckets []uint64 // observations <= durationBuckets[i]
+}
+
+func (h *histogram) observe(v float64) {
+	h.count++
+	h.sum += v
+	for i, le := range durationBuckets {
+		if v <= le {
+			h.buckets[i]++
+		}
+	}
 }
 
 // New registers fsmon's metrics with reg; build labels fsmon_build_info.
 func New(reg prometheus.Registerer, build buildinfo.Info) *Metrics {
 	m := &Metrics{
-		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: CheckRuns,
-			Help: "Runs of a check kind, by whether the check ran to a verdict (success, whatever the verdict) or could not run (error).",
-		}, []string{LabelCheck, LabelResult}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    CheckDuration,
-			Help:    "Duration of one check of a view's run: reading the data it judges from the stores and evaluating it.",
-			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120},
-		}, []string{LabelCheck}),
-		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: CheckLastSuccess,
-			Help: "Unix time of the last run of a check kind on a view that ran to a verdict.",
-		}, []string{LabelCheck, LabelProject, LabelFeatureView}),
-		latest: map[[2]string]Run{},
+		runs:        map[[2]string]float64{},
+		duration:    map[string]*histogram{},
+		lastSuccess: map[[3]string]float64{},
+		latest:      map[[2]string]Run{},
 	}
 	buildGauge := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: BuildInfo,
@@ -58,15 +72,15 @@ func New(reg prometheus.Registerer, build buildinfo.Info) *Metrics {
 	buildGauge.WithLabelValues(build.Version, build.Revision, build.BuildDate, build.GoVersion).Set(1)
 	for _, k := range checks.Kinds() {
 		for _, r := range []string{RunSuccess, RunError} {
-			m.runs.WithLabelValues(k, r)
+			m.runs[[2]string{k, r}] = 0
 		}
 	}
-	reg.MustRegister(m.runs, m.duration, m.lastSuccess, buildGauge, (*resultCollector)(m))
+	reg.MustRegister(buildGauge, (*collector)(m))
 	return m
 }
 
-// Observe records a finished run: counters, durations and the latest
-// results behind the gauges.
+// Observe records a finished run: the latest results behind the gauges,
+// counters and durations, all at once for scrapes.
 func (m *Metrics) Observe(run Run) {
 	errs := map[string]bool{}
 	ran := map[string]bool{}
@@ -81,6 +95,9 @@ func (m *Metrics) Observe(run Run) {
 			errs[r.Check] = true
 		}
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.latest[[2]string{run.Project, run.FeatureView}] = run
 	for _, k := range checks.Kinds() {
 		if !ran[k] {
 			continue
@@ -89,25 +106,31 @@ func (m *Metrics) Observe(run Run) {
 		if d == 0 { // results not timed per check: the whole run
 			d = run.Duration
 		}
-		m.duration.WithLabelValues(k).Observe(d.Seconds())
+		h := m.duration[k]
+		if h == nil {
+			h = &histogram{buckets: make([]uint64, len(durationBuckets))}
+			m.duration[k] = h
+		}
+		h.observe(d.Seconds())
 		if errs[k] {
-			m.runs.WithLabelValues(k, RunError).Inc()
+			m.runs[[2]string{k, RunError}]++
 			continue
 		}
-		m.runs.WithLabelValues(k, RunSuccess).Inc()
-		m.lastSuccess.WithLabelValues(k, run.Project, run.FeatureView).Set(float64(run.At.UnixNano()) / 1e9)
+		m.runs[[2]string{k, RunSuccess}]++
+		m.lastSuccess[[3]string{k, run.Project, run.FeatureView}] = float64(run.At.UnixNano()) / 1e9
 	}
-	m.mu.Lock()
-	m.latest[[2]string{run.Project, run.FeatureView}] = run
-	m.mu.Unlock()
 }
 
 // Forget drops every series of a view that is no longer monitored.
 func (m *Metrics) Forget(project, view string) {
 	m.mu.Lock()
+	defer m.mu.Unlock()
 	delete(m.latest, [2]string{project, view})
-	m.mu.Unlock()
-	m.lastSuccess.DeletePartialMatch(prometheus.Labels{LabelProject: project, LabelFeatureView: view})
+	for k := range m.lastSuccess {
+		if k[1] == project && k[2] == view {
+			delete(m.lastSuccess, k)
+		}
+	}
 }
 
 // Views lists the monitored views (project, name) in order.
@@ -121,6 +144,15 @@ func (m *Metrics) Views() [][2]string {
 	sort.Slice(out, func(i, j int) bool { return out[i][0]+"\x00"+out[i][1] < out[j][0]+"\x00"+out[j][1] })
 	return out
 }
+
+var (
+	descRuns = prometheus.NewDesc(CheckRuns, "Runs of a check kind, by whether the check ran to a verdict (success, whatever the verdict) or could not run (error).",
+		[]string{LabelCheck, LabelResult}, nil)
+	descDuration = prometheus.NewDesc(CheckDuration, "Duration of one check of a view's run: reading the data it judges from the stores and evaluating it.",
+		[]string{LabelCheck}, nil)
+	descLastSuccess = prometheus.NewDesc(CheckLastSuccess, "Unix time of the last run of a check kind on a view that ran to a verdict.",
+		[]string{LabelCheck, LabelProject, LabelFeatureView}, nil)
+)
 
 var (
 	descLastEvent = prometheus.NewDesc(LastEventTimestamp, "Newest event timestamp seen for the view in a store (unix seconds).",
@@ -282,12 +314,14 @@ func collectShards(ch chan<- prometheus.Metric, p, fv string, r checks.Result) {
 	}
 }
 
-// resultCollector renders the latest results as gauges.
-type resultCollector Metrics
+// collector collects the metrics of runs: the counters, durations and
+// last-success times, and the latest results rendered as gauges, under
+// Metrics.mu, so that a scrape sees no run half recorded.
+type collector Metrics
 
 // Describe implements prometheus.Collector.
-func (c *resultCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descLastEvent, descFreshness, descNull, descCoverage, descConsistency,
+func (c *collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descRuns, descDuration, descLastSuccess, descLastEvent, descFreshness, descNull, descCoverage, descConsistency,
 		descSkewStat, descSkewP, descDriftStat, descDriftP, descRefInfo, descSample, descStatus, descThreshold, descLastRun, descInvalid, descFeastMat,
 		descShardSample, descShardUp, descShardFresh, descShardNull, descShardCoverage, descShardConsistency, descProblems,
 		descReplicaFresh, descReplicaCoverage, descReplicaConsistency, descReplMatch, descReplLag, descReplMissing, descReplSample} {
@@ -295,15 +329,26 @@ func (c *resultCollector) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-// Collect implements prometheus.Collector.
-func (c *resultCollector) Collect(ch chan<- prometheus.Metric) {
+// Collect implements prometheus.Collector. It renders constant metrics,
+// values copied under Metrics.mu, which it holds while it sends: the
+// registry drains ch meanwhile, and Observe waits.
+func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
-	runs := make([]Run, 0, len(c.latest))
-	for _, r := range c.latest {
-		runs = append(runs, r)
+	defer c.mu.Unlock()
+	for k, n := range c.runs {
+		ch <- prometheus.MustNewConstMetric(descRuns, prometheus.CounterValue, n, k[0], k[1])
 	}
-	c.mu.Unlock()
-	for _, run := range runs {
+	for k, h := range c.duration {
+		buckets := make(map[float64]uint64, len(durationBuckets))
+		for i, le := range durationBuckets {
+			buckets[le] = h.buckets[i]
+		}
+		ch <- prometheus.MustNewConstHistogram(descDuration, h.count, h.sum, buckets, k)
+	}
+	for k, t := range c.lastSuccess {
+		gauge(ch, descLastSuccess, t, k[0], k[1], k[2])
+	}
+	for _, run := range c.latest {
 		collectRun(ch, run)
 	}
 }
@@ -436,8 +481,10 @@ func problemCounts(rs []checks.Result) map[storeKind]int {
 	return out
 }
 
-// RunsCounter returns the fsmon_check_runs_total series of a check kind and
-// result, for tests and diagnostics.
-func (m *Metrics) RunsCounter(check, result string) prometheus.Counter {
-	return m.runs.WithLabelValues(check, result)
+// Runs returns the value of the fsmon_check_runs_total series of a check
+// kind and result, for tests and diagnostics.
+func (m *Metrics) Runs(check, result string) float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.runs[[2]string{check, result}]
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/fsmon/fsmon/checks"
 	"github.com/fsmon/fsmon/internal/buildinfo"
@@ -129,6 +130,45 @@ func TestCheckDurationPerCheck(t *testing.T) {
 	if sums["freshness"] != 0.25 || sums["consistency"] != 4 {
 		t.Errorf("duration sums %v, want freshness 0.25 and consistency 4 (one observation per check kind)", sums)
 	}
+	// The buckets are cumulative: an observation counts in every bucket
+	// whose upper bound it does not exceed (0.25 is in le="0.25").
+	want := `
+# HELP fsmon_check_duration_seconds Duration of one check of a view's run: reading the data it judges from the stores and evaluating it.
+# TYPE fsmon_check_duration_seconds histogram
+fsmon_check_duration_seconds_bucket{check="consistency",le="0.01"} 0
+fsmon_check_duration_seconds_bucket{check="consistency",le="0.05"} 0
+fsmon_check_duration_seconds_bucket{check="consistency",le="0.1"} 0
+fsmon_check_duration_seconds_bucket{check="consistency",le="0.25"} 0
+fsmon_check_duration_seconds_bucket{check="consistency",le="0.5"} 0
+fsmon_check_duration_seconds_bucket{check="consistency",le="1"} 0
+fsmon_check_duration_seconds_bucket{check="consistency",le="2.5"} 0
+fsmon_check_duration_seconds_bucket{check="consistency",le="5"} 1
+fsmon_check_duration_seconds_bucket{check="consistency",le="10"} 1
+fsmon_check_duration_seconds_bucket{check="consistency",le="30"} 1
+fsmon_check_duration_seconds_bucket{check="consistency",le="60"} 1
+fsmon_check_duration_seconds_bucket{check="consistency",le="120"} 1
+fsmon_check_duration_seconds_bucket{check="consistency",le="+Inf"} 1
+fsmon_check_duration_seconds_sum{check="consistency"} 4
+fsmon_check_duration_seconds_count{check="consistency"} 1
+fsmon_check_duration_seconds_bucket{check="freshness",le="0.01"} 0
+fsmon_check_duration_seconds_bucket{check="freshness",le="0.05"} 0
+fsmon_check_duration_seconds_bucket{check="freshness",le="0.1"} 0
+fsmon_check_duration_seconds_bucket{check="freshness",le="0.25"} 1
+fsmon_check_duration_seconds_bucket{check="freshness",le="0.5"} 1
+fsmon_check_duration_seconds_bucket{check="freshness",le="1"} 1
+fsmon_check_duration_seconds_bucket{check="freshness",le="2.5"} 1
+fsmon_check_duration_seconds_bucket{check="freshness",le="5"} 1
+fsmon_check_duration_seconds_bucket{check="freshness",le="10"} 1
+fsmon_check_duration_seconds_bucket{check="freshness",le="30"} 1
+fsmon_check_duration_seconds_bucket{check="freshness",le="60"} 1
+fsmon_check_duration_seconds_bucket{check="freshness",le="120"} 1
+fsmon_check_duration_seconds_bucket{check="freshness",le="+Inf"} 1
+fsmon_check_duration_seconds_sum{check="freshness"} 0.25
+fsmon_check_duration_seconds_count{check="freshness"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), CheckDuration); err != nil {
+		t.Error(err)
+	}
 }
 
 func TestStoreProblems(t *testing.T) {
@@ -238,4 +278,87 @@ fsmon_feature_view_sample_size{feature_view="v",project="p",store="us-west-2"} 4
 	if n := testutil.CollectAndCount(reg, "fsmon_check_status"); n != 10 {
 		t.Errorf("%d fsmon_check_status series, want one per result (10)", n)
 	}
+}
+
+// TestScrapeSeesWholeRuns: a scrape never counts a run whose results it
+// does not show, nor shows results of a run it has not counted. Run i has
+// a freshness of i seconds at time i, so in every scrape taken while runs
+// are recorded, the run counter, the duration histogram's count, the
+// freshness gauge and the last-run and last-success times must all name
+// the same run.
+func TestScrapeSeesWholeRuns(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := New(reg, buildinfo.Info{})
+	stop := make(chan struct{})
+	last := make(chan int)
+	go func() {
+		i := 0
+		for {
+			select {
+			case <-stop:
+				last <- i
+				return
+			default:
+			}
+			i++
+			m.Observe(Run{Project: "p", FeatureView: "v", At: time.Unix(int64(i), 0), Duration: time.Millisecond, Results: []checks.Result{
+				{Check: checks.KindFreshness, Project: "p", FeatureView: "v", Status: checks.OK, Value: v(float64(i))},
+			}})
+		}
+	}()
+	scrape := func() map[string]float64 {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]float64{}
+		for _, mf := range mfs {
+			for _, s := range mf.GetMetric() {
+				switch name := mf.GetName(); name {
+				case CheckRuns:
+					if labels(s.GetLabel()) == "freshness,success" {
+						seen[name] = s.GetCounter().GetValue()
+					}
+				case CheckDuration:
+					seen[name] = float64(s.GetHistogram().GetSampleCount())
+				case Freshness, ViewLastRun, CheckLastSuccess:
+					seen[name] = s.GetGauge().GetValue()
+				}
+			}
+		}
+		return seen
+	}
+	whole := func(seen map[string]float64) bool {
+		n := seen[CheckRuns]
+		if n == 0 && len(seen) > 1 {
+			t.Errorf("a scrape shows results of a run it has not counted: %v", seen)
+			return false
+		}
+		for name, x := range seen {
+			if x != n {
+				t.Errorf("a scrape counted %v runs but %s says run %v (all: %v)", n, name, x, seen)
+				return false
+			}
+		}
+		return true
+	}
+	for i, mixed := 0, 0; i < 300 && mixed < 5; i++ {
+		if !whole(scrape()) {
+			mixed++
+		}
+	}
+	close(stop)
+	n := <-last
+	if seen := scrape(); whole(seen) && seen[CheckRuns] != float64(n) {
+		t.Errorf("the scrape after the last run counted %v runs, want %d", seen[CheckRuns], n)
+	}
+}
+
+// labels joins a series' label values, in the labels' order.
+func labels(ls []*dto.LabelPair) string {
+	var out []string
+	for _, l := range ls {
+		out = append(out, l.GetValue())
+	}
+	return strings.Join(out, ",")
 }
