@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -119,6 +120,48 @@ func (s *Server) Stop() {
 		_ = s.cmd.Wait()
 		s.cmd = nil
 	}
+}
+
+// Freeze stops the server's process (SIGSTOP) until Thaw: the kernel still
+// accepts connections and takes in what clients send, but no command is
+// answered, as with a Redis stalled by swapping or a paused VM. Unlike a
+// DEBUG SLEEP sent by another client, the stall is in force when Freeze
+// returns (on Linux it waits until the process is seen stopped), so a
+// command sent afterwards is certain to find Redis blocked, and it lasts
+// until the test ends it. Stop still kills a frozen server.
+func (s *Server) Freeze() error {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return fmt.Errorf("freeze redis %s: not running", s.Addr)
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		return fmt.Errorf("freeze redis %s: %w", s.Addr, err)
+	}
+	stat := fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		b, err := os.ReadFile(stat)
+		if err != nil {
+			return nil // no procfs (not Linux): the signal is sent, trust it
+		}
+		// pid (comm) state ...: comm may hold spaces and parentheses.
+		if i := strings.LastIndexByte(string(b), ')'); i >= 0 && i+2 < len(b) && b[i+2] == 'T' {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("freeze redis %s: process %d not stopped after 10s: %s", s.Addr, s.cmd.Process.Pid, b)
+		}
+	}
+}
+
+// Thaw resumes a server stopped by Freeze (SIGCONT); the commands sent
+// meanwhile are then answered.
+func (s *Server) Thaw() error {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return fmt.Errorf("thaw redis %s: not running", s.Addr)
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		return fmt.Errorf("thaw redis %s: %w", s.Addr, err)
+	}
+	return nil
 }
 
 // Restart starts a fresh, empty server on the same address (after Stop).
