@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/fsmon/fsmon/sample"
 )
@@ -331,44 +334,60 @@ func TestSampleDeadlineWhilePaced(t *testing.T) {
 }
 
 func TestSampleSlowRedis(t *testing.T) {
-	srv := start(t, "enable-debug-command yes")
+	srv := start(t)
 	loadMany(t, srv.Addr, 300)
-	slow := writer(t, srv.Addr)
-	s := newStore(t, Options{Addr: srv.Addr, RateLimit: 500, BatchSize: 10, ScanCount: 20})
+	// At 500 entities/s the 300 take 0.6s, well within the deadline of the
+	// second part: only a blocked Redis can stop that sample short. (A rate
+	// limit also makes batches go one at a time, so that the rows of the
+	// first are kept when the next one fails.) The socket timeout is far
+	// beyond the deadlines, so that only the deadline can end a read.
+	s := newStore(t, Options{Addr: srv.Addr, RateLimit: 500, BatchSize: 10, ScanCount: 20, Timeout: 30 * time.Second})
 	vs := newView(t, s, manyView())
+	thaw := func() {
+		if err := srv.Thaw(); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// Redis blocked from the start: no data before the deadline is an error.
-	done := make(chan error, 1)
-	go func() { done <- slow.Do(context.Background(), "DEBUG", "SLEEP", "1.5").Err() }()
-	time.Sleep(100 * time.Millisecond)
+	if err := srv.Freeze(); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	t0 := time.Now()
 	_, err := vs.Sample(ctx, 300)
+	el := time.Since(t0)
 	cancel()
+	thaw()
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Sample on a blocked Redis: err = %v, want DeadlineExceeded", err)
 	}
-	if el := time.Since(t0); el > time.Second {
+	// A guard against a hang (the socket timeout is 30s), not a speed bound.
+	if el > 10*time.Second {
 		t.Errorf("Sample took %v past a 300ms deadline", el)
 	}
-	if err := <-done; err != nil {
-		t.Fatalf("DEBUG SLEEP: %v", err)
-	}
 
-	// Redis blocks mid-run: the rows read so far come back.
-	go func() {
-		time.Sleep(150 * time.Millisecond)
-		done <- slow.Do(context.Background(), "DEBUG", "SLEEP", "1.5").Err()
-	}()
-	ctx, cancel = context.WithTimeout(context.Background(), 500*time.Millisecond)
+	// Redis blocks mid-run: the rows read so far come back. Redis is
+	// frozen as soon as the first batch of reads has been answered, so
+	// every later command of the sample finds it blocked. The deadline only
+	// has to leave time for one SCAN and one batch.
+	var froze sync.Once
+	var freezeErr error
+	s.single.AddHook(afterPipeline(func() { froze.Do(func() { freezeErr = srv.Freeze() }) }))
+	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	t0 = time.Now()
 	smp, err := vs.Sample(ctx, 300)
+	el = time.Since(t0)
+	thaw()
+	if freezeErr != nil {
+		t.Fatal(freezeErr)
+	}
 	if err != nil {
 		t.Fatalf("Sample with Redis blocked mid-run: %v", err)
 	}
-	if el := time.Since(t0); el > 1200*time.Millisecond {
-		t.Errorf("Sample took %v past a 500ms deadline", el)
+	if el > 10*time.Second {
+		t.Errorf("Sample took %v past a 2s deadline", el)
 	}
 	if smp.Complete || smp.Len() == 0 || smp.Len() >= 300 {
 		t.Errorf("Len=%d Complete=%v, want a partial sample", smp.Len(), smp.Complete)
@@ -376,8 +395,21 @@ func TestSampleSlowRedis(t *testing.T) {
 	if len(smp.Problems) != 1 || smp.Problems[0].Kind != sample.Deadline || !strings.HasPrefix(smp.Problems[0].Message, "deadline passed after") {
 		t.Errorf("Problems = %q", smp.Problems)
 	}
-	if err := <-done; err != nil {
-		t.Fatalf("DEBUG SLEEP: %v", err)
+}
+
+// afterPipeline is a go-redis hook that calls f after every pipeline that
+// succeeded, before the caller sees its replies.
+type afterPipeline func()
+
+func (f afterPipeline) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (f afterPipeline) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (f afterPipeline) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		if err == nil {
+			f()
+		}
+		return err
 	}
 }
 
