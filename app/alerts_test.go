@@ -107,7 +107,7 @@ func TestReloadResolvesRemovedViewOnce(t *testing.T) {
 	fx := newFixture(t, "")
 	fx.writeConfig(t, second+alertsCfg)
 	start := func() *App {
-		a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond})
+		a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond, runTimeout: testRunTimeout})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,11 +130,13 @@ func TestReloadResolvesRemovedViewOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(2500 * time.Millisecond) // several runs of the remaining view
+	noRunErrors(t, a)
 	if err := a.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	a = start() // a restart on the same state file
 	time.Sleep(1500 * time.Millisecond)
+	noRunErrors(t, a)
 	if err := a.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -74,6 +74,10 @@ type Options struct {
 	// panicHooks, set only by tests, inject panics on the goroutines the
 	// stores start.
 	panicHooks *panicHooks
+	// runTimeout, set only by tests, is the deadline of every run in place
+	// of its view's interval, so that a run stalled for a second on a
+	// loaded machine does not end in deadline errors the test is not about.
+	runTimeout time.Duration
 	// FirstRunSpread bounds when a view's first run happens after start:
 	// views are spread by a hash of their name over [0, min(interval,
 	// FirstRunSpread)). Default 10s.
@@ -463,6 +467,7 @@ func (a *App) startLocked() {
 	a.gen++
 	gen := a.gen
 	s := newScheduler(a.opts.MaxConcurrent, memoryBudget(a.opts.MemoryBudget))
+	s.runTimeout = a.opts.runTimeout
 	a.sched = s
 	for _, v := range a.cfg.Views {
 		v := v

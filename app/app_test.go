@@ -309,13 +309,23 @@ func status(t *testing.T, url string) int {
 	return resp.StatusCode
 }
 
+// testRunTimeout is the deadline of a run in the tests' daemons
+// (Options.runTimeout), whose views run every second: long enough that a
+// run stalled on a loaded machine still completes instead of ending in
+// deadline errors, extra alerts and counts the tests do not expect.
+const testRunTimeout = 10 * time.Second
+
 // startApp starts an App with o, on a free loopback port unless o names
-// one, and stops it when the test ends (within 10s, so that a stuck
-// delivery cannot hold the test).
+// one, with runs whose deadline is testRunTimeout unless o sets another,
+// and stops it when the test ends (within 10s, so that a stuck delivery
+// cannot hold the test).
 func startApp(t *testing.T, o Options) *App {
 	t.Helper()
 	if o.ListenAddress == "" {
 		o.ListenAddress = "127.0.0.1:0"
+	}
+	if o.runTimeout == 0 {
+		o.runTimeout = testRunTimeout
 	}
 	a, err := New(o)
 	if err != nil {
@@ -330,6 +340,38 @@ func startApp(t *testing.T, o Options) *App {
 		_ = a.Stop(ctx)
 	})
 	return a
+}
+
+// noRunErrors fails the test when a check of a's runs ended in an error,
+// naming the errors of the views' last runs: the counts of alerts, runs
+// and statuses a test asserts after it assume every run reached a verdict,
+// and a run that did not (a stall past its deadline, say) is the cause to
+// report, not the count it upset.
+func noRunErrors(t *testing.T, a *App) {
+	t.Helper()
+	var errs []string
+	for _, k := range checks.Kinds() {
+		if n := a.metrics.Runs(k, "error"); n != 0 {
+			errs = append(errs, fmt.Sprintf("%v %s", n, k))
+		}
+	}
+	if len(errs) == 0 {
+		return
+	}
+	var last []string
+	a.mu.Lock()
+	for k, st := range a.results {
+		for _, r := range st.results {
+			if r.Status == checks.Error {
+				last = append(last, fmt.Sprintf("%s/%s %s %s/%s: %s", k.project, k.name, r.Check, r.Feature, r.Store, r.Error))
+			}
+		}
+	}
+	a.mu.Unlock()
+	if len(last) == 0 {
+		last = append(last, "none: an earlier run's")
+	}
+	t.Errorf("checks ended in error (%s), which the test does not expect; errors of the views' last runs: %q", strings.Join(errs, ", "), last)
 }
 
 func waitFor(t *testing.T, cond func() bool) {
@@ -355,6 +397,7 @@ func TestServeAlertsToSlack(t *testing.T) {
 	// Several runs later there is still exactly one message: the view's
 	// problems (coverage and null rate) were grouped and not repeated.
 	time.Sleep(2500 * time.Millisecond)
+	noRunErrors(t, a)
 	bodies := hook.requests()
 	if len(bodies) != 1 {
 		t.Fatalf("%d Slack messages, want 1", len(bodies))
@@ -456,6 +499,7 @@ func TestDeadSlackDoesNotSlowChecking(t *testing.T) {
 	before := runs()
 	// The delivery hangs; three more runs of the view still complete.
 	waitFor(t, func() bool { return runs() >= before+3 })
+	noRunErrors(t, a)
 	if n := len(hung); n != 0 {
 		t.Errorf("%d more requests reached Slack while the first one hangs", n)
 	}
@@ -545,6 +589,7 @@ func TestReloadFloodKeepsChecking(t *testing.T) {
 	if n := failed(); n != 0 {
 		t.Errorf("%v runs ended in error during the reload flood", n)
 	}
+	noRunErrors(t, a)
 	if n := testutil.ToFloat64(a.reloads.WithLabelValues("success")); int(n) != reloads {
 		t.Errorf("fsmon_config_reloads_total{result=success} = %v, want %d", n, reloads)
 	}

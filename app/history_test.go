@@ -49,7 +49,7 @@ func coverageOf(rs []checks.Result) *checks.Result {
 func TestHistoryAcrossRestart(t *testing.T) {
 	fx := newFixture(t, "")
 	start := func() *App {
-		a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond})
+		a, err := New(Options{ConfigFile: fx.config, ListenAddress: "127.0.0.1:0", FirstRunSpread: time.Millisecond, runTimeout: testRunTimeout})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,6 +69,7 @@ func TestHistoryAcrossRestart(t *testing.T) {
 		first = *c
 		return true
 	})
+	noRunErrors(t, a)
 	if first.Status != checks.Crit || first.Since == nil || !first.Since.Equal(first.History[0].At) {
 		t.Fatalf("coverage: status %s since %v, history %+v; want crit since its first run", first.Status, first.Since, first.History)
 	}
@@ -129,6 +130,7 @@ func TestHistoryAcrossRestart(t *testing.T) {
 		third = *c
 		return true
 	})
+	noRunErrors(t, a)
 	last := third.History[len(third.History)-1]
 	prev := third.History[len(third.History)-2]
 	if third.Since == nil || !third.Since.Equal(last.At) || prev.Status != checks.Crit {

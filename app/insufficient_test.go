@@ -20,6 +20,7 @@ func TestInsufficientNeverPages(t *testing.T) {
 	nullStatus := `fsmon_check_status{check="null_rate",feature="conv_rate",feature_view="driver_hourly_stats",project="demo",store="online"} 4`
 	waitFor(t, func() bool { return strings.Contains(get(t, base+"/metrics"), nullStatus) })
 	time.Sleep(2500 * time.Millisecond) // several runs (interval 1s)
+	noRunErrors(t, a)
 	m := get(t, base+"/metrics")
 	for _, want := range []string{
 		nullStatus,

@@ -22,6 +22,9 @@ type scheduler struct {
 	runs     context.Context
 	cancelFn context.CancelFunc
 	wg       sync.WaitGroup
+	// runTimeout, when positive, is every run's timeout in place of its
+	// interval (Options.runTimeout, for tests).
+	runTimeout time.Duration
 }
 
 // newScheduler returns a scheduler running at most maxConcurrent runs at
@@ -38,10 +41,14 @@ func newScheduler(maxConcurrent int, memBudget int64) *scheduler {
 // integer, times counted from the Unix epoch, as Prometheus aligns rule
 // groups), so that views with different offsets stay spread over the
 // interval. A run that outlasts its slot skips the slots it missed. Each
-// run gets a context that ends at the run's timeout (the interval) or on
-// abort, and is admitted by the scheduler's admission with weight; the
-// wait counts in its timeout.
+// run gets a context that ends at the run's timeout (the interval, unless
+// runTimeout says otherwise) or on abort, and is admitted by the
+// scheduler's admission with weight; the wait counts in its timeout.
 func (s *scheduler) every(first, interval, offset time.Duration, weight int64, fn func(ctx context.Context)) {
+	timeout := interval
+	if s.runTimeout > 0 {
+		timeout = s.runTimeout
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -53,7 +60,7 @@ func (s *scheduler) every(first, interval, offset time.Duration, weight int64, f
 				return
 			case <-t.C:
 			}
-			ctx, cancel := context.WithTimeout(s.runs, interval)
+			ctx, cancel := context.WithTimeout(s.runs, timeout)
 			s.adm.do(ctx, weight, fn)
 			cancel()
 			now := time.Now()

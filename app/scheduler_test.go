@@ -77,6 +77,35 @@ func peakRuns(s *scheduler, weights []int64) (peak, runs int) {
 	return peak, runs
 }
 
+// runDeadline schedules one run on s with interval and returns how long
+// its context had left when it started.
+func runDeadline(t *testing.T, s *scheduler, interval time.Duration) time.Duration {
+	t.Helper()
+	left := make(chan time.Duration, 1)
+	s.every(0, interval, 0, 1, func(ctx context.Context) {
+		d, ok := ctx.Deadline()
+		if !ok {
+			t.Error("a run's context has no deadline")
+		}
+		left <- time.Until(d)
+	})
+	defer func() { s.abort(); s.wait() }()
+	return <-left
+}
+
+// TestSchedulerRunDeadline: a run ends at its interval (the README's
+// promise), unless tests set runTimeout, which then replaces it.
+func TestSchedulerRunDeadline(t *testing.T) {
+	if left := runDeadline(t, newScheduler(1, 0), time.Hour); left <= 59*time.Minute || left > time.Hour {
+		t.Errorf("a run with a 1h interval has %v left when it starts, want its interval", left)
+	}
+	s := newScheduler(1, 0)
+	s.runTimeout = 10 * time.Hour
+	if left := runDeadline(t, s, time.Hour); left <= 9*time.Hour || left > 10*time.Hour {
+		t.Errorf("with runTimeout 10h a run with a 1h interval has %v left when it starts, want 10h", left)
+	}
+}
+
 // TestSchedulerBoundsConcurrentRuns: ten views due at once never run more
 // than maxConcurrent at the same time, and all of them run.
 func TestSchedulerBoundsConcurrentRuns(t *testing.T) {
