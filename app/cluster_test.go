@@ -321,9 +321,9 @@ func TestClusterFailover(t *testing.T) {
 
 	// A master dies: runs go on, its shard is an error until its replica
 	// is promoted, and then every shard is read again. The replica is kept
-	// from promoting itself (with cluster-node-timeout 1000 it could do so
-	// between two runs, and no run would see the shard down); it takes over
-	// once a run has reported the dead shard.
+	// from promoting itself (with a short cluster-node-timeout it could do
+	// so between two runs, and no run would see the shard down); it takes
+	// over once a run has reported the dead shard.
 	dead := fx.c.Masters(t)[1]
 	heir := fx.c.ReplicaOf(t, dead)
 	heirClient := redistest.Client(t, heir)
