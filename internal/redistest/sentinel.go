@@ -14,7 +14,13 @@ import (
 
 // StartSentinel runs a redis-sentinel on a free loopback port that monitors
 // the primary at masterAddr under masterName with quorum 1 (one Sentinel
-// may fail it over on its own), declaring it down after 1 s of silence.
+// may fail it over on its own), declaring an instance down after 30 s of
+// silence (Redis' default), so that a primary or replica stalled for a few
+// seconds on a loaded machine is neither failed over nor skipped under a
+// test that asserts which node serves reads. A test that wants a dead
+// primary failed over automatically passes a shorter
+// "sentinel down-after-milliseconds <name> <ms>" in extra (the last line
+// wins); SENTINEL FAILOVER needs none.
 func StartSentinel(tb testing.TB, masterName, masterAddr string, extra ...string) *Server {
 	tb.Helper()
 	bin := Binary(tb, "redis-sentinel")
@@ -29,7 +35,7 @@ func StartSentinel(tb testing.TB, masterName, masterAddr string, extra ...string
 		"bind 127.0.0.1",
 		"dir " + dir,
 		fmt.Sprintf("sentinel monitor %s %s %s 1", masterName, host, mport),
-		fmt.Sprintf("sentinel down-after-milliseconds %s 1000", masterName),
+		fmt.Sprintf("sentinel down-after-milliseconds %s 30000", masterName),
 		fmt.Sprintf("sentinel failover-timeout %s 5000", masterName),
 	}, extra...)
 	confPath := filepath.Join(dir, "sentinel.conf")
