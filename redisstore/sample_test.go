@@ -337,10 +337,9 @@ func TestSampleSlowRedis(t *testing.T) {
 	srv := start(t)
 	loadMany(t, srv.Addr, 300)
 	// At 500 entities/s the 300 take 0.6s, well within the deadline of the
-	// second part: only a blocked Redis can stop that sample short. (A rate
-	// limit also makes batches go one at a time, so that the rows of the
-	// first are kept when the next one fails.) The socket timeout is far
-	// beyond the deadlines, so that only the deadline can end a read.
+	// second part: only a blocked Redis can stop that sample short. The
+	// socket timeout is far beyond the deadlines, so that only the
+	// deadline can end a read.
 	s := newStore(t, Options{Addr: srv.Addr, RateLimit: 500, BatchSize: 10, ScanCount: 20, Timeout: 30 * time.Second})
 	vs := newView(t, s, manyView())
 	thaw := func() {
@@ -394,6 +393,70 @@ func TestSampleSlowRedis(t *testing.T) {
 	}
 	if len(smp.Problems) != 1 || smp.Problems[0].Kind != sample.Deadline || !strings.HasPrefix(smp.Problems[0].Message, "deadline passed after") {
 		t.Errorf("Problems = %q", smp.Problems)
+	}
+}
+
+// TestSampleDeadlineKeepsBatchesRead: at full speed two batches are read
+// at once; when the deadline ends one of them, the rows of the other, which
+// was answered, are in the partial sample (they were thrown away, and a
+// sample stopped in its first pair of batches was an error).
+func TestSampleDeadlineKeepsBatchesRead(t *testing.T) {
+	srv := start(t)
+	loadMany(t, srv.Addr, 300)
+	s := newStore(t, Options{Addr: srv.Addr, RateLimit: 0, BatchSize: 10, ScanCount: 100, Timeout: 30 * time.Second})
+	vs := newView(t, s, manyView())
+	// The first pipeline goes through; once it is answered Redis is
+	// frozen, and a pipeline sent meanwhile waits for the freeze, so it
+	// certainly finds Redis blocked.
+	g := &freezeAfterFirst{freeze: srv.Freeze, frozen: make(chan struct{})}
+	s.single.AddHook(g)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	smp, err := vs.Sample(ctx, 300)
+	if err := srv.Thaw(); err != nil {
+		t.Fatal(err)
+	}
+	if g.err != nil {
+		t.Fatal(g.err)
+	}
+	if err != nil {
+		t.Fatalf("Sample stopped by the deadline in its first two batches: %v, want the rows of the batch that was read", err)
+	}
+	if smp.Complete || smp.Len() != 10 {
+		t.Errorf("Len=%d Complete=%v, want the 10 rows of the batch answered before Redis froze", smp.Len(), smp.Complete)
+	}
+	if len(smp.Problems) != 1 || smp.Problems[0].Kind != sample.Deadline {
+		t.Errorf("Problems = %q, want one deadline problem", smp.Problems)
+	}
+}
+
+// freezeAfterFirst is a go-redis hook that lets the first pipeline through
+// and freezes the server once it is answered; later pipelines wait for the
+// freeze before they are sent.
+type freezeAfterFirst struct {
+	freeze  func() error
+	mu      sync.Mutex
+	started bool
+	frozen  chan struct{}
+	err     error
+}
+
+func (f *freezeAfterFirst) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (f *freezeAfterFirst) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (f *freezeAfterFirst) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		f.mu.Lock()
+		first := !f.started
+		f.started = true
+		f.mu.Unlock()
+		if !first {
+			<-f.frozen
+			return next(ctx, cmds)
+		}
+		err := next(ctx, cmds)
+		f.err = f.freeze()
+		close(f.frozen)
+		return err
 	}
 }
 

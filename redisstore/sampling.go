@@ -464,10 +464,9 @@ func (sh *shardScan) flush(ctx context.Context, all bool, want int) error {
 			batches = append(batches, sh.pending[k:min(len(sh.pending), k+bs)])
 		}
 		recs, err := vs.fetchBatches(ctx, sh.read, sh.wait, batches)
-		if err != nil {
-			return err
-		}
 		for bi, batch := range batches {
+			// The rows of a batch that was read count even when the
+			// other one in flight failed (the deadline, say).
 			sh.pending = sh.pending[len(batch):]
 			for i := range recs[bi] {
 				if len(sh.leftover) == 0 && sh.take(batch[i], &recs[bi][i], want) {
@@ -475,6 +474,9 @@ func (sh *shardScan) flush(ctx context.Context, all bool, want int) error {
 				}
 				sh.leftover = append(sh.leftover, readRow{batch[i], recs[bi][i]})
 			}
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
@@ -681,6 +683,9 @@ func (vs *ViewSampler) par() int {
 // several, and returns their records in order. Each batch first waits for
 // the pace. A batch answered MOVED or ASK (a failover or resharding under
 // way) is read again through the cluster client, which follows redirects.
+// When some batches fail, the error joins theirs and out still holds the
+// records of the batches that were read (nil for the others), so that a
+// sample stopped by its deadline keeps every row it got.
 func (vs *ViewSampler) fetchBatches(ctx context.Context, rdb redis.UniversalClient, wait func(context.Context, int) error, batches [][]target) ([][]record, error) {
 	fetch := func(batch []target) ([]record, error) {
 		r, err := vs.lay.fetch(ctx, rdb, batch)
@@ -693,11 +698,14 @@ func (vs *ViewSampler) fetchBatches(ctx context.Context, rdb redis.UniversalClie
 	out := make([][]record, len(batches))
 	if len(batches) == 1 {
 		if err := wait(ctx, len(batches[0])); err != nil {
-			return nil, err
+			return out, err
 		}
 		r, err := fetch(batches[0])
+		if err != nil {
+			return out, err
+		}
 		out[0] = r
-		return out, err
+		return out, nil
 	}
 	errs := make([]error, len(batches))
 	var wg sync.WaitGroup
@@ -713,10 +721,12 @@ func (vs *ViewSampler) fetchBatches(ctx context.Context, rdb redis.UniversalClie
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	for i, err := range errs {
+		if err != nil {
+			out[i] = nil
+		}
 	}
-	return out, nil
+	return out, errors.Join(errs...)
 }
 
 // keyspaceEmpty reports whether the nodes scanned hold no key at all (one
