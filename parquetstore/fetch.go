@@ -163,7 +163,6 @@ func (s *Store) prefetch(ctx context.Context, of *openFile, rgs []int, names ...
 
 // chunkBytes is the compressed size of the column chunks of the named
 // columns in row group rg of of.
-
 func chunkBytes(of *openFile, rg int, names ...string) int64 {
 	var n int64
 	for _, r := range chunkRanges(of, []int{rg}, names...) {
