@@ -128,8 +128,10 @@ func (c *countingBucket) reset() map[string]int {
 	return o
 }
 
-// pathTransport records the URL path of every request.
+// pathTransport records the URL path of every request and sends it
+// through base.
 type pathTransport struct {
+	base  http.RoundTripper
 	mu    sync.Mutex
 	paths []string
 }
@@ -138,7 +140,7 @@ func (p *pathTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	p.mu.Lock()
 	p.paths = append(p.paths, r.URL.Path)
 	p.mu.Unlock()
-	return http.DefaultTransport.RoundTrip(r)
+	return p.base.RoundTrip(r)
 }
 
 func (p *pathTransport) reset() []string {
@@ -181,7 +183,7 @@ func TestPartitionPruning(t *testing.T) {
 		srv.PutDir(t, "unpruned-reference", "offline", root)
 		pt := &pathTransport{}
 		o := srv.Options()
-		o.HTTPClient = &http.Client{Transport: pt}
+		o.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { pt.base = rt; return pt }
 		b, err := blob.NewS3(context.Background(), "pruned", o)
 		if err != nil {
 			t.Fatal(err)

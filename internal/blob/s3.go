@@ -47,12 +47,10 @@ type S3Options struct {
 	// Credentials replace the SDK's default chain. fsmon's configuration
 	// never sets them (credentials never sit in its config); tests do.
 	Credentials aws.CredentialsProvider
-	// HTTPClient replaces fsmon's client (tests count requests with it);
-	// nil means the SDK's transport with an idle connection kept for every
-	// request fsmon has in flight (see s3Transport).
-	HTTPClient *http.Client
-	// WrapTransport, when set, wraps fsmon's transport (benchmarks count
-	// requests through it and still measure fsmon's own transport).
+	// WrapTransport, when set, wraps fsmon's transport (the SDK's, with an
+	// idle connection kept for every request fsmon has in flight: see
+	// s3Transport): tests and benchmarks see the requests through it and
+	// still measure fsmon's own transport.
 	WrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
@@ -140,9 +138,7 @@ func NewS3(ctx context.Context, bucket string, o S3Options) (*S3, error) {
 			so.BaseEndpoint = aws.String(endpoint)
 		}
 		so.UsePathStyle = o.PathStyle
-		if o.HTTPClient != nil {
-			so.HTTPClient = o.HTTPClient
-		} else if tr, ok := s3Transport(cfg.HTTPClient); ok {
+		if tr, ok := s3Transport(cfg.HTTPClient); ok {
 			var rt http.RoundTripper = tr
 			if o.WrapTransport != nil {
 				rt = o.WrapTransport(rt)
