@@ -23,6 +23,16 @@ func TestCoalesce(t *testing.T) {
 	}
 }
 
+// ramp is n bytes where byte i is i%256: a read's first byte tells its
+// offset.
+func ramp(n int) []byte {
+	data := make([]byte, n)
+	for i := range data {
+		data[i] = byte(i)
+	}
+	return data
+}
+
 // countingReader counts ReadAt calls on a byte slice.
 type countingReader struct {
 	data  []byte
@@ -36,10 +46,7 @@ func (r *countingReader) ReadAt(p []byte, off int64) (int, error) {
 func (r *countingReader) Close() error { return nil }
 
 func TestCacheServesFetchedRanges(t *testing.T) {
-	data := make([]byte, 1000)
-	for i := range data {
-		data[i] = byte(i)
-	}
+	data := ramp(1000)
 	cr := &countingReader{data: data}
 	c := NewCache(cr)
 	if err := c.Fetch(context.Background(), []Range{{0, 100}, {500, 200}}, 4); err != nil {
@@ -71,10 +78,7 @@ func TestCacheServesFetchedRanges(t *testing.T) {
 // TestCacheRelease: released ranges are read through again, other held
 // spans (an added footer, another fetched range) still serve reads.
 func TestCacheRelease(t *testing.T) {
-	data := make([]byte, 1000)
-	for i := range data {
-		data[i] = byte(i)
-	}
+	data := ramp(1000)
 	cr := &countingReader{data: data}
 	c := NewCache(cr)
 	c.Add(900, data[900:])
